@@ -1,0 +1,66 @@
+import path from 'node:path';
+import { type ClickHouseClient, createClient } from '@clickhouse/client';
+
+type ClientConnection = NonNullable<Parameters<typeof createClient>[0]>['connection'];
+
+/**
+ * Where ClickHouse lives. With `CLICKHOUSE_URL` set we talk to that server; without it to an
+ * embedded engine (chdb) whose data folder is `CLICKHOUSE_PATH`. One code path serves both,
+ * because chdb plugs into @clickhouse/client as a connection.
+ */
+export interface ClickHouseSettings {
+  url?: string;
+  user?: string;
+  password?: string;
+  database?: string;
+  /** Data folder of the embedded engine; only used without `url`. */
+  path: string;
+}
+
+export const DEFAULT_EMBEDDED_PATH = '.data/clickhouse';
+
+export function clickHouseSettingsFromEnv(
+  env: NodeJS.ProcessEnv = process.env,
+): ClickHouseSettings {
+  return {
+    url: env.CLICKHOUSE_URL || undefined,
+    user: env.CLICKHOUSE_USER || undefined,
+    password: env.CLICKHOUSE_PASSWORD || undefined,
+    database: env.CLICKHOUSE_DATABASE || undefined,
+    path: path.resolve(env.CLICKHOUSE_PATH || DEFAULT_EMBEDDED_PATH),
+  };
+}
+
+export async function createClickHouseClient(
+  settings: ClickHouseSettings,
+): Promise<ClickHouseClient> {
+  if (settings.url) {
+    return createClient({
+      url: settings.url,
+      username: settings.user ?? 'default',
+      password: settings.password ?? '',
+      database: settings.database ?? 'default',
+      clickhouse_settings: { date_time_input_format: 'best_effort' },
+    });
+  }
+  // Imported lazily: chdb is a dev dependency (a large native library) that the extractor
+  // image, which always has a server, does not ship.
+  const { createChdbConnection } = await import('chdb/connection');
+  return createClient({
+    // chdb types its connection against @clickhouse/client-common, which @clickhouse/client
+    // now bundles under another path; the shapes are the same at run time.
+    connection: createChdbConnection({ path: settings.path }) as unknown as ClientConnection,
+    clickhouse_settings: { date_time_input_format: 'best_effort' },
+  });
+}
+
+/** Human-readable target for logs; never includes the password. */
+export function describeClickHouse(settings: ClickHouseSettings): string {
+  if (!settings.url) return `embedded ClickHouse at ${settings.path}`;
+  try {
+    const u = new URL(settings.url);
+    return `ClickHouse server ${u.protocol}//${u.host}`;
+  } catch {
+    return 'ClickHouse server (unparseable CLICKHOUSE_URL)';
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * The contract an extractor source publishes for the DAG compiler and for its own CLI.
+ *
+ * Every source has `extractors/<source>/contract.ts` exporting `export const contract = {...}
+ * as const satisfies SourceContract`. The object must be a plain literal (strings, numbers,
+ * booleans, arrays, nested objects; no calls, spreads or references): the DAG compiler reads it
+ * statically with ts-morph, without importing extractor code or SDKs. The CLI builds its flag
+ * parser from the same object, so what the compiler checks is what the CLI accepts.
+ */
+
+export type FlagType = 'string' | 'integer' | 'number' | 'boolean' | 'date' | 'list' | 'enum';
+
+export interface FlagContract {
+  /** How the value is parsed: `date` is YYYY-MM-DD, `list` is comma-separated. */
+  readonly type: FlagType;
+  readonly description: string;
+  /** Allowed values when `type` is `enum`. */
+  readonly values?: readonly string[];
+  /** Default used when neither the flag nor its env variable is given. */
+  readonly default?: string | number | boolean;
+  /** Environment variable read when the flag is absent. */
+  readonly env?: string;
+  /** The run cannot start without it (after env and default are considered). */
+  readonly required?: boolean;
+}
+
+export interface SecretContract {
+  /** Environment variable the extractor reads the secret from. */
+  readonly env: string;
+  readonly description: string;
+  /** When false the source works without it (for example PGPASSWORD when PG_URL has one). */
+  readonly required: boolean;
+}
+
+export interface TableContract {
+  /** Fully qualified ClickHouse table, `raw.<source>_<stream>`. */
+  readonly table: string;
+  readonly stream: string;
+  readonly description: string;
+}
+
+export interface SourceContract {
+  /** The CLI sub-command: `extract <source>`. */
+  readonly source: string;
+  readonly description: string;
+  /** Flag name without the leading dashes, kebab-case. */
+  readonly flags: Readonly<Record<string, FlagContract>>;
+  readonly secrets: readonly SecretContract[];
+  readonly tables: readonly TableContract[];
+}

@@ -1,0 +1,29 @@
+import fs from 'node:fs';
+
+const lock = JSON.parse(fs.readFileSync('package-lock.json', 'utf8'));
+const chdb = lock.packages['node_modules/chdb'];
+const plat = {
+  '@chdb/lib-darwin-arm64': ['darwin', 'arm64'],
+  '@chdb/lib-darwin-x64': ['darwin', 'x64'],
+  '@chdb/lib-linux-arm64-gnu': ['linux', 'arm64'],
+  '@chdb/lib-linux-x64-gnu': ['linux', 'x64'],
+};
+for (const [name, ver] of Object.entries(chdb.optionalDependencies)) {
+  const key = 'node_modules/' + name;
+  if (lock.packages[key]) continue;
+  const base = name.split('/')[1];
+  lock.packages[key] = {
+    version: ver,
+    resolved: `https://registry.npmjs.org/${name}/-/${base}-${ver}.tgz`,
+    dev: true,
+    optional: true,
+    os: [plat[name][0]],
+    cpu: [plat[name][1]],
+  };
+}
+lock.packages = Object.fromEntries(
+  Object.entries(lock.packages).sort(([a], [b]) =>
+    a === '' ? -1 : b === '' ? 1 : a.localeCompare(b),
+  ),
+);
+fs.writeFileSync('package-lock.json', JSON.stringify(lock, null, 2) + '\n');
