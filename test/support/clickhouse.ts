@@ -1,0 +1,57 @@
+/**
+ * Embedded ClickHouse (chdb) for tests: a fresh temp data folder per test file. chdb allows one
+ * data folder per process at a time, so close the client before opening another folder.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { createClickHouseClient } from '../../extractors/core/clickhouse-client.js';
+
+export interface TestClickHouse {
+  readonly client: ClickHouseClient;
+  /** The data folder; pass it as CLICKHOUSE_PATH to a child process after `close()`. */
+  readonly path: string;
+  /** Close the client (frees the folder for another process) without deleting data. */
+  close(): Promise<void>;
+  /** Close and delete the data folder. */
+  destroy(): Promise<void>;
+}
+
+export async function tempClickHousePath(): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), 'adtech-ch-'));
+}
+
+export async function openClickHouse(dataPath?: string): Promise<TestClickHouse> {
+  const folder = dataPath ?? (await tempClickHousePath());
+  const client = await createClickHouseClient({ path: folder });
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await client.close();
+  };
+  return {
+    client,
+    path: folder,
+    close,
+    async destroy() {
+      await close();
+      await rm(folder, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Run a query and return its rows as objects (JSONEachRow). */
+export async function queryRows<T = Record<string, unknown>>(
+  client: ClickHouseClient,
+  query: string,
+): Promise<T[]> {
+  const result = await client.query({ query, format: 'JSONEachRow' });
+  return result.json<T>();
+}
+
+/** A unique database name for one test: `test_<label>_<random>`. */
+export function uniqueDatabase(label: string): string {
+  return `test_${label.replace(/\W/g, '_')}_${Math.random().toString(36).slice(2, 8)}`;
+}
