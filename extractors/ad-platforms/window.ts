@@ -1,0 +1,90 @@
+/**
+ * The date window of one account's run, and the pure state reducer behind it.
+ *
+ * Dates are calendar days (YYYY-MM-DD) in the account's own time zone, as the platforms report
+ * them; `until` is exclusive everywhere in our code and flags. The state of an account is the
+ * last day it has loaded completely; every run re-pulls `lookbackDays` before it because the
+ * platforms restate recent days (attribution, conversion window, processing lag).
+ */
+
+export interface AccountCursor {
+  /** Last day (inclusive) whose data has been written for this account. */
+  readonly lastLoadedDate: string;
+}
+
+export interface DateWindow {
+  readonly since: string;
+  /** Exclusive. */
+  readonly until: string;
+}
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+export function isIsoDate(value: string): boolean {
+  if (!DATE.test(value)) return false;
+  const parsed = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === value;
+}
+
+export function addDays(date: string, days: number): string {
+  const parsed = new Date(`${date}T00:00:00Z`);
+  parsed.setUTCDate(parsed.getUTCDate() + days);
+  return parsed.toISOString().slice(0, 10);
+}
+
+export function todayUtc(now: Date = new Date()): string {
+  return now.toISOString().slice(0, 10);
+}
+
+/** Days from `since` (inclusive) to `until` (exclusive). */
+export function daysBetween(since: string, until: string): number {
+  return Math.round(
+    (Date.parse(`${until}T00:00:00Z`) - Date.parse(`${since}T00:00:00Z`)) / 86_400_000,
+  );
+}
+
+export interface WindowInput {
+  readonly since?: string;
+  readonly until?: string;
+  readonly cursor?: AccountCursor;
+  readonly lookbackDays: number;
+  /** First day to load for an account without state; defaults to `lookbackDays` before today. */
+  readonly startDate?: string;
+  readonly today: string;
+}
+
+/**
+ * Explicit `since`/`until` (a backfill or Airflow's data interval) win. Otherwise the window runs
+ * from the stored cursor minus the lookback up to and including today (today's partial numbers
+ * are restated by the next run).
+ */
+export function resolveWindow(input: WindowInput): DateWindow {
+  const until = input.until ?? addDays(input.today, 1);
+  let since: string;
+  if (input.since) since = input.since;
+  else if (input.cursor) since = addDays(input.cursor.lastLoadedDate, 1 - input.lookbackDays);
+  else since = input.startDate ?? addDays(input.today, -input.lookbackDays);
+  if (since > until) since = until;
+  return { since, until };
+}
+
+/** Pure reducer: the cursor only moves forward, to the last day this run wrote. */
+export function advanceCursor(
+  previous: AccountCursor | undefined,
+  loaded: DateWindow,
+): AccountCursor | undefined {
+  if (loaded.since >= loaded.until) return previous;
+  const last = addDays(loaded.until, -1);
+  if (previous && previous.lastLoadedDate >= last) return previous;
+  return { lastLoadedDate: last };
+}
+
+/** Splits [since, until) into consecutive chunks of at most `days` days. */
+export function chunkWindow(window: DateWindow, days: number): DateWindow[] {
+  const chunks: DateWindow[] = [];
+  for (let start = window.since; start < window.until; start = addDays(start, days)) {
+    const end = addDays(start, days);
+    chunks.push({ since: start, until: end < window.until ? end : window.until });
+  }
+  return chunks;
+}
