@@ -1,11 +1,13 @@
-"""Create the Airflow pools, Variables and Connections listed in resources.yaml.
+"""Create the Airflow pools, Variables and Connections listed in resources.json.
 
 Run by the `airflow-init` compose service on every `docker compose up`. Values marked with `env`
 are read from this container's environment (compose passes them from `.env`), so no secret is
 written into the image, the DAG files or this repository. Re-running overwrites with the current
 values. Secret values are never printed.
 
-Usage: python bootstrap.py resources.yaml
+JSON rather than YAML keeps this script on the standard library, so it also runs in tests.
+
+Usage: python bootstrap.py resources.json
 """
 
 import json
@@ -13,8 +15,6 @@ import os
 import subprocess
 import sys
 import tempfile
-
-import yaml
 
 
 class BootstrapError(Exception):
@@ -100,10 +100,10 @@ def airflow_import(kind, payload, extra_args):
 
 def main(argv):
     if len(argv) != 2:
-        print("usage: bootstrap.py resources.yaml", file=sys.stderr)
+        print("usage: bootstrap.py resources.json", file=sys.stderr)
         return 2
     with open(argv[1]) as handle:
-        resources = yaml.safe_load(handle) or {}
+        resources = json.load(handle)
     try:
         pools = pools_payload(resources.get("pools", []))
         variables, skipped = variables_payload(resources.get("variables", []))

@@ -2,4 +2,4 @@
 # Run by the `airflow-init` compose service after the image's entrypoint has migrated the
 # metadata database and created the admin user.
 set -euo pipefail
-python /opt/airflow/bootstrap/bootstrap.py /opt/airflow/bootstrap/resources.yaml
+python /opt/airflow/bootstrap/bootstrap.py /opt/airflow/bootstrap/resources.json
