@@ -1,0 +1,114 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadCompose, repoRoot } from './stack-files.js';
+
+/** Every Dockerfile compose builds, checked statically: pinned bases, non-root, no secrets. */
+
+interface Instruction {
+  line: number;
+  keyword: string;
+  args: string;
+}
+
+/** Dockerfile instructions with continuation lines joined and comments dropped. */
+function parseDockerfile(text: string): Instruction[] {
+  const instructions: Instruction[] = [];
+  let pending: Instruction | null = null;
+  text.split('\n').forEach((raw, index) => {
+    const line = raw.trim();
+    if (pending === null && (line === '' || line.startsWith('#'))) return;
+    if (pending !== null && line.startsWith('#')) return;
+    const body = line.endsWith('\\') ? line.slice(0, -1) : line;
+    if (pending === null) {
+      const match = /^(\w+)\s*(.*)$/.exec(body);
+      if (!match) return;
+      pending = { line: index + 1, keyword: (match[1] ?? '').toUpperCase(), args: match[2] ?? '' };
+    } else {
+      pending.args += ` ${body}`;
+    }
+    if (!line.endsWith('\\')) {
+      instructions.push(pending);
+      pending = null;
+    }
+  });
+  return instructions;
+}
+
+/** Problems of one Dockerfile, each as `file:line: what`. */
+function dockerfileProblems(file: string, text: string): string[] {
+  const problems: string[] = [];
+  const instructions = parseDockerfile(text);
+  const stages = new Set<string>();
+  for (const { line, keyword, args } of instructions) {
+    const where = `${file}:${line}`;
+    if (keyword === 'FROM') {
+      const [image = '', as, stage] = args.split(/\s+/);
+      if (as?.toUpperCase() === 'AS' && stage) stages.add(stage);
+      if (stages.has(image) || image === 'scratch') continue;
+      // Pinned = a digest, or a tag that starts with a version number (3.1.1-python3.12, 20-slim).
+      const tag = image.split('/').pop()?.split(':')[1] ?? '';
+      if (!image.includes('@sha256:') && !/^[0-9]/.test(tag)) {
+        problems.push(`${where}: base image '${image}' is not pinned to a version`);
+      }
+    }
+    if (
+      (keyword === 'ENV' || keyword === 'ARG') &&
+      /(PASSWORD|SECRET|TOKEN|API_KEY)\w*\s*=\s*\S/i.test(args)
+    ) {
+      problems.push(`${where}: ${keyword} sets a secret-looking value`);
+    }
+    if ((keyword === 'COPY' || keyword === 'ADD') && /(^|\s|\/)\.env(\s|$)/.test(args)) {
+      problems.push(`${where}: copies .env into the image`);
+    }
+  }
+  const users = instructions.filter((i) => i.keyword === 'USER');
+  const lastUser = users.at(-1)?.args.trim().split(':')[0];
+  if (lastUser === undefined || lastUser === 'root' || lastUser === '0') {
+    problems.push(`${file}: the final stage must switch to a non-root USER`);
+  }
+  return problems;
+}
+
+const compose = loadCompose();
+const builtDockerfiles = [
+  ...new Set(
+    Object.values(compose.services)
+      .filter((service) => service.build)
+      .map((service) =>
+        path.join(service.build?.context ?? '.', service.build?.dockerfile ?? 'Dockerfile'),
+      ),
+  ),
+].sort();
+
+describe('Dockerfiles', () => {
+  it('the checker finds unpinned bases, root users and baked secrets', () => {
+    const bad = 'FROM python:latest\nENV API_TOKEN=abc123\nCOPY .env /app/.env\n';
+    expect(dockerfileProblems('bad/Dockerfile', bad)).toEqual([
+      "bad/Dockerfile:1: base image 'python:latest' is not pinned to a version",
+      'bad/Dockerfile:2: ENV sets a secret-looking value',
+      'bad/Dockerfile:3: copies .env into the image',
+      'bad/Dockerfile: the final stage must switch to a non-root USER',
+    ]);
+    const good =
+      'FROM node:20.19-bookworm-slim AS build\nRUN npm ci \\\n  && npm run build\nFROM build\nUSER node\n';
+    expect(dockerfileProblems('good/Dockerfile', good)).toEqual([]);
+  });
+
+  it('compose builds the airflow, superset, extractor and dbt images', () => {
+    expect(builtDockerfiles).toEqual(
+      expect.arrayContaining([
+        'airflow/Dockerfile',
+        'superset/Dockerfile',
+        'extractors/Dockerfile',
+        'dbt/Dockerfile',
+      ]),
+    );
+  });
+
+  it.each(builtDockerfiles)('%s: pinned base, non-root user, no secrets', (dockerfile) => {
+    const file = path.join(repoRoot, dockerfile);
+    expect(fs.existsSync(file), `${dockerfile} is built by compose but does not exist`).toBe(true);
+    expect(dockerfileProblems(dockerfile, fs.readFileSync(file, 'utf8'))).toEqual([]);
+  });
+});
