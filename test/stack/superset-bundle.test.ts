@@ -251,7 +251,7 @@ describe('Superset bundle', () => {
       ]),
     );
     const totals = [...bundle.charts.values()].find((c) => c.slice_name === 'Campaign totals');
-    expect((totals?.params as Doc).all_columns).toEqual(
+    expect((totals?.params as Doc | undefined)?.all_columns).toEqual(
       expect.arrayContaining(['budget_utilisation', 'status']),
     );
   });
