@@ -1,0 +1,196 @@
+import { z } from 'zod';
+import { commonFlags } from './common-flags.js';
+import type { FlagContract, SourceContract } from './contract.js';
+import { UsageError } from './errors.js';
+
+/**
+ * The `extract <source>` flag parser, built from the source's contract plus the common flags, so
+ * the CLI accepts exactly what the contract publishes to the DAG compiler. Each value comes from
+ * `--flag value` / `--flag=value`, else the flag's env variable, else its default, and is
+ * validated with zod; an error names the flag or the env variable it came from.
+ */
+
+export type FlagValue = string | number | boolean | readonly string[];
+export type FlagValues = Record<string, FlagValue | undefined>;
+
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+export function flagSchema(flag: FlagContract): z.ZodType<FlagValue> {
+  switch (flag.type) {
+    case 'string':
+      return z.string().min(1, 'must not be empty');
+    case 'integer':
+      return z
+        .string()
+        .regex(/^-?\d+$/, 'must be an integer')
+        .transform(Number)
+        .pipe(z.number().int().safe());
+    case 'number':
+      return z
+        .string()
+        .regex(/^-?\d+(\.\d+)?$/, 'must be a number')
+        .transform(Number);
+    case 'boolean':
+      return z
+        .enum(['true', 'false', '1', '0'], 'must be true or false')
+        .transform((v) => v === 'true' || v === '1');
+    case 'date':
+      return z
+        .string()
+        .regex(DATE, 'must be a date YYYY-MM-DD')
+        .refine(
+          (v) => new Date(`${v}T00:00:00Z`).toISOString().startsWith(v),
+          'is not a valid calendar date',
+        );
+    case 'list':
+      return z
+        .string()
+        .transform((v) =>
+          v
+            .split(',')
+            .map((item) => item.trim())
+            .filter((item) => item !== ''),
+        )
+        .pipe(z.array(z.string()).min(1, 'must list at least one value'));
+    case 'enum':
+      return z.enum(
+        (flag.values ?? []) as [string, ...string[]],
+        `must be one of: ${(flag.values ?? []).join(', ')}`,
+      );
+  }
+}
+
+/** Contract flags plus the common ones (`--run-id`, `--log-level`). */
+export function allFlags(contract: SourceContract): Readonly<Record<string, FlagContract>> {
+  return { ...commonFlags, ...contract.flags };
+}
+
+export interface ParsedFlags {
+  values: FlagValues;
+  help: boolean;
+}
+
+export function parseFlags(
+  contract: SourceContract,
+  argv: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): ParsedFlags {
+  const flags = allFlags(contract);
+  const raw = new Map<string, string>();
+  let help = false;
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i] as string;
+    if (arg === '--help' || arg === '-h') {
+      help = true;
+      continue;
+    }
+    if (!arg.startsWith('--')) {
+      throw new UsageError(
+        `${contract.source}: unexpected argument "${arg}" (flags start with --)`,
+      );
+    }
+    const eq = arg.indexOf('=');
+    let name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
+    let value: string | undefined = eq === -1 ? undefined : arg.slice(eq + 1);
+    let flag = flags[name];
+    if (
+      !flag &&
+      name.startsWith('no-') &&
+      flags[name.slice(3)]?.type === 'boolean' &&
+      value === undefined
+    ) {
+      name = name.slice(3);
+      flag = flags[name];
+      value = 'false';
+    }
+    if (!flag) {
+      throw new UsageError(
+        `${contract.source}: unknown flag --${name}; run \`extract ${contract.source} --help\` for the list`,
+      );
+    }
+    if (value === undefined) {
+      const next = argv[i + 1];
+      if (flag.type === 'boolean' && (next === undefined || next.startsWith('--'))) {
+        value = 'true';
+      } else if (next === undefined) {
+        throw new UsageError(`${contract.source}: --${name} needs a value`);
+      } else {
+        value = next;
+        i += 1;
+      }
+    }
+    if (raw.has(name)) throw new UsageError(`${contract.source}: --${name} given twice`);
+    raw.set(name, value);
+  }
+
+  const values: FlagValues = {};
+  const problems: string[] = [];
+  for (const [name, flag] of Object.entries(flags)) {
+    let origin = `--${name}`;
+    let text = raw.get(name);
+    if (text === undefined && flag.env && env[flag.env] !== undefined && env[flag.env] !== '') {
+      text = env[flag.env];
+      origin = `env ${flag.env} (for --${name})`;
+    }
+    if (text === undefined && flag.default !== undefined) {
+      // Defaults go through the same schema, so a list default becomes a list.
+      text = String(flag.default);
+      origin = `default of --${name}`;
+    }
+    if (text === undefined) {
+      if (flag.required) {
+        problems.push(`--${name} is required${flag.env ? ` (or set ${flag.env})` : ''}`);
+      }
+      continue;
+    }
+    const result = flagSchema(flag).safeParse(text);
+    if (result.success) values[name] = result.data;
+    else
+      problems.push(`${origin} ${result.error.issues[0]?.message ?? 'is invalid'} (got "${text}")`);
+  }
+  if (problems.length > 0 && !help) {
+    throw new UsageError(`${contract.source}: ${problems.join('; ')}`);
+  }
+  return { values, help };
+}
+
+/**
+ * Validates the flag values into the source's own config type. A zod issue's path names the
+ * flag it concerns (the config schema takes the kebab-case flag record as input).
+ */
+export function parseSourceConfig<Config>(
+  contract: SourceContract,
+  schema: z.ZodType<Config>,
+  values: FlagValues,
+): Config {
+  const result = schema.safeParse(values);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const flag = issue.path[0];
+    return typeof flag === 'string' ? `--${flag}: ${issue.message}` : issue.message;
+  });
+  throw new UsageError(`${contract.source}: ${problems.join('; ')}`);
+}
+
+export function sourceHelp(contract: SourceContract): string {
+  const lines = [`extract ${contract.source} [flags]`, '', contract.description, '', 'Flags:'];
+  for (const [name, flag] of Object.entries(allFlags(contract))) {
+    const kind = flag.type === 'enum' ? (flag.values ?? []).join('|') : flag.type;
+    const extras = [
+      flag.required ? 'required' : undefined,
+      flag.default !== undefined ? `default ${String(flag.default)}` : undefined,
+      flag.env ? `env ${flag.env}` : undefined,
+    ].filter(Boolean);
+    lines.push(`  --${name} <${kind}>${extras.length ? `  (${extras.join(', ')})` : ''}`);
+    lines.push(`      ${flag.description}`);
+  }
+  if (contract.secrets.length > 0) {
+    lines.push('', 'Secrets (environment only):');
+    for (const secret of contract.secrets) {
+      lines.push(`  ${secret.env}${secret.required ? ' (required)' : ''}: ${secret.description}`);
+    }
+  }
+  lines.push('', 'Writes:');
+  for (const table of contract.tables) lines.push(`  ${table.table}: ${table.description}`);
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,82 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import type { z } from 'zod';
+import type { SourceContract } from './contract.js';
+import type { Logger } from './logger.js';
+
+/**
+ * What a source is: its contract (flags, secrets, tables), a zod schema turning the parsed flag
+ * values into its config, the accounts it runs for, how to open a session (its API client) per
+ * account, and its streams. The runtime (`runner.ts`) does the rest: tables, batches, state,
+ * retries of nothing it cannot know about, per-account results, logs and exit codes.
+ */
+
+/**
+ * One unit the runtime writes and then advances state over.
+ * - `rows`: plain objects keyed by column name; written as JSONEachRow.
+ * - `encoded`: rows the source already has in a ClickHouse input format (e.g. PostgreSQL
+ *   `COPY … TO STDOUT` text is TabSeparated), with the stream's columns in declaration order.
+ *   Skips per-row JavaScript work; `cursor` carries what `nextState` needs (e.g. the max id).
+ */
+export type Batch<Row> =
+  | { readonly kind: 'rows'; readonly rows: readonly Row[] }
+  | {
+      readonly kind: 'encoded';
+      readonly format: 'TabSeparated';
+      readonly data: string;
+      readonly rowCount: number;
+      readonly cursor: string;
+    };
+
+export interface ReadContext<Session, State> {
+  readonly session: Session;
+  /** The state as saved by the last run (or the stream's initial state). Read-only. */
+  readonly state: State;
+  readonly account: string;
+  /** For sources that compare with what is loaded (snapshot diffs). Never write through it. */
+  readonly clickhouse: ClickHouseClient;
+  readonly log: Logger;
+}
+
+export interface StreamDefinition<Session, State, Row> {
+  /** Stream name as in the contract's `tables[].stream`. */
+  readonly name: string;
+  /** `database.table`, as in the contract's `tables[].table`. */
+  readonly table: string;
+  /** The natural key: ORDER BY of the ReplacingMergeTree. */
+  readonly key: readonly string[];
+  /** The column the state advances on, if any (for logs and docs). */
+  readonly cursor?: string;
+  /** Source columns and their ClickHouse types, in table order. `_version`, `_loaded_at` and
+   *  `_run_id` are added by the runtime. New entries are added to existing tables. */
+  readonly columns: Readonly<Record<string, string>>;
+  readonly partitionBy?: string;
+  readonly initialState: State;
+  /** Pure: the state after `batch` has been written. */
+  nextState(state: State, batch: Batch<Row>): State;
+  /** Bounded batches from the source, starting after `context.state`. */
+  read(context: ReadContext<Session, State>): AsyncIterable<Batch<Row>>;
+}
+
+export interface OpenContext {
+  readonly log: Logger;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+export interface SourceDefinition<Config, Session> {
+  readonly contract: SourceContract;
+  /** Input: the flag values keyed by kebab-case flag name (see flags.ts). */
+  readonly config: z.ZodType<Config>;
+  /** Accounts this run covers; each gets its own session, state and result. */
+  accounts(config: Config): readonly string[];
+  /** Connect for one account. Throw ConfigError for bad credentials, RuntimeFailure otherwise. */
+  open(config: Config, account: string, context: OpenContext): Promise<Session>;
+  close(session: Session): Promise<void>;
+  streams(config: Config): readonly AnyStream<Session>[];
+}
+
+// A source's streams differ in state and row types; the runtime only passes values between a
+// stream's own methods, so those types are erased here.
+// biome-ignore lint/suspicious/noExplicitAny: see above
+export type AnyStream<Session> = StreamDefinition<Session, any, any>;
+// biome-ignore lint/suspicious/noExplicitAny: the registry holds sources of different configs
+export type AnySource = SourceDefinition<any, any>;

@@ -1,0 +1,169 @@
+import { Readable } from 'node:stream';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { RuntimeFailure } from './errors.js';
+import type { Logger } from './logger.js';
+import type { AnyStream, Batch } from './source.js';
+
+/**
+ * Writes stream batches into ClickHouse. Tables are `ReplacingMergeTree(_version)` ordered by the
+ * stream's natural key, so writing a row again (retry, crash, backfill) converges to one row per
+ * key. Every row gets `_version` (monotonic load time in µs), `_loaded_at` and `_run_id`, added
+ * in SQL through `input()` so sources do not carry them. Databases and tables are created when
+ * missing; columns a stream declares later are added; nothing is ever dropped or retyped.
+ */
+
+export const META_COLUMNS = {
+  _version: 'UInt64',
+  _loaded_at: "DateTime64(3, 'UTC')",
+  _run_id: 'String',
+} as const;
+
+export interface WriteMeta {
+  version: bigint;
+  loadedAt: Date;
+  runId: string;
+}
+
+export function quoteIdentifier(name: string): string {
+  return `\`${name.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``;
+}
+
+export function quoteString(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+export function splitTable(table: string): { database: string; name: string } {
+  const [database, name, ...rest] = table.split('.');
+  if (!database || !name || rest.length > 0) {
+    throw new Error(`table "${table}" must be written as database.table`);
+  }
+  return { database, name };
+}
+
+export function qualified(table: string): string {
+  const { database, name } = splitTable(table);
+  return `${quoteIdentifier(database)}.${quoteIdentifier(name)}`;
+}
+
+export function createTableSql(stream: AnyStream<unknown>): string {
+  const columns = { ...stream.columns, ...META_COLUMNS };
+  const definitions = Object.entries(columns).map(
+    ([name, type]) => `  ${quoteIdentifier(name)} ${type}`,
+  );
+  return [
+    `CREATE TABLE IF NOT EXISTS ${qualified(stream.table)} (`,
+    definitions.join(',\n'),
+    ')',
+    'ENGINE = ReplacingMergeTree(_version)',
+    stream.partitionBy ? `PARTITION BY ${stream.partitionBy}` : undefined,
+    `ORDER BY (${stream.key.map(quoteIdentifier).join(', ')})`,
+  ]
+    .filter((line) => line !== undefined)
+    .join('\n');
+}
+
+/** `_version` values: the load time in µs, strictly increasing within a process. */
+export class VersionClock {
+  private last = 0n;
+  constructor(private readonly nowMs: () => number = Date.now) {}
+  next(): bigint {
+    const candidate = BigInt(Math.floor(this.nowMs() * 1000));
+    this.last = candidate > this.last ? candidate : this.last + 1n;
+    return this.last;
+  }
+}
+
+export class ClickHouseWriter {
+  private readonly ready = new Set<string>();
+
+  constructor(
+    private readonly client: ClickHouseClient,
+    private readonly log: Logger,
+  ) {}
+
+  /** Creates the database and table if missing and adds declared columns the table lacks. */
+  async ensureTable(stream: AnyStream<unknown>): Promise<void> {
+    if (this.ready.has(stream.table)) return;
+    const { database, name } = splitTable(stream.table);
+    await this.client.command({
+      query: `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(database)}`,
+    });
+    await this.client.command({ query: createTableSql(stream) });
+    const existing = await this.client.query({
+      query: `SELECT name, type FROM system.columns WHERE database = ${quoteString(database)} AND table = ${quoteString(name)}`,
+      format: 'JSONEachRow',
+    });
+    const types = new Map(
+      (await existing.json<{ name: string; type: string }>()).map((c) => [c.name, c.type]),
+    );
+    for (const [column, type] of Object.entries({ ...stream.columns, ...META_COLUMNS })) {
+      const current = types.get(column);
+      if (current === undefined) {
+        this.log.info(`adding column ${column} ${type} to ${stream.table}`, {
+          stream: stream.name,
+        });
+        await this.client.command({
+          query: `ALTER TABLE ${qualified(stream.table)} ADD COLUMN IF NOT EXISTS ${quoteIdentifier(column)} ${type}`,
+        });
+      } else if (normaliseType(current) !== normaliseType(type)) {
+        // Retyping could lose data; leave it to a migration and say so.
+        this.log.warn(
+          `column ${column} of ${stream.table} is ${current}, stream declares ${type}`,
+          {
+            stream: stream.name,
+          },
+        );
+      }
+    }
+    this.ready.add(stream.table);
+  }
+
+  /** Inserts one batch with its meta columns. The caller bounds the batch size. */
+  async insert(
+    stream: AnyStream<unknown>,
+    batch: Batch<unknown>,
+    meta: WriteMeta,
+  ): Promise<number> {
+    const rowCount = batch.kind === 'rows' ? batch.rows.length : batch.rowCount;
+    if (rowCount === 0) return 0;
+    const sourceColumns = Object.keys(stream.columns);
+    const structure = Object.entries(stream.columns)
+      .map(([name, type]) => `${quoteIdentifier(name)} ${type}`)
+      .join(', ');
+    const target = [...sourceColumns, ...Object.keys(META_COLUMNS)].map(quoteIdentifier).join(', ');
+    const format = batch.kind === 'rows' ? 'JSONEachRow' : batch.format;
+    const query =
+      `INSERT INTO ${qualified(stream.table)} (${target}) ` +
+      `SELECT ${sourceColumns.map(quoteIdentifier).join(', ')}, ` +
+      `toUInt64(${meta.version.toString()}), ` +
+      `fromUnixTimestamp64Milli(toInt64(${meta.loadedAt.getTime()}), 'UTC'), ` +
+      `${quoteString(meta.runId)} ` +
+      `FROM input(${quoteString(structure)}) FORMAT ${format}`;
+    const body = batch.kind === 'rows' ? encodeJsonEachRow(batch.rows) : batch.data;
+    try {
+      const result = await this.client.exec({ query, values: Readable.from([body]) });
+      // Drain the (empty) response so the HTTP socket is released.
+      result.stream.resume();
+    } catch (error) {
+      throw new RuntimeFailure(
+        `insert of ${rowCount} rows into ${stream.table} failed: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    }
+    return rowCount;
+  }
+}
+
+function encodeJsonEachRow(rows: readonly unknown[]): string {
+  let body = '';
+  for (const row of rows) body += `${JSON.stringify(row, bigintAsString)}\n`;
+  return body;
+}
+
+function bigintAsString(_key: string, value: unknown): unknown {
+  return typeof value === 'bigint' ? value.toString() : value;
+}
+
+function normaliseType(type: string): string {
+  return type.replace(/\s+/g, '').replace(/"/g, "'");
+}

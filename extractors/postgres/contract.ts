@@ -1,0 +1,63 @@
+import type { SourceContract } from '../core/contract.js';
+
+export const contract = {
+  source: 'postgres',
+  description:
+    'The ad-tech OLTP database (advertiser, campaign, impressions, clicks) from PostgreSQL: id-incremental for impressions/clicks, snapshot diff with tombstones for advertiser/campaign.',
+  flags: {
+    'batch-size': {
+      type: 'integer',
+      description:
+        'Rows per PostgreSQL read and per ClickHouse insert; bounds memory (about 100 bytes a row).',
+      default: 100000,
+      env: 'PG_BATCH_SIZE',
+    },
+    streams: {
+      type: 'list',
+      description: 'Streams to load, comma-separated: advertiser, campaign, impressions, clicks.',
+      default: 'advertiser,campaign,impressions,clicks',
+      env: 'PG_STREAMS',
+    },
+    schema: {
+      type: 'string',
+      description: 'PostgreSQL schema that holds the four tables.',
+      default: 'public',
+      env: 'PG_SCHEMA',
+    },
+  },
+  secrets: [
+    {
+      env: 'PG_URL',
+      description:
+        'postgresql://user:password@host:port/database; without it the standard PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE variables are used.',
+      required: false,
+    },
+    {
+      env: 'PGPASSWORD',
+      description: 'Password when PG_URL is not set.',
+      required: false,
+    },
+  ],
+  tables: [
+    {
+      table: 'raw.postgres_advertiser',
+      stream: 'advertiser',
+      description: 'Advertisers; changed rows per run, deletions as tombstones (_deleted = 1).',
+    },
+    {
+      table: 'raw.postgres_campaign',
+      stream: 'campaign',
+      description: 'Campaigns; changed rows per run, deletions as tombstones (_deleted = 1).',
+    },
+    {
+      table: 'raw.postgres_impressions',
+      stream: 'impressions',
+      description: 'Impressions, incremental on id; deleted ids as tombstones (_deleted = 1).',
+    },
+    {
+      table: 'raw.postgres_clicks',
+      stream: 'clicks',
+      description: 'Clicks, incremental on id; deleted ids as tombstones (_deleted = 1).',
+    },
+  ],
+} as const satisfies SourceContract;

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import type { SourceDefinition } from '../core/source.js';
+import { connect } from './client.js';
+import { contract } from './contract.js';
+import { type PgSession, streams } from './streams.js';
+
+const STREAM_NAMES = ['advertiser', 'campaign', 'impressions', 'clicks'] as const;
+
+export interface PostgresConfig {
+  batchSize: number;
+  streams: ReadonlyArray<(typeof STREAM_NAMES)[number]>;
+  schema: string;
+}
+
+const config = z
+  .object({
+    'batch-size': z
+      .number()
+      .int()
+      .min(1, 'must be at least 1')
+      .max(5_000_000, 'must be at most 5000000'),
+    streams: z.array(z.enum(STREAM_NAMES, `must list streams among ${STREAM_NAMES.join(', ')}`)),
+    schema: z.string().min(1),
+  })
+  .transform(
+    (flags): PostgresConfig => ({
+      batchSize: flags['batch-size'],
+      streams: flags.streams,
+      schema: flags.schema,
+    }),
+  );
+
+export const postgresSource: SourceDefinition<PostgresConfig, PgSession> = {
+  contract,
+  config,
+  // One database per run; the state key's account is fixed.
+  accounts: () => ['default'],
+  async open(cfg, _account, { env }) {
+    const client = await connect(env);
+    return { client, schema: cfg.schema, batchSize: cfg.batchSize };
+  },
+  async close(session) {
+    await session.client.end();
+  },
+  // Dimensions first: a report built mid-run never sees an impression without its campaign.
+  streams: (cfg) =>
+    streams.filter((stream) => (cfg.streams as readonly string[]).includes(stream.name)),
+};
