@@ -1,0 +1,191 @@
+/**
+ * Renders models, relationship targets and generic tests into plain ClickHouse SQL, and works out
+ * where each model lands (`schema.identifier`) the way dbt does: through the project's
+ * `generate_schema_name` macro when it defines one, dbt's default rule otherwise.
+ */
+import nunjucks from 'nunjucks';
+import { JinjaError, renderTemplate, splitKeywordArgs } from './jinja.js';
+import {
+  MODEL_CONFIG_KEYS,
+  type Model,
+  type ModelConfig,
+  type Project,
+  ProjectError,
+  sourceKey,
+} from './project.js';
+
+export interface Relation {
+  schema: string;
+  identifier: string;
+}
+
+export const relationName = (relation: Relation) => `${relation.schema}.${relation.identifier}`;
+
+export interface CompileOptions {
+  /** The profile's target schema (dbt `target.schema`), used when a model sets no schema. */
+  targetSchema: string;
+  targetName: string;
+  /** `--vars`: override project vars. */
+  vars: Record<string, unknown>;
+}
+
+/** A relation as Jinja sees it: prints as `schema.identifier`, exposes the parts. */
+function jinjaRelation(relation: Relation) {
+  return {
+    schema: relation.schema,
+    identifier: relation.identifier,
+    name: relation.identifier,
+    toString: () => relationName(relation),
+  };
+}
+
+export class Compiler {
+  private readonly macros: Record<string, (...args: unknown[]) => unknown>;
+
+  constructor(
+    readonly project: Project,
+    readonly options: CompileOptions,
+  ) {
+    this.macros = this.loadMacros();
+  }
+
+  /** Compiles the project's macros once into callables that every model can use. */
+  private loadMacros(): Record<string, (...args: unknown[]) => unknown> {
+    if (!this.project.macroSource) return {};
+    const environment = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true });
+    // getExported (the template's top-level macros as functions) is missing from @types/nunjucks.
+    const template = new nunjucks.Template(this.project.macroSource, environment) as unknown as {
+      getExported(context: object, done: (error: Error | null, result: unknown) => void): void;
+    };
+    let exported: Record<string, (...args: unknown[]) => unknown> = {};
+    template.getExported(this.baseContext(), (error, result) => {
+      if (error) throw new ProjectError(`macros: ${error.message}`);
+      exported = result as typeof exported;
+    });
+    return exported;
+  }
+
+  private baseContext() {
+    return {
+      target: { schema: this.options.targetSchema, name: this.options.targetName },
+      var: (...args: unknown[]) => this.variable(args),
+    };
+  }
+
+  private variable(args: unknown[]): unknown {
+    const [name, fallback] = args;
+    const key = String(name);
+    if (key in this.options.vars) return this.options.vars[key];
+    if (key in this.project.vars) return this.project.vars[key];
+    if (args.length > 1) return fallback;
+    throw new ProjectError(`var('${key}') is not defined in dbt_project.yml vars or --vars`);
+  }
+
+  /** Where a model lands. Config from dbt_project.yml/YAML; SQL config() may override schema. */
+  relationOf(model: Model, config: ModelConfig = model.config): Relation {
+    const custom = typeof config.schema === 'string' ? config.schema : null;
+    const generate = this.macros.generate_schema_name;
+    const schema = generate
+      ? String(generate(custom, null)).trim()
+      : custom
+        ? `${this.options.targetSchema}_${custom.trim()}`
+        : this.options.targetSchema;
+    return { schema, identifier: model.name };
+  }
+
+  modelRelation(name: string, from: string): Relation {
+    const model = this.project.models.get(name);
+    if (!model) throw new ProjectError(`${from}: ref('${name}') does not name a model`);
+    return this.relationOf(model, this.sqlConfig(model));
+  }
+
+  sourceRelation(source: string, table: string, from: string): Relation {
+    const found = this.project.sources.get(sourceKey(source, table));
+    if (!found) {
+      throw new ProjectError(`${from}: source('${source}', '${table}') is not declared in YAML`);
+    }
+    return { schema: found.schema, identifier: found.identifier };
+  }
+
+  /** Model config including its SQL `config()` call (rendered with is_incremental() false). */
+  sqlConfig(model: Model): ModelConfig {
+    const cached = this.configCache.get(model.name);
+    if (cached) return cached;
+    const config = { ...model.config };
+    this.render(model, false, (keywords) => Object.assign(config, keywords));
+    this.configCache.set(model.name, config);
+    return config;
+  }
+  private readonly configCache = new Map<string, ModelConfig>();
+
+  /** Names of the models a model refs and the source tables it reads, in order of use. */
+  dependencies(model: Model): { refs: string[]; sources: string[] } {
+    const refs: string[] = [];
+    const sources: string[] = [];
+    this.render(model, false, () => {}, { refs, sources });
+    return { refs, sources };
+  }
+
+  /** The model's SQL as dbt would compile it. */
+  compileModel(model: Model, incremental: boolean): string {
+    return this.render(model, incremental, () => {});
+  }
+
+  private render(
+    model: Model,
+    incremental: boolean,
+    onConfig: (keywords: ModelConfig) => void,
+    record?: { refs: string[]; sources: string[] },
+  ): string {
+    const context = {
+      ...this.baseContext(),
+      ...this.macros,
+      ref: (name: string) => {
+        record?.refs.push(name);
+        return jinjaRelation(this.modelRelation(name, model.file));
+      },
+      source: (source: string, table: string) => {
+        record?.sources.push(sourceKey(source, table));
+        return jinjaRelation(this.sourceRelation(source, table, model.file));
+      },
+      config: (...args: unknown[]) => {
+        const { keywords } = splitKeywordArgs(args);
+        for (const key of Object.keys(keywords)) {
+          if (!(MODEL_CONFIG_KEYS as readonly string[]).includes(key)) {
+            throw new JinjaError(model.file, 0, 0, key, `unsupported config '${key}' in config()`);
+          }
+        }
+        onConfig(keywords as ModelConfig);
+        return '';
+      },
+      is_incremental: () => incremental,
+      // `this` is the model's own relation; schema from folder/YAML config, as dbt resolves it.
+      this: jinjaRelation(this.relationOf(model, this.configCache.get(model.name))),
+    };
+    return renderTemplate(model.file, model.sql, context);
+  }
+
+  /** Renders an expression such as `ref('x')` from YAML (a relationships test's `to`). */
+  renderExpression(expression: string, from: string): string {
+    return renderTemplate(from, `{{ ${expression} }}`, {
+      ...this.baseContext(),
+      ref: (name: string) => jinjaRelation(this.modelRelation(name, from)),
+      source: (source: string, table: string) =>
+        jinjaRelation(this.sourceRelation(source, table, from)),
+    });
+  }
+
+  /** SQL of a custom generic test defined as `{% test name(model, column_name, …) %}`. */
+  customTestSql(
+    test: string,
+    model: Relation,
+    column: string | undefined,
+    args: Record<string, unknown>,
+  ): string | undefined {
+    const macro = this.macros[`test_${test}`];
+    if (!macro) return undefined;
+    return String(
+      macro({ model: relationName(model), column_name: column, ...args, __keywords: true }),
+    );
+  }
+}

@@ -1,0 +1,198 @@
+/**
+ * `run`, `test` and `build` over a dbt project on ClickHouse (embedded chdb or a server), in
+ * dependency order. `build` runs each model then its tests and stops at the first failure, so
+ * nothing downstream is built on a model whose tests failed (as dbt build skips it).
+ */
+import { randomUUID } from 'node:crypto';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { Compiler, type Relation, relationName } from './compile.js';
+import { dataTestSql, testId } from './data-tests.js';
+import { type ExistingKind, materializationOf, materializeSteps } from './materialize.js';
+import { type Model, type Project, ProjectError } from './project.js';
+
+export type Command = 'run' | 'test' | 'build';
+
+export interface RunOptions {
+  command: Command;
+  /** Model selectors: `name`, `+name` (with ancestors), `name+` (with descendants). */
+  select?: string[];
+  fullRefresh?: boolean;
+  vars?: Record<string, unknown>;
+  targetSchema?: string;
+  log?: (line: string) => void;
+}
+
+export interface ModelResult {
+  model: string;
+  relation: string;
+  materialization: string;
+  incremental: boolean;
+  seconds: number;
+}
+
+export interface TestResult {
+  id: string;
+  model: string;
+  failures: number;
+}
+
+export interface RunResult {
+  models: ModelResult[];
+  tests: TestResult[];
+  ok: boolean;
+}
+
+export class ModelRunError extends Error {
+  override name = 'ModelRunError';
+}
+
+/** Models in dependency order; a cycle or an unknown ref is an error naming the file. */
+export function dependencyOrder(project: Project, compiler: Compiler): Model[] {
+  const order: Model[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (model: Model, path: string[]) => {
+    const seen = state.get(model.name);
+    if (seen === 'done') return;
+    if (seen === 'visiting') {
+      throw new ProjectError(`dependency cycle: ${[...path, model.name].join(' -> ')}`);
+    }
+    state.set(model.name, 'visiting');
+    for (const ref of compiler.dependencies(model).refs) {
+      const parent = project.models.get(ref);
+      if (!parent) throw new ProjectError(`${model.file}: ref('${ref}') does not name a model`);
+      visit(parent, [...path, model.name]);
+    }
+    state.set(model.name, 'done');
+    order.push(model);
+  };
+  for (const model of [...project.models.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+    visit(model, []);
+  }
+  return order;
+}
+
+function selectModels(order: Model[], compiler: Compiler, selectors: string[] | undefined) {
+  if (!selectors || selectors.length === 0) return order;
+  const parents = new Map(order.map((model) => [model.name, compiler.dependencies(model).refs]));
+  const closure = (start: string, next: (name: string) => string[]) => {
+    const found = new Set<string>();
+    const stack = [start];
+    while (stack.length > 0) {
+      const name = stack.pop()!;
+      if (found.has(name)) continue;
+      found.add(name);
+      stack.push(...next(name));
+    }
+    return found;
+  };
+  const children = (name: string) =>
+    [...parents.entries()].filter(([, refs]) => refs.includes(name)).map(([child]) => child);
+  const chosen = new Set<string>();
+  for (const selector of selectors) {
+    const name = selector.replace(/^\+/, '').replace(/\+$/, '');
+    if (!parents.has(name)) throw new ProjectError(`--select ${selector}: no model named ${name}`);
+    chosen.add(name);
+    if (selector.startsWith('+')) for (const n of closure(name, (m) => parents.get(m) ?? [])) chosen.add(n);
+    if (selector.endsWith('+')) for (const n of closure(name, children)) chosen.add(n);
+  }
+  return order.filter((model) => chosen.has(model.name));
+}
+
+export async function runProject(
+  project: Project,
+  client: ClickHouseClient,
+  options: RunOptions,
+): Promise<RunResult> {
+  const log = options.log ?? (() => {});
+  const compiler = new Compiler(project, {
+    targetSchema: options.targetSchema ?? 'analytics',
+    targetName: 'local',
+    vars: options.vars ?? {},
+  });
+  const settings = project.querySettings as Record<string, string | number>;
+  const execute = async (sql: string, where: string) => {
+    try {
+      await client.command({ query: sql, clickhouse_settings: settings });
+    } catch (error) {
+      throw new ModelRunError(`${where}: ${(error as Error).message}\n--- statement ---\n${sql}`);
+    }
+  };
+  const existingKind = async (relation: Relation): Promise<ExistingKind> => {
+    const result = await client.query({
+      query: 'SELECT engine FROM system.tables WHERE database = {db:String} AND name = {name:String}',
+      query_params: { db: relation.schema, name: relation.identifier },
+      format: 'JSONEachRow',
+    });
+    const rows = await result.json<{ engine: string }>();
+    if (rows.length === 0) return undefined;
+    return rows[0]?.engine === 'View' ? 'view' : 'table';
+  };
+
+  const invocationId = randomUUID().replaceAll('-', '_');
+  const selected = selectModels(dependencyOrder(project, compiler), compiler, options.select);
+  const result: RunResult = { models: [], tests: [], ok: true };
+
+  const runModel = async (model: Model) => {
+    const started = performance.now();
+    const config = compiler.sqlConfig(model);
+    const relation = compiler.relationOf(model, config);
+    const materialization = materializationOf(config, model.file);
+    await execute(`CREATE DATABASE IF NOT EXISTS ${relation.schema}`, model.file);
+    const existing = await existingKind(relation);
+    const incremental =
+      materialization === 'incremental' && existing === 'table' && !options.fullRefresh;
+    const sql = compiler.compileModel(model, incremental);
+    const steps = materializeSteps({
+      model: model.file,
+      relation,
+      config,
+      existing,
+      incremental,
+      sql,
+      invocationId,
+    });
+    for (const step of steps) await execute(step.sql, `${model.file} (${step.label})`);
+    const seconds = (performance.now() - started) / 1000;
+    result.models.push({
+      model: model.name,
+      relation: relationName(relation),
+      materialization,
+      incremental,
+      seconds,
+    });
+    log(`OK ${materialization}${incremental ? ' (incremental)' : ''} ${relationName(relation)} in ${seconds.toFixed(2)}s`);
+  };
+
+  const runTests = async (model: Model) => {
+    const relation = compiler.relationOf(model, compiler.sqlConfig(model));
+    for (const test of project.tests.filter((t) => t.model === model.name)) {
+      const id = testId(test);
+      const sql = dataTestSql(compiler, test, relation);
+      let failures: number;
+      try {
+        const response = await client.query({
+          query: `SELECT count() AS failures FROM (\n${sql}\n)`,
+          clickhouse_settings: settings,
+          format: 'JSONEachRow',
+        });
+        const rows = await response.json<{ failures: string | number }>();
+        failures = Number(rows[0]?.failures ?? 0);
+      } catch (error) {
+        throw new ModelRunError(`${test.file}: test ${id}: ${(error as Error).message}\n--- query ---\n${sql}`);
+      }
+      result.tests.push({ id, model: model.name, failures });
+      log(`${failures === 0 ? 'PASS' : 'FAIL'} ${id}${failures === 0 ? '' : ` (${failures} failing rows)`}`);
+      if (failures > 0) result.ok = false;
+    }
+  };
+
+  for (const model of selected) {
+    if (options.command !== 'test') await runModel(model);
+    if (options.command !== 'run') await runTests(model);
+    if (!result.ok && options.command === 'build') {
+      log(`stopping: tests failed on ${model.name}; downstream models were not built`);
+      break;
+    }
+  }
+  return result;
+}
