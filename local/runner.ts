@@ -1,0 +1,272 @@
+/**
+ * Runs one compiled DAG (the codegen IR) on this machine, like `airflow dags test`: each task in
+ * dependency order as a local process, with the command, environment, secrets and run window the
+ * generated Airflow task would get. Only what differs between a container and a laptop changes:
+ * - the extractor image's CLIs (`extract`, `generate`) run from source through tsx;
+ * - dbt runs the local model runner (or real `dbt` when it is on PATH and a ClickHouse server is
+ *   configured, since real dbt cannot open the embedded engine);
+ * - environment values that name a compose service (`http://clickhouse:8123`) only resolve inside
+ *   the stack, so the local environment's value is used instead (unset = embedded ClickHouse);
+ * - secrets come from the local environment instead of Airflow Variables / Connections.
+ */
+import path from 'node:path';
+import { execa } from 'execa';
+import type { Arg, IrDag, IrTask, TemplateName } from '../codegen/ir.js';
+
+export type TemplateValues = Readonly<Record<TemplateName, string>>;
+
+export interface LocalCommand {
+  file: string;
+  args: string[];
+  /** Complete environment of the process. */
+  env: Record<string, string>;
+  /** What the runner changed compared with the container, for the log. */
+  notes: string[];
+}
+
+export type TaskPlan =
+  | { task: IrTask; command: LocalCommand }
+  | { task: IrTask; cannotRun: string };
+
+export interface PlanOptions {
+  repoRoot: string;
+  /** The local environment: base of every process and source of secrets. */
+  env: NodeJS.ProcessEnv;
+  /** Compose service names (`clickhouse`, `postgres`, ...): hosts that exist only in the stack. */
+  stackHosts: ReadonlySet<string>;
+  /** Images whose CLIs exist in this repository. */
+  extractorImage: string;
+  dbtImage: string;
+  /** Whether a `dbt` executable is on PATH. */
+  hasRealDbt: boolean;
+}
+
+/** Our CLIs inside the extractor image, by entrypoint, and the TypeScript file each runs. */
+const EXTRACTOR_IMAGE_CLIS: Readonly<Record<string, string>> = {
+  extract: 'extractors/cli.ts',
+  generate: 'generator/cli.ts',
+};
+
+export function renderArg(arg: Arg, values: TemplateValues): string {
+  if (typeof arg === 'string') return arg;
+  if ('template' in arg) return values[arg.template];
+  if ('concat' in arg) {
+    return arg.concat.map((part) => (typeof part === 'string' ? part : values[part.template])).join('');
+  }
+  throw new Error(`Airflow Jinja '${arg.jinja}' can only be rendered by Airflow`);
+}
+
+function jinjaIn(args: readonly Arg[]): string | null {
+  for (const arg of args) if (typeof arg === 'object' && 'jinja' in arg) return arg.jinja;
+  return null;
+}
+
+/** True when an environment value points at a service that only resolves inside compose. */
+function namesStackHost(value: string, stackHosts: ReadonlySet<string>): boolean {
+  for (const match of value.matchAll(/(?:\/\/|@)([A-Za-z0-9_.-]+)(?::\d+)?(?:\/|$)/g)) {
+    if (stackHosts.has(match[1] ?? '')) return true;
+  }
+  return stackHosts.has(value);
+}
+
+function taskEnvironment(task: IrTask, values: TemplateValues, options: PlanOptions) {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(options.env)) if (value !== undefined) env[key] = value;
+  const notes: string[] = [];
+  for (const [key, arg] of Object.entries(task.environment)) {
+    const value = renderArg(arg, values);
+    if (namesStackHost(value, options.stackHosts)) {
+      const local = options.env[key];
+      notes.push(
+        local === undefined
+          ? `${key}: stack value ${value} only resolves in compose; left unset here`
+          : `${key}: stack value only resolves in compose; using the local environment's value`,
+      );
+      if (local === undefined) delete env[key];
+      continue;
+    }
+    env[key] = value;
+  }
+  for (const secret of task.secrets) {
+    const where =
+      secret.source.kind === 'variable'
+        ? `Airflow Variable ${secret.source.key}`
+        : `Airflow Connection ${secret.source.connId}`;
+    notes.push(
+      options.env[secret.env] === undefined
+        ? `secret ${secret.env} (${where} in the stack): not set locally`
+        : `secret ${secret.env} (${where} in the stack): from the local environment`,
+    );
+  }
+  return { env, notes };
+}
+
+/** How one task runs here, or why it cannot. */
+export function planTask(task: IrTask, values: TemplateValues, options: PlanOptions): TaskPlan {
+  const jinja = jinjaIn([...task.command, ...Object.values(task.environment)]);
+  if (jinja !== null) {
+    return { task, cannotRun: `it uses Airflow Jinja '${jinja}', which only Airflow renders` };
+  }
+  const args = task.command.map((arg) => renderArg(arg, values));
+  const { env, notes } = taskEnvironment(task, values, options);
+  const tsx = path.join(options.repoRoot, 'node_modules/.bin/tsx');
+
+  if (task.kind === 'dbt' || task.image === options.dbtImage) {
+    // The dbt image's entrypoint is dbt itself; a spec may also spell it out.
+    const dbtArgs = task.entrypoint?.[0] === 'dbt' ? [...task.entrypoint.slice(1), ...args] : args;
+    if (options.hasRealDbt && env.CLICKHOUSE_URL) {
+      // dbt's profile reads host and port; the extractors' CLICKHOUSE_URL names the same server.
+      const server = new URL(env.CLICKHOUSE_URL);
+      env.CLICKHOUSE_HOST ??= server.hostname;
+      env.CLICKHOUSE_PORT ??= server.port || '8123';
+      const dbtDir = path.join(options.repoRoot, 'dbt');
+      return {
+        task,
+        command: {
+          file: 'dbt',
+          args: [...dbtArgs, '--project-dir', dbtDir, '--profiles-dir', dbtDir],
+          env,
+          notes: [...notes, 'dbt: real dbt from PATH against CLICKHOUSE_URL'],
+        },
+      };
+    }
+    return {
+      task,
+      command: {
+        file: tsx,
+        args: [path.join(options.repoRoot, 'dbt-runner/cli.ts'), ...dbtArgs],
+        env,
+        notes: [...notes, 'dbt: the local model runner (npm run dbt-local)'],
+      },
+    };
+  }
+
+  if (task.image === options.extractorImage) {
+    const entrypoint = task.entrypoint ?? ['extract'];
+    const cli = EXTRACTOR_IMAGE_CLIS[entrypoint[0] ?? ''];
+    if (cli === undefined) {
+      return {
+        task,
+        cannotRun: `entrypoint '${entrypoint.join(' ')}' of ${task.image} is not one of our CLIs (${Object.keys(EXTRACTOR_IMAGE_CLIS).join(', ')})`,
+      };
+    }
+    return {
+      task,
+      command: {
+        file: tsx,
+        args: [path.join(options.repoRoot, cli), ...entrypoint.slice(1), ...args],
+        env,
+        notes,
+      },
+    };
+  }
+
+  return {
+    task,
+    cannotRun: `image ${task.image} is not built from this repository, so its command only runs in a container (docker compose up)`,
+  };
+}
+
+/** Tasks in an order where every task comes after its upstream tasks; spec order otherwise. */
+export function dependencyOrder(dag: IrDag): IrTask[] {
+  const byId = new Map(dag.tasks.map((task) => [task.taskId, task]));
+  const done = new Set<string>();
+  const ordered: IrTask[] = [];
+  while (ordered.length < dag.tasks.length) {
+    const next = dag.tasks.find(
+      (task) => !done.has(task.taskId) && task.upstream.every((id) => done.has(id) || !byId.has(id)),
+    );
+    if (!next) throw new Error(`DAG ${dag.dagId} has a dependency cycle`);
+    done.add(next.taskId);
+    ordered.push(next);
+  }
+  return ordered;
+}
+
+export type TaskState = 'success' | 'failed' | 'upstream_failed' | 'cannot_run';
+
+export interface TaskResult {
+  taskId: string;
+  state: TaskState;
+  seconds: number;
+  /** Last line the task printed on stdout (our CLIs print a summary there). */
+  summary: string;
+  /** Why it failed or did not run. */
+  reason: string | null;
+  /** Combined output, kept for failures. */
+  output: string;
+}
+
+export interface RunOptions extends PlanOptions {
+  values: TemplateValues;
+  /** Called as each task starts and ends, for live progress. */
+  onTaskStart?: (plan: TaskPlan) => void;
+  onTaskEnd?: (result: TaskResult) => void;
+  /** Stream task output to our stdout/stderr as it happens. */
+  verbose?: boolean;
+}
+
+/** Runs every task of the DAG in dependency order; a failed task skips what depends on it. */
+export async function runDag(dag: IrDag, options: RunOptions): Promise<TaskResult[]> {
+  const results: TaskResult[] = [];
+  const failed = new Set<string>();
+  for (const task of dependencyOrder(dag)) {
+    const plan = planTask(task, options.values, options);
+    options.onTaskStart?.(plan);
+    const blocked = task.upstream.filter((id) => failed.has(id));
+    let result: TaskResult;
+    if (blocked.length > 0) {
+      result = {
+        taskId: task.taskId,
+        state: 'upstream_failed',
+        seconds: 0,
+        summary: '',
+        reason: `upstream ${blocked.join(', ')} did not succeed`,
+        output: '',
+      };
+    } else if ('cannotRun' in plan) {
+      result = {
+        taskId: task.taskId,
+        state: 'cannot_run',
+        seconds: 0,
+        summary: '',
+        reason: `cannot run locally: ${plan.cannotRun}`,
+        output: '',
+      };
+    } else {
+      result = await runCommand(task, plan.command, options);
+    }
+    if (result.state !== 'success') failed.add(task.taskId);
+    results.push(result);
+    options.onTaskEnd?.(result);
+  }
+  return results;
+}
+
+async function runCommand(task: IrTask, command: LocalCommand, options: RunOptions): Promise<TaskResult> {
+  const started = performance.now();
+  const child = execa(command.file, command.args, {
+    cwd: options.repoRoot,
+    env: command.env,
+    extendEnv: false,
+    reject: false,
+    all: true,
+    timeout: task.executionTimeoutSeconds === null ? undefined : task.executionTimeoutSeconds * 1000,
+    stdout: options.verbose ? ['pipe', 'inherit'] : 'pipe',
+    stderr: options.verbose ? ['pipe', 'inherit'] : 'pipe',
+  });
+  const outcome = await child;
+  const seconds = (performance.now() - started) / 1000;
+  const stdoutLines = String(outcome.stdout ?? '').trim().split('\n');
+  const summary = stdoutLines[stdoutLines.length - 1] ?? '';
+  const output = String(outcome.all ?? '');
+  if (outcome.exitCode === 0) {
+    return { taskId: task.taskId, state: 'success', seconds, summary, reason: null, output };
+  }
+  const reason = outcome.timedOut
+    ? `timed out after ${task.executionTimeoutSeconds}s`
+    : outcome.exitCode === undefined
+      ? `could not start ${command.file}: ${outcome.shortMessage}`
+      : `exit code ${outcome.exitCode}`;
+  return { taskId: task.taskId, state: 'failed', seconds, summary, reason, output };
+}
