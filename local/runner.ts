@@ -134,7 +134,7 @@ export function planTask(task: IrTask, values: TemplateValues, options: PlanOpti
       task,
       command: {
         file: tsx,
-        args: [path.join(options.repoRoot, 'dbt-runner/cli.ts'), ...dbtArgs],
+        args: [path.join(options.repoRoot, 'dbt-runner/cli.ts'), ...repeatSelectFlags(dbtArgs)],
         env,
         notes: [...notes, 'dbt: the local model runner (npm run dbt-local)'],
       },
@@ -165,6 +165,25 @@ export function planTask(task: IrTask, values: TemplateValues, options: PlanOpti
     task,
     cannotRun: `image ${task.image} is not built from this repository, so its command only runs in a container (docker compose up)`,
   };
+}
+
+/**
+ * dbt takes several values after one flag (`--select a b`); the local model runner takes the flag
+ * once per value (`--select a --select b`).
+ */
+export function repeatSelectFlags(args: readonly string[]): string[] {
+  const out: string[] = [];
+  let flag: string | null = null;
+  for (const arg of args) {
+    if (arg.startsWith('--')) {
+      flag = arg === '--select' || arg === '--exclude' ? arg : null;
+      if (flag === null) out.push(arg);
+      continue;
+    }
+    if (flag !== null) out.push(flag, arg);
+    else out.push(arg);
+  }
+  return out;
 }
 
 /** Tasks in an order where every task comes after its upstream tasks; spec order otherwise. */

@@ -1,0 +1,176 @@
+/**
+ * `npm run demo [-- --watch] [--data-dir DIR] [--seed N] [--interval SECONDS]`
+ *
+ * The whole pipeline with nothing but Node: embedded PostgreSQL (the OLTP source) and embedded
+ * ClickHouse, both under `.data/`; the generator seeds a batch; the shipped DAGs
+ * `oltp_to_clickhouse` and `campaign_reports` run through `dag test`; the reports are printed and
+ * drawn into a self-contained HTML page. Re-running adds another batch and loads incrementally.
+ * `--watch` keeps generating traffic and refreshing until Ctrl-C.
+ *
+ * With CLICKHOUSE_URL set the reports go to that server instead of the embedded engine.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  clickHouseSettingsFromEnv,
+  createClickHouseClient,
+  describeClickHouse,
+} from '../extractors/core/clickhouse-client.js';
+import { main as generate } from '../generator/cli.js';
+import { dagTest } from './dag.js';
+import { type OltpPostgres, startOltpPostgres } from './oltp-postgres.js';
+import { formatReports, type Reports, readReports, reportsHtml } from './reports.js';
+
+export const DEMO_DAGS = ['oltp_to_clickhouse', 'campaign_reports'] as const;
+
+/** The seeded batch: small enough to finish in seconds, big enough for every report column. */
+const BATCH = ['--advertisers', '4', '--campaigns', '3', '--impressions', '1500', '--ctr', '0.04'];
+
+interface DemoOptions {
+  dataDir: string;
+  seed: number;
+  watch: boolean;
+  intervalSeconds: number;
+}
+
+const say = (text: string) => process.stdout.write(`${text}\n`);
+
+async function runGenerator(args: string[], env: NodeJS.ProcessEnv): Promise<string> {
+  let output = '';
+  const code = await generate(args, env, (text) => {
+    output += text;
+  });
+  if (code !== 0) throw new Error(`generate ${args.join(' ')} failed (exit ${code})`);
+  return output.trim();
+}
+
+async function runDags(env: NodeJS.ProcessEnv): Promise<void> {
+  for (const dagId of DEMO_DAGS) {
+    const outcome = await dagTest({ dagId, env });
+    if (!outcome.ok) throw new Error(`dag ${dagId} failed; see the task output above`);
+  }
+}
+
+/** Reads the reports; the client is closed again so the next task process can open the folder. */
+async function withClickHouse<T>(env: NodeJS.ProcessEnv, use: (reports: Reports, rawRows: number) => T) {
+  const client = await createClickHouseClient(clickHouseSettingsFromEnv(env));
+  try {
+    const raw = await client.query({
+      query: `SELECT sum(total_rows) AS rows FROM system.tables
+              WHERE database = 'raw' AND name LIKE 'postgres\\_%'`,
+      format: 'JSONEachRow',
+    });
+    const [row] = await raw.json<{ rows: string | number | null }>();
+    return use(await readReports(client), Number(row?.rows ?? 0));
+  } finally {
+    await client.close();
+  }
+}
+
+function writeOutputs(dataDir: string, reports: Reports): string {
+  const outDir = path.join(dataDir, 'demo');
+  fs.mkdirSync(outDir, { recursive: true });
+  const html = path.join(outDir, 'campaign-performance.html');
+  fs.writeFileSync(html, reportsHtml(reports, new Date().toISOString()));
+  // The same rows as data, for scripts and the end-to-end test.
+  fs.writeFileSync(path.join(outDir, 'reports.json'), `${JSON.stringify(reports, null, 1)}\n`);
+  return html;
+}
+
+/** What changed in the totals report between two refreshes, one line. */
+function reportDelta(before: Reports, after: Reports): string {
+  const sum = (reports: Reports, key: 'impressions' | 'clicks') =>
+    reports.totals.reduce((total, row) => total + Number(row[key]), 0);
+  const changed = after.totals.filter((row) => {
+    const old = before.totals.find((o) => o.campaign_id === row.campaign_id);
+    return !old || old.impressions !== row.impressions || old.clicks !== row.clicks || old.status !== row.status;
+  }).length;
+  const plus = (key: 'impressions' | 'clicks') => sum(after, key) - sum(before, key);
+  return `+${plus('impressions')} impressions, +${plus('clicks')} clicks, ${changed} campaign row(s) changed, ${after.totals.length - before.totals.length >= 0 ? '+' : ''}${after.totals.length - before.totals.length} campaigns`;
+}
+
+export async function demo(options: DemoOptions): Promise<void> {
+  const dataDir = path.resolve(options.dataDir);
+  fs.mkdirSync(dataDir, { recursive: true });
+  say(`demo: data in ${dataDir}`);
+  const postgres: OltpPostgres = await startOltpPostgres(path.join(dataDir, 'postgres'));
+  let stopping = false;
+  const stop = () => {
+    stopping = true;
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  try {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      PG_URL: postgres.url,
+      CLICKHOUSE_PATH: process.env.CLICKHOUSE_PATH ?? path.join(dataDir, 'clickhouse'),
+    };
+    say(`demo: PostgreSQL (embedded) on ${new URL(postgres.url).host}; ${describeClickHouse(clickHouseSettingsFromEnv(env))}`);
+    say(`generate init: ${await runGenerator(['init'], env)}`);
+    say(`generate batch: ${await runGenerator(['batch', ...BATCH, '--seed', String(options.seed)], env)}`);
+    await runDags(env);
+    let reports = await withClickHouse(env, (r) => r);
+    say('');
+    say(formatReports(reports));
+    say('');
+    say(`demo: HTML report written to ${writeOutputs(dataDir, reports)}`);
+
+    while (options.watch && !stopping) {
+      const started = performance.now();
+      const rowsBefore = await withClickHouse(env, (_, rows) => rows);
+      for (let i = 0; i < 5; i++) say(`generate random: ${await runGenerator(['random'], env)}`);
+      await runDags(env);
+      const { next, rowsAfter } = await withClickHouse(env, (r, rows) => ({ next: r, rowsAfter: rows }));
+      const seconds = (performance.now() - started) / 1000;
+      say(
+        `watch: ${rowsAfter - rowsBefore} raw rows in ${seconds.toFixed(1)}s (${((rowsAfter - rowsBefore) / seconds).toFixed(0)} rows/s); ${reportDelta(reports, next)}`,
+      );
+      reports = next;
+      writeOutputs(dataDir, reports);
+      const wait = Date.now() + options.intervalSeconds * 1000;
+      while (!stopping && Date.now() < wait) await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await postgres.stop();
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      watch: { type: 'boolean', default: false },
+      'data-dir': { type: 'string', default: '.data' },
+      seed: { type: 'string', default: '42' },
+      interval: { type: 'string', default: '10' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  if (values.help) {
+    say('usage: npm run demo [-- --watch] [--data-dir DIR] [--seed N] [--interval SECONDS]');
+    return 0;
+  }
+  const seed = Number(values.seed);
+  const interval = Number(values.interval);
+  if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got '${values.seed}'`);
+  if (!(interval >= 0)) throw new Error(`--interval must be a number of seconds, got '${values.interval}'`);
+  await demo({ dataDir: values['data-dir'], seed, watch: values.watch, intervalSeconds: interval });
+  return 0;
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`demo: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
