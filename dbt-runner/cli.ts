@@ -30,7 +30,11 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   const command = positionals[0];
-  if (values.help || positionals.length !== 1 || !['run', 'build', 'test'].includes(command ?? '')) {
+  if (
+    values.help ||
+    positionals.length !== 1 ||
+    !['run', 'build', 'test'].includes(command ?? '')
+  ) {
     console.error(USAGE);
     return values.help ? 0 : 2;
   }

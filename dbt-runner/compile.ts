@@ -52,7 +52,10 @@ export class Compiler {
   /** Compiles the project's macros once into callables that every model can use. */
   private loadMacros(): Record<string, (...args: unknown[]) => unknown> {
     if (!this.project.macroSource) return {};
-    const environment = new nunjucks.Environment(null, { autoescape: false, throwOnUndefined: true });
+    const environment = new nunjucks.Environment(null, {
+      autoescape: false,
+      throwOnUndefined: true,
+    });
     // getExported (the template's top-level macros as functions) is missing from @types/nunjucks.
     const template = new nunjucks.Template(this.project.macroSource, environment) as unknown as {
       getExported(context: object, done: (error: Error | null, result: unknown) => void): void;

@@ -113,7 +113,11 @@ export function checkTemplate(
   try {
     root = parser.parse(source);
   } catch (error) {
-    const { lineno, colno, message } = error as { lineno?: number; colno?: number; message: string };
+    const { lineno, colno, message } = error as {
+      lineno?: number;
+      colno?: number;
+      message: string;
+    };
     const tag = /unknown block tag: (\w+)/.exec(message)?.[1];
     throw new JinjaError(
       file,

@@ -10,8 +10,9 @@
  *   drops it. No other strategy is supported (legacy/microbatch/insert_overwrite fail loudly).
  * `on_schema_change`, contracts, projections and distributed tables are not handled.
  */
-import type { ModelConfig } from './project.js';
+
 import { type Relation, relationName } from './compile.js';
+import type { ModelConfig } from './project.js';
 
 export type Materialization = 'view' | 'table' | 'incremental';
 export type ExistingKind = 'view' | 'table' | undefined;
@@ -60,7 +61,10 @@ function buildTable(relation: Relation, existing: ExistingKind, config: ModelCon
   const name = relationName(relation);
   if (existing === undefined) return createTableAs(relation, config, sql);
   if (existing === 'view') {
-    return [{ sql: `DROP VIEW ${name}`, label: `drop view ${name}` }, ...createTableAs(relation, config, sql)];
+    return [
+      { sql: `DROP VIEW ${name}`, label: `drop view ${name}` },
+      ...createTableAs(relation, config, sql),
+    ];
   }
   const backup = { ...relation, identifier: `${relation.identifier}__dbt_backup` };
   const backupName = relationName(backup);
@@ -107,10 +111,15 @@ export function materializeSteps(options: {
   const name = relationName(relation);
   const materialization = materializationOf(config, model);
   if (materialization === 'view') {
-    const drop = existing === 'table' ? [{ sql: `DROP TABLE ${name}`, label: `drop table ${name}` }] : [];
-    return [...drop, { sql: `CREATE OR REPLACE VIEW ${name} AS (\n${sql}\n)`, label: `create view ${name}` }];
+    const drop =
+      existing === 'table' ? [{ sql: `DROP TABLE ${name}`, label: `drop table ${name}` }] : [];
+    return [
+      ...drop,
+      { sql: `CREATE OR REPLACE VIEW ${name} AS (\n${sql}\n)`, label: `create view ${name}` },
+    ];
   }
-  if (materialization === 'table' || !incremental) return buildTable(relation, existing, config, sql);
+  if (materialization === 'table' || !incremental)
+    return buildTable(relation, existing, config, sql);
 
   const strategy = config.incremental_strategy;
   if (strategy === 'append') {
@@ -122,7 +131,10 @@ export function materializeSteps(options: {
     );
   }
   const key = uniqueKeyList(config, model);
-  const newData = { ...relation, identifier: `${relation.identifier}__dbt_new_data_${options.invocationId}` };
+  const newData = {
+    ...relation,
+    identifier: `${relation.identifier}__dbt_new_data_${options.invocationId}`,
+  };
   const newDataName = relationName(newData);
   return [
     { sql: `DROP TABLE IF EXISTS ${newDataName}`, label: `drop stale ${newDataName}` },
@@ -131,7 +143,10 @@ export function materializeSteps(options: {
       sql: `DELETE FROM ${name} WHERE (${key}) IN (SELECT ${key} FROM ${newDataName})`,
       label: `delete replaced rows from ${name}`,
     },
-    { sql: `INSERT INTO ${name} SELECT * FROM ${newDataName}`, label: `insert new rows into ${name}` },
+    {
+      sql: `INSERT INTO ${name} SELECT * FROM ${newDataName}`,
+      label: `insert new rows into ${name}`,
+    },
     { sql: `DROP TABLE ${newDataName}`, label: `drop ${newDataName}` },
   ];
 }

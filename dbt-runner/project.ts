@@ -115,7 +115,10 @@ function folderConfig(node: Record<string, unknown>): ModelConfig {
   const config: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(node)) {
     const bare = key.replace(/^\+/, '');
-    if ((MODEL_CONFIG_KEYS as readonly string[]).includes(bare) && (key.startsWith('+') || typeof value !== 'object')) {
+    if (
+      (MODEL_CONFIG_KEYS as readonly string[]).includes(bare) &&
+      (key.startsWith('+') || typeof value !== 'object')
+    ) {
       config[bare] = value;
     }
   }
@@ -176,7 +179,10 @@ export function loadProject(dir: string): Project {
   const relative = (file: string) => path.relative(dir, file);
 
   // Macros first: models may call them, and checking a model needs their names.
-  const macroFiles = [...listFiles(macroDir, '.sql'), ...listFiles(path.join(testDir, 'generic'), '.sql')];
+  const macroFiles = [
+    ...listFiles(macroDir, '.sql'),
+    ...listFiles(path.join(testDir, 'generic'), '.sql'),
+  ];
   const macroSources = macroFiles.map((file) => {
     const source = testBlocksToMacros(readFileSync(file, 'utf8'));
     return { file: relative(file), source };
@@ -232,7 +238,9 @@ export function loadProject(dir: string): Project {
       const yamlConfig = asRecord(entry.config);
       for (const key of Object.keys(yamlConfig)) {
         if (!(MODEL_CONFIG_KEYS as readonly string[]).includes(key)) {
-          throw new ProjectError(`${relative(file)}: model ${modelName}: unsupported config '${key}'`);
+          throw new ProjectError(
+            `${relative(file)}: model ${modelName}: unsupported config '${key}'`,
+          );
         }
       }
       model.config = { ...model.config, ...yamlConfig };

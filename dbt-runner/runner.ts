@@ -8,7 +8,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { Compiler, type Relation, relationName } from './compile.js';
 import { dataTestSql, testId } from './data-tests.js';
 import { type ExistingKind, materializationOf, materializeSteps } from './materialize.js';
-import { type Model, type Project, ProjectError } from './project.js';
+import { type DataTest, type Model, type Project, ProjectError } from './project.js';
 
 export type Command = 'run' | 'test' | 'build';
 
@@ -92,10 +92,16 @@ function selectModels(order: Model[], compiler: Compiler, selectors: string[] | 
     const name = selector.replace(/^\+/, '').replace(/\+$/, '');
     if (!parents.has(name)) throw new ProjectError(`--select ${selector}: no model named ${name}`);
     chosen.add(name);
-    if (selector.startsWith('+')) for (const n of closure(name, (m) => parents.get(m) ?? [])) chosen.add(n);
+    if (selector.startsWith('+'))
+      for (const n of closure(name, (m) => parents.get(m) ?? [])) chosen.add(n);
     if (selector.endsWith('+')) for (const n of closure(name, children)) chosen.add(n);
   }
   return order.filter((model) => chosen.has(model.name));
+}
+
+function testDependencies(test: DataTest): string[] {
+  const parents = [...JSON.stringify(test.args).matchAll(/ref\(\\?['"](\w+)\\?['"]\)/g)];
+  return [test.model, ...parents.map((match) => match[1] ?? '')];
 }
 
 export async function runProject(
@@ -119,7 +125,8 @@ export async function runProject(
   };
   const existingKind = async (relation: Relation): Promise<ExistingKind> => {
     const result = await client.query({
-      query: 'SELECT engine FROM system.tables WHERE database = {db:String} AND name = {name:String}',
+      query:
+        'SELECT engine FROM system.tables WHERE database = {db:String} AND name = {name:String}',
       query_params: { db: relation.schema, name: relation.identifier },
       format: 'JSONEachRow',
     });
@@ -160,37 +167,53 @@ export async function runProject(
       incremental,
       seconds,
     });
-    log(`OK ${materialization}${incremental ? ' (incremental)' : ''} ${relationName(relation)} in ${seconds.toFixed(2)}s`);
+    log(
+      `OK ${materialization}${incremental ? ' (incremental)' : ''} ${relationName(relation)} in ${seconds.toFixed(2)}s`,
+    );
   };
 
-  const runTests = async (model: Model) => {
+  const runTest = async (test: DataTest) => {
+    const model = project.models.get(test.model)!;
     const relation = compiler.relationOf(model, compiler.sqlConfig(model));
-    for (const test of project.tests.filter((t) => t.model === model.name)) {
-      const id = testId(test);
-      const sql = dataTestSql(compiler, test, relation);
-      let failures: number;
-      try {
-        const response = await client.query({
-          query: `SELECT count() AS failures FROM (\n${sql}\n)`,
-          clickhouse_settings: settings,
-          format: 'JSONEachRow',
-        });
-        const rows = await response.json<{ failures: string | number }>();
-        failures = Number(rows[0]?.failures ?? 0);
-      } catch (error) {
-        throw new ModelRunError(`${test.file}: test ${id}: ${(error as Error).message}\n--- query ---\n${sql}`);
-      }
-      result.tests.push({ id, model: model.name, failures });
-      log(`${failures === 0 ? 'PASS' : 'FAIL'} ${id}${failures === 0 ? '' : ` (${failures} failing rows)`}`);
-      if (failures > 0) result.ok = false;
+    const id = testId(test);
+    const sql = dataTestSql(compiler, test, relation);
+    let failures: number;
+    try {
+      const response = await client.query({
+        query: `SELECT count() AS failures FROM (\n${sql}\n)`,
+        clickhouse_settings: settings,
+        format: 'JSONEachRow',
+      });
+      const rows = await response.json<{ failures: string | number }>();
+      failures = Number(rows[0]?.failures ?? 0);
+    } catch (error) {
+      throw new ModelRunError(
+        `${test.file}: test ${id}: ${(error as Error).message}\n--- query ---\n${sql}`,
+      );
     }
+    result.tests.push({ id, model: model.name, failures });
+    log(
+      `${failures === 0 ? 'PASS' : 'FAIL'} ${id}${failures === 0 ? '' : ` (${failures} failing rows)`}`,
+    );
+    if (failures > 0) result.ok = false;
   };
 
+  // A test runs once every model it reads is in place: its own and, for relationships, the
+  // parent (dbt build orders tests the same way).
+  const selectedNames = new Set(selected.map((model) => model.name));
+  let pending = project.tests.filter((test) => selectedNames.has(test.model));
+  const done = new Set<string>();
   for (const model of selected) {
     if (options.command !== 'test') await runModel(model);
-    if (options.command !== 'run') await runTests(model);
+    done.add(model.name);
+    if (options.command === 'run') continue;
+    const ready = pending.filter((test) =>
+      testDependencies(test).every((name) => done.has(name) || !selectedNames.has(name)),
+    );
+    pending = pending.filter((test) => !ready.includes(test));
+    for (const test of ready) await runTest(test);
     if (!result.ok && options.command === 'build') {
-      log(`stopping: tests failed on ${model.name}; downstream models were not built`);
+      log(`stopping: tests failed after ${model.name}; downstream models were not built`);
       break;
     }
   }

@@ -9,33 +9,35 @@
     )
 }}
 
-with clicks as (
-    select
-        campaign_id,
-        toDate(clicked_at) as activity_date,
-        clicked_at,
-        _loaded_at
+-- Every click ever loaded, live or since deleted in PostgreSQL. Keeping deleted ones makes
+-- their (campaign, day) reappear with the live count (0 when all are gone), so a deletion
+-- corrects the day instead of leaving a stale count behind.
+with events as (
+    select campaign_id, toDate(clicked_at) as activity_date, clicked_at, _loaded_at, 1 as is_live
     from {{ ref('stg_postgres__clicks') }}
+    union all
+    select campaign_id, toDate(clicked_at) as activity_date, clicked_at, deleted_loaded_at as _loaded_at, 0 as is_live
+    from {{ ref('stg_postgres__deleted_clicks') }}
 ),
 
 daily as (
-    -- Staging holds one row per click id (deduplicated), so count() never double counts a
+    -- Staging holds one row per click id (deduplicated), so counting never double counts a
     -- replayed load.
     select
         campaign_id,
         activity_date,
-        count() as clicks,
-        min(clicked_at) as first_click_at,
-        max(clicked_at) as last_click_at,
+        toUInt64(countIf(is_live = 1)) as clicks,
+        minIf(toNullable(clicked_at), is_live = 1) as first_click_at,
+        maxIf(toNullable(clicked_at), is_live = 1) as last_click_at,
         max(_loaded_at) as last_loaded_at
-    from clicks
+    from events
     {% if is_incremental() %}
-    -- Re-count only the (campaign, day) pairs that received rows since the last run. Rows
-    -- arrive back-dated, so the watermark is the load time, never the click time; >= re-reads
-    -- the last batch so a load finishing in the same millisecond is not missed.
+    -- Re-count only the (campaign, day) pairs that received rows or tombstones since the last
+    -- run. Rows arrive back-dated, so the watermark is the load time, never the click time;
+    -- >= re-reads the newest batch so a load finishing in the same millisecond is not missed.
     where (campaign_id, activity_date) in (
         select campaign_id, activity_date
-        from clicks
+        from events
         where _loaded_at >= (select max(last_loaded_at) from {{ this }})
     )
     {% endif %}

@@ -1,8 +1,9 @@
+{#-
+  Rebuilt in full from the daily entity models. Those are incremental (only touched days are
+  re-counted from raw), and this table is only as large as campaigns x active days.
+-#}
 {{
     config(
-        materialized='incremental',
-        incremental_strategy='delete_insert',
-        unique_key='campaign_id, activity_date',
         engine='MergeTree()',
         order_by='(advertiser_id, campaign_id, activity_date)',
         partition_by='toYYYYMM(activity_date)'
@@ -29,15 +30,9 @@ daily as (
         toUInt64(sum(clicks)) as clicks,
         max(last_loaded_at) as last_loaded_at
     from activity
-    {% if is_incremental() %}
-    -- Only the (campaign, day) pairs the daily entity models re-counted since the last run.
-    where (campaign_id, activity_date) in (
-        select campaign_id, activity_date
-        from activity
-        where last_loaded_at >= (select max(last_loaded_at) from {{ this }})
-    )
-    {% endif %}
     group by campaign_id, activity_date
+    -- Days whose rows were all deleted in PostgreSQL stay in the entity models with zero counts.
+    having impressions > 0 or clicks > 0
 ),
 
 report as (

@@ -1,0 +1,347 @@
+/**
+ * The dbt models, run by the local runner on embedded ClickHouse over hand-built raw rows:
+ * exact report rows, replayed loads, deletions, pricing, and incremental runs that must equal a
+ * full rebuild.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadProject, type Project } from '../../dbt-runner/project.js';
+import { type RunOptions, runProject } from '../../dbt-runner/runner.js';
+import { openClickHouse, queryRows, type TestClickHouse } from '../support/clickhouse.js';
+import {
+  type Campaign,
+  events,
+  loadAdvertisers,
+  loadCampaigns,
+  loadClicks,
+  loadImpressions,
+  resetWarehouse,
+} from './raw-tables.js';
+
+const DBT_DIR = path.resolve(import.meta.dirname, '../../dbt');
+const AS_OF = { as_of_date: '2024-03-15' };
+const FIRST_LOAD = { loadedAt: '2024-03-15 01:00:00.000' };
+const REPLAY_LOAD = { loadedAt: '2024-03-15 02:00:00.000' };
+
+const CAMPAIGNS: Record<string, Campaign> = {
+  active: {
+    id: 10,
+    advertiser_id: 1,
+    name: 'Spring sale',
+    bid: '2.00',
+    budget: '100.00',
+    start_date: '2024-03-01',
+    end_date: '2024-03-31',
+  },
+  noClicks: {
+    id: 11,
+    advertiser_id: 1,
+    name: 'No clicks',
+    bid: '1.50',
+    budget: '50.00',
+    start_date: '2024-02-01',
+    end_date: '2024-02-29',
+  },
+  overBudget: {
+    id: 12,
+    advertiser_id: 2,
+    name: 'Over budget',
+    bid: '5000.00',
+    budget: '10.00',
+    start_date: '2024-03-01',
+    end_date: '2024-04-30',
+  },
+  deleted: {
+    id: 13,
+    advertiser_id: 2,
+    name: 'Deleted',
+    bid: '1.00',
+    budget: '10.00',
+    start_date: '2024-03-01',
+    end_date: '2024-03-31',
+  },
+  future: {
+    id: 14,
+    advertiser_id: 2,
+    name: 'Future',
+    bid: '1.00',
+    budget: '100.00',
+    start_date: '2024-04-01',
+    end_date: '2024-04-30',
+  },
+};
+
+let clickhouse: TestClickHouse;
+let project: Project;
+
+beforeAll(async () => {
+  clickhouse = await openClickHouse();
+  project = loadProject(DBT_DIR);
+});
+afterAll(async () => {
+  await clickhouse?.destroy();
+});
+beforeEach(async () => {
+  await resetWarehouse(clickhouse.client);
+});
+
+async function build(options: Partial<RunOptions> = {}) {
+  const result = await runProject(project, clickhouse.client, {
+    command: 'build',
+    ...options,
+    vars: { ...AS_OF, ...options.vars },
+  });
+  const failing = result.tests.filter((test) => test.failures > 0);
+  expect(failing, 'failing data tests').toEqual([]);
+  expect(result.ok).toBe(true);
+  return result;
+}
+
+/**
+ * Campaign 10: 4 impressions on 03-10 (loaded twice: a replayed batch), 2 on 03-11 at the last
+ * microsecond of the day, 1 click on 03-10 and 2 on 03-12 (a day with clicks, no impressions).
+ * Campaign 11: 3 impressions, no clicks, flight over. Campaign 12: spend 3 x 5000 / 1000 = 15
+ * over a budget of 10. Campaign 13: deleted in PostgreSQL after its activity was loaded.
+ * Campaign 14: starts after the as-of day, no activity.
+ */
+async function loadScenario() {
+  const { client } = clickhouse;
+  await loadAdvertisers(
+    client,
+    [
+      { id: 1, name: 'Acme' },
+      { id: 2, name: 'Globex' },
+    ],
+    FIRST_LOAD,
+  );
+  await loadCampaigns(client, Object.values(CAMPAIGNS), FIRST_LOAD);
+  await loadImpressions(
+    client,
+    [
+      ...events(1, 4, 10, '2024-03-10 09:00:00'),
+      ...events(5, 2, 10, '2024-03-11 23:59:59.999999'),
+      ...events(7, 3, 11, '2024-02-10 12:00:00'),
+      ...events(10, 3, 12, '2024-03-14 08:00:00'),
+      ...events(13, 2, 13, '2024-03-13 08:00:00'),
+    ],
+    FIRST_LOAD,
+  );
+  await loadClicks(
+    client,
+    [
+      ...events(1, 1, 10, '2024-03-10 09:30:00'),
+      ...events(2, 2, 10, '2024-03-12 10:00:00'),
+      ...events(4, 1, 12, '2024-03-14 08:05:00'),
+    ],
+    FIRST_LOAD,
+  );
+  // An extractor replaying a batch after a crash: the same ids again, with a newer version.
+  await loadImpressions(client, events(1, 4, 10, '2024-03-10 09:00:00'), REPLAY_LOAD);
+  // Campaign 13 deleted in PostgreSQL: a tombstone with its last known values.
+  await loadCampaigns(client, [CAMPAIGNS.deleted!], REPLAY_LOAD, 1);
+}
+
+const totals = () =>
+  queryRows(
+    clickhouse.client,
+    `SELECT campaign_id, advertiser_name, campaign_name, impressions, clicks, ctr,
+            toString(spend) AS spend, toString(budget_remaining) AS budget_remaining,
+            budget_utilisation, first_activity_at, last_activity_at, status, status_as_of
+     FROM analytics.advertiser_campaigns_totals_report ORDER BY campaign_id`,
+  );
+const daily = () =>
+  queryRows(
+    clickhouse.client,
+    `SELECT campaign_id, toString(activity_date) AS day, impressions, clicks, ctr
+     FROM analytics.advertiser_campaigns_daily_ctr_report ORDER BY campaign_id, day`,
+  );
+
+describe('reports from hand-built raw rows', () => {
+  it('builds the exact totals report (cpm pricing by default)', async () => {
+    await loadScenario();
+    await build();
+    const rows = await totals();
+    expect(rows.map((row) => row.campaign_id)).toEqual([10, 11, 12, 14]);
+    expect(rows[0]).toEqual({
+      campaign_id: 10,
+      advertiser_name: 'Acme',
+      campaign_name: 'Spring sale',
+      impressions: 6, // the replayed batch is not counted twice
+      clicks: 3,
+      ctr: 0.5,
+      spend: '0.012', // 6 x 2.00 / 1000
+      budget_remaining: '99.988',
+      budget_utilisation: expect.closeTo(0.012 / 100, 12),
+      first_activity_at: '2024-03-10 09:00:00.000000',
+      last_activity_at: '2024-03-12 10:00:00.000000',
+      status: 'active',
+      status_as_of: '2024-03-15',
+    });
+    expect(rows[1]).toMatchObject({
+      campaign_id: 11,
+      impressions: 3,
+      clicks: 0,
+      ctr: 0,
+      spend: '0.0045',
+      status: 'ended',
+    });
+    expect(rows[2]).toMatchObject({
+      campaign_id: 12,
+      impressions: 3,
+      clicks: 1,
+      ctr: 1 / 3,
+      spend: '15',
+      budget_remaining: '0',
+      budget_utilisation: 1.5,
+      status: 'budget_exhausted',
+    });
+    expect(rows[3]).toEqual({
+      campaign_id: 14,
+      advertiser_name: 'Globex',
+      campaign_name: 'Future',
+      impressions: 0,
+      clicks: 0,
+      ctr: null,
+      spend: '0',
+      budget_remaining: '100',
+      budget_utilisation: 0,
+      first_activity_at: null,
+      last_activity_at: null,
+      status: 'scheduled',
+      status_as_of: '2024-03-15',
+    });
+  });
+
+  it('builds the exact daily CTR report: NULL CTR without impressions, no deleted campaign', async () => {
+    await loadScenario();
+    await build();
+    expect(await daily()).toEqual([
+      { campaign_id: 10, day: '2024-03-10', impressions: 4, clicks: 1, ctr: 0.25 },
+      { campaign_id: 10, day: '2024-03-11', impressions: 2, clicks: 0, ctr: 0 },
+      { campaign_id: 10, day: '2024-03-12', impressions: 0, clicks: 2, ctr: null },
+      { campaign_id: 11, day: '2024-02-10', impressions: 3, clicks: 0, ctr: 0 },
+      { campaign_id: 12, day: '2024-03-14', impressions: 3, clicks: 1, ctr: 1 / 3 },
+    ]);
+  });
+
+  it('prices per click with pricing_model=cpc', async () => {
+    await loadScenario();
+    await build({ vars: { pricing_model: 'cpc' } });
+    const rows = await totals();
+    expect(rows.map((row) => [row.campaign_id, row.spend, row.status])).toEqual([
+      [10, '6', 'active'], // 3 clicks x 2.00
+      [11, '0', 'ended'],
+      [12, '5000', 'budget_exhausted'],
+      [14, '0', 'scheduled'],
+    ]);
+  });
+
+  it('fails loudly on an unknown pricing model instead of reporting zero spend', async () => {
+    await loadScenario();
+    await expect(
+      runProject(project, clickhouse.client, {
+        command: 'run',
+        vars: { ...AS_OF, pricing_model: 'cpa' },
+      }),
+    ).rejects.toThrow(
+      /advertiser_campaigns_totals_report\.sql.*\n?.*pricing_model must be cpm or cpc, got: cpa/s,
+    );
+  });
+});
+
+describe('incremental runs', () => {
+  /** New rows after the first build: back-dated, replayed, and deleted ones. */
+  async function loadChanges() {
+    const { client } = clickhouse;
+    const load = { loadedAt: '2024-03-16 01:00:00.000' };
+    // Back-dated impressions for an old day of campaign 10, and a new day for campaign 12.
+    await loadImpressions(
+      client,
+      [...events(20, 2, 10, '2024-03-10 18:00:00'), ...events(22, 1, 12, '2024-03-15 07:00:00')],
+      load,
+    );
+    // A replay of clicks already counted.
+    await loadClicks(client, events(2, 2, 10, '2024-03-12 10:00:00'), load);
+    // Deletions: one impression of campaign 10 on 03-11, every impression of campaign 11.
+    await loadImpressions(client, events(5, 1, 10, '2024-03-11 23:59:59.999999'), load, 1);
+    await loadImpressions(client, events(7, 3, 11, '2024-02-10 12:00:00'), load, 1);
+  }
+
+  const snapshot = async () => {
+    const tables = await queryRows<{ name: string }>(
+      clickhouse.client,
+      "SELECT name FROM system.tables WHERE database = 'analytics' ORDER BY name",
+    );
+    const contents: Record<string, unknown[]> = {};
+    for (const { name } of tables) {
+      contents[name] = await queryRows(
+        clickhouse.client,
+        `SELECT * FROM analytics.${name} ORDER BY ALL`,
+      );
+    }
+    return contents;
+  };
+
+  it('re-processes only touched days and equals a full rebuild', async () => {
+    await loadScenario();
+    await build();
+    await loadChanges();
+
+    const incremental = await build();
+    const daily = incremental.models.filter((model) => model.materialization === 'incremental');
+    expect(daily.map((model) => [model.model, model.incremental])).toEqual([
+      ['advertiser_campaigns_clicks', true],
+      ['advertiser_campaigns_impressions', true],
+    ]);
+    const afterIncremental = await snapshot();
+
+    await build({ fullRefresh: true });
+    expect(await snapshot()).toEqual(afterIncremental);
+
+    const report = afterIncremental.advertiser_campaigns_daily_ctr_report as {
+      campaign_id: number;
+      activity_date: string;
+      impressions: number;
+      clicks: number;
+    }[];
+    expect(
+      report.map((row) => [row.campaign_id, row.activity_date, row.impressions, row.clicks]),
+    ).toEqual([
+      [10, '2024-03-10', 6, 1],
+      [10, '2024-03-11', 1, 0],
+      [10, '2024-03-12', 0, 2],
+      [12, '2024-03-14', 3, 1],
+      [12, '2024-03-15', 1, 0],
+    ]);
+  });
+
+  it('an incremental run with no new rows changes nothing', async () => {
+    await loadScenario();
+    await build();
+    const before = await snapshot();
+    await build();
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('only re-counts the touched days', async () => {
+    await loadScenario();
+    await build();
+    // Overwrite an untouched day's count behind dbt's back: an incremental run must leave it
+    // alone, proving the untouched days were not recomputed.
+    await clickhouse.client.command({
+      query:
+        "ALTER TABLE analytics.advertiser_campaigns_impressions UPDATE impressions = 99 WHERE campaign_id = 12 AND activity_date = '2024-03-14' SETTINGS mutations_sync = 2",
+    });
+    await loadImpressions(clickhouse.client, events(30, 1, 10, '2024-03-10 20:00:00'), {
+      loadedAt: '2024-03-16 01:00:00.000',
+    });
+    await build();
+    const rows = await queryRows(
+      clickhouse.client,
+      `SELECT campaign_id, toString(activity_date) AS day, impressions
+       FROM analytics.advertiser_campaigns_impressions ORDER BY campaign_id, day`,
+    );
+    expect(rows).toContainEqual({ campaign_id: 12, day: '2024-03-14', impressions: 99 });
+    expect(rows).toContainEqual({ campaign_id: 10, day: '2024-03-10', impressions: 5 });
+  });
+});
