@@ -51,7 +51,9 @@ export function renderArg(arg: Arg, values: TemplateValues): string {
   if (typeof arg === 'string') return arg;
   if ('template' in arg) return values[arg.template];
   if ('concat' in arg) {
-    return arg.concat.map((part) => (typeof part === 'string' ? part : values[part.template])).join('');
+    return arg.concat
+      .map((part) => (typeof part === 'string' ? part : values[part.template]))
+      .join('');
   }
   throw new Error(`Airflow Jinja '${arg.jinja}' can only be rendered by Airflow`);
 }
@@ -193,7 +195,8 @@ export function dependencyOrder(dag: IrDag): IrTask[] {
   const ordered: IrTask[] = [];
   while (ordered.length < dag.tasks.length) {
     const next = dag.tasks.find(
-      (task) => !done.has(task.taskId) && task.upstream.every((id) => done.has(id) || !byId.has(id)),
+      (task) =>
+        !done.has(task.taskId) && task.upstream.every((id) => done.has(id) || !byId.has(id)),
     );
     if (!next) throw new Error(`DAG ${dag.dagId} has a dependency cycle`);
     done.add(next.taskId);
@@ -262,7 +265,11 @@ export async function runDag(dag: IrDag, options: RunOptions): Promise<TaskResul
   return results;
 }
 
-async function runCommand(task: IrTask, command: LocalCommand, options: RunOptions): Promise<TaskResult> {
+async function runCommand(
+  task: IrTask,
+  command: LocalCommand,
+  options: RunOptions,
+): Promise<TaskResult> {
   const started = performance.now();
   const child = execa(command.file, command.args, {
     cwd: options.repoRoot,
@@ -270,13 +277,16 @@ async function runCommand(task: IrTask, command: LocalCommand, options: RunOptio
     extendEnv: false,
     reject: false,
     all: true,
-    timeout: task.executionTimeoutSeconds === null ? undefined : task.executionTimeoutSeconds * 1000,
+    timeout:
+      task.executionTimeoutSeconds === null ? undefined : task.executionTimeoutSeconds * 1000,
     stdout: options.verbose ? ['pipe', 'inherit'] : 'pipe',
     stderr: options.verbose ? ['pipe', 'inherit'] : 'pipe',
   });
   const outcome = await child;
   const seconds = (performance.now() - started) / 1000;
-  const stdoutLines = String(outcome.stdout ?? '').trim().split('\n');
+  const stdoutLines = String(outcome.stdout ?? '')
+    .trim()
+    .split('\n');
   const summary = stdoutLines[stdoutLines.length - 1] ?? '';
   const output = String(outcome.all ?? '');
   if (outcome.exitCode === 0) {

@@ -36,7 +36,10 @@ const linter = new DCLinter({
 
 function lint(file: string): string[] {
   const [result] = linter.lintFiles([file], false);
-  return (result?.messages ?? []).map((m) => `${file}:${m.line}: ${m.rule}: ${m.message}`);
+  // dclint's .d.ts files use extension-less imports that NodeNext cannot follow, so its message
+  // type arrives as `any`; this is its documented shape.
+  const messages: { line: number; rule: string; message: string }[] = result?.messages ?? [];
+  return messages.map((m) => `${file}:${m.line}: ${m.rule}: ${m.message}`);
 }
 
 const compose = loadCompose();

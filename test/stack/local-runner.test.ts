@@ -1,0 +1,262 @@
+import { describe, expect, it } from 'vitest';
+import type { IrDag, IrTask } from '../../codegen/ir.js';
+import {
+  dependencyOrder,
+  type PlanOptions,
+  planTask,
+  repeatSelectFlags,
+  runDag,
+  type TemplateValues,
+} from '../../local/runner.js';
+import { repoRoot } from './stack-files.js';
+
+/** `dag test`'s core on hand-built IR: what each task becomes locally, order, and outcomes. */
+
+const EXTRACTOR = 'adtech-pipeline/extractors:0.1.0';
+const DBT = 'adtech-pipeline/dbt:0.1.0';
+
+function task(overrides: Partial<IrTask> & Pick<IrTask, 'taskId'>): IrTask {
+  return {
+    specId: overrides.taskId,
+    item: null,
+    kind: 'container',
+    source: null,
+    description: null,
+    image: EXTRACTOR,
+    entrypoint: null,
+    command: [],
+    environment: {},
+    secrets: [],
+    upstream: [],
+    outlets: [],
+    retries: 0,
+    retryDelaySeconds: 300,
+    retryExponentialBackoff: false,
+    maxRetryDelaySeconds: null,
+    executionTimeoutSeconds: null,
+    pool: 'default_pool',
+    poolSlots: 1,
+    location: { file: 'dag-specs/x.yaml', line: 1, col: 1 },
+    ...overrides,
+  };
+}
+
+function dag(tasks: IrTask[]): IrDag {
+  return {
+    dagId: 'x',
+    specFile: 'dag-specs/x.yaml',
+    specSha256: '',
+    description: null,
+    docMd: null,
+    owner: 'airflow',
+    tags: [],
+    schedule: { kind: 'manual' },
+    timezone: 'UTC',
+    startDate: '2026-01-01T00:00:00',
+    endDate: null,
+    catchup: false,
+    maxActiveRuns: 1,
+    maxActiveTasks: 16,
+    dagrunTimeoutSeconds: null,
+    failureWebhookConnection: null,
+    docker: { url: 'unix://var/run/docker.sock', network: 'adtech-pipeline' },
+    tasks,
+  };
+}
+
+const values: TemplateValues = {
+  window_start: '2026-11-24',
+  window_end: '2026-11-25',
+  run_id: 'local__2026-11-24',
+};
+
+const options = (env: NodeJS.ProcessEnv = {}, hasRealDbt = false): PlanOptions => ({
+  repoRoot,
+  env: { PATH: process.env.PATH, ...env },
+  stackHosts: new Set(['clickhouse', 'postgres']),
+  extractorImage: EXTRACTOR,
+  dbtImage: DBT,
+  hasRealDbt,
+});
+
+describe('local runner: planning', () => {
+  it('runs an extract task through the extractor CLI with the rendered window and run id', () => {
+    const plan = planTask(
+      task({
+        taskId: 'load',
+        kind: 'extract',
+        source: 'facebook-ads',
+        command: [
+          'facebook-ads',
+          '--run-id',
+          { template: 'run_id' },
+          '--since',
+          { template: 'window_start' },
+          '--until',
+          { template: 'window_end' },
+          '--label',
+          { concat: ['day=', { template: 'window_start' }] },
+        ],
+        environment: { CLICKHOUSE_URL: 'http://clickhouse:8123', LOG_FORMAT: 'json' },
+        secrets: [
+          {
+            env: 'FACEBOOK_ACCESS_TOKEN',
+            source: { kind: 'variable', key: 'facebook_access_token' },
+          },
+        ],
+      }),
+      values,
+      options({ FACEBOOK_ACCESS_TOKEN: 'tok' }),
+    );
+    expect('command' in plan).toBe(true);
+    if (!('command' in plan)) return;
+    expect(plan.command.args).toEqual([
+      `${repoRoot}/extractors/cli.ts`,
+      'facebook-ads',
+      '--run-id',
+      'local__2026-11-24',
+      '--since',
+      '2026-11-24',
+      '--until',
+      '2026-11-25',
+      '--label',
+      'day=2026-11-24',
+    ]);
+    expect(plan.command.file).toBe(`${repoRoot}/node_modules/.bin/tsx`);
+    // The stack's ClickHouse host does not exist here: unset, so the embedded engine is used.
+    expect(plan.command.env.CLICKHOUSE_URL).toBeUndefined();
+    expect(plan.command.env.LOG_FORMAT).toBe('json');
+    expect(plan.command.env.FACEBOOK_ACCESS_TOKEN).toBe('tok');
+    expect(plan.command.notes.join('\n')).toMatch(
+      /CLICKHOUSE_URL: stack value http:\/\/clickhouse:8123/,
+    );
+    expect(plan.command.notes.join('\n')).toMatch(
+      /secret FACEBOOK_ACCESS_TOKEN \(Airflow Variable facebook_access_token in the stack\): from the local environment/,
+    );
+    // Secret values never appear in the notes that get printed.
+    expect(plan.command.notes.join('\n')).not.toMatch(/tok\b/);
+  });
+
+  it("keeps the local environment's value for a stack-only setting", () => {
+    const plan = planTask(
+      task({
+        taskId: 'load',
+        kind: 'extract',
+        command: ['postgres'],
+        environment: { CLICKHOUSE_URL: 'http://clickhouse:8123' },
+      }),
+      values,
+      options({ CLICKHOUSE_URL: 'http://127.0.0.1:18123' }),
+    );
+    expect('command' in plan && plan.command.env.CLICKHOUSE_URL).toBe('http://127.0.0.1:18123');
+  });
+
+  it('runs the generate entrypoint of the extractor image through the generator CLI', () => {
+    const plan = planTask(
+      task({ taskId: 'traffic', entrypoint: ['generate'], command: ['random'] }),
+      values,
+      options(),
+    );
+    expect('command' in plan && plan.command.args).toEqual([
+      `${repoRoot}/generator/cli.ts`,
+      'random',
+    ]);
+  });
+
+  it('runs dbt tasks with the local model runner, or real dbt against a ClickHouse server', () => {
+    const dbtTask = task({
+      taskId: 'reports',
+      kind: 'dbt',
+      image: DBT,
+      entrypoint: ['dbt'],
+      command: ['build', '--select', '+a', '+b', '--vars', '{"x":1}'],
+    });
+    const local = planTask(dbtTask, values, options());
+    expect('command' in local && local.command.args).toEqual([
+      `${repoRoot}/dbt-runner/cli.ts`,
+      'build',
+      '--select',
+      '+a',
+      '--select',
+      '+b',
+      '--vars',
+      '{"x":1}',
+    ]);
+    const real = planTask(
+      dbtTask,
+      values,
+      options({ CLICKHOUSE_URL: 'http://127.0.0.1:18123' }, true),
+    );
+    expect('command' in real && real.command.file).toBe('dbt');
+    expect('command' in real && real.command.args.slice(0, 4)).toEqual([
+      'build',
+      '--select',
+      '+a',
+      '+b',
+    ]);
+    expect('command' in real && real.command.env.CLICKHOUSE_HOST).toBe('127.0.0.1');
+    expect('command' in real && real.command.env.CLICKHOUSE_PORT).toBe('18123');
+  });
+
+  it('says why a foreign image, an unknown entrypoint or Airflow Jinja cannot run locally', () => {
+    const foreign = planTask(
+      task({ taskId: 't', image: 'busybox:1.37', command: ['true'] }),
+      values,
+      options(),
+    );
+    expect('cannotRun' in foreign && foreign.cannotRun).toMatch(
+      /image busybox:1.37 is not built from this repository/,
+    );
+    const entry = planTask(task({ taskId: 't', entrypoint: ['bash'] }), values, options());
+    expect('cannotRun' in entry && entry.cannotRun).toMatch(
+      /entrypoint 'bash' .* is not one of our CLIs/,
+    );
+    const jinja = planTask(
+      task({ taskId: 't', command: [{ jinja: '{{ ds }}' }] }),
+      values,
+      options(),
+    );
+    expect('cannotRun' in jinja && jinja.cannotRun).toMatch(/Airflow Jinja '\{\{ ds \}\}'/);
+  });
+
+  it('orders tasks after their upstream tasks and rejects cycles', () => {
+    const order = dependencyOrder(
+      dag([
+        task({ taskId: 'c', upstream: ['b'] }),
+        task({ taskId: 'a' }),
+        task({ taskId: 'b', upstream: ['a'] }),
+      ]),
+    );
+    expect(order.map((t) => t.taskId)).toEqual(['a', 'b', 'c']);
+    expect(() =>
+      dependencyOrder(
+        dag([task({ taskId: 'a', upstream: ['b'] }), task({ taskId: 'b', upstream: ['a'] })]),
+      ),
+    ).toThrow(/dependency cycle/);
+  });
+
+  it('turns dbt multi-value flags into repeated flags', () => {
+    expect(
+      repeatSelectFlags(['run', '--select', 'a', 'b', '--full-refresh', '--exclude', 'c']),
+    ).toEqual(['run', '--select', 'a', '--select', 'b', '--full-refresh', '--exclude', 'c']);
+  });
+});
+
+describe('local runner: running', () => {
+  it('reports a failing task with its exit code and output, and skips what depends on it', async () => {
+    const ended: string[] = [];
+    const results = await runDag(
+      dag([
+        task({ taskId: 'bad', kind: 'extract', command: ['no-such-source'] }),
+        task({ taskId: 'after', kind: 'extract', command: ['postgres'], upstream: ['bad'] }),
+        task({ taskId: 'foreign', image: 'busybox:1.37' }),
+      ]),
+      { ...options(), values, onTaskEnd: (r) => ended.push(`${r.taskId}:${r.state}`) },
+    );
+    expect(ended).toEqual(['bad:failed', 'after:upstream_failed', 'foreign:cannot_run']);
+    const [bad, after] = results;
+    expect(bad?.reason).toBe('exit code 2');
+    expect(bad?.output).toMatch(/unknown source "no-such-source"/);
+    expect(after?.reason).toBe('upstream bad did not succeed');
+  });
+});
