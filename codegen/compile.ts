@@ -1,0 +1,103 @@
+/**
+ * The pure core: spec texts, the project file and the extractor contracts in; generated files and
+ * diagnostics out. No file system access, so tests and the local runner call it directly.
+ */
+import { z } from 'zod';
+import type { ContractSet } from './contracts.js';
+import { compareText, type Diagnostic, hasErrors, sortDiagnostics } from './diagnostics.js';
+import { emitDag } from './emit.js';
+import type { IrDag, IrProject } from './ir.js';
+import { lowerDag, lowerPools } from './lower.js';
+import { type ParsedFile, parseYaml } from './parse.js';
+import { projectSchema, type Spec, specSchema } from './schema.js';
+import { crossSpecDiagnostics, validateProject, validateSpec } from './validate.js';
+
+export interface SourceText {
+  /** Display path, used in diagnostics and in the generated header. */
+  path: string;
+  text: string;
+}
+
+export interface CompileInput {
+  specs: readonly SourceText[];
+  /** dag-specs/_project.yaml; null when it does not exist. */
+  project: SourceText | null;
+  contracts: ContractSet;
+  /** Problems met while reading the contracts, reported with the rest. */
+  contractDiagnostics?: readonly Diagnostic[];
+}
+
+export interface GeneratedFile {
+  /** File name inside the output folder. */
+  name: string;
+  text: string;
+}
+
+export interface CompileResult {
+  /** Empty when there is any error: a broken spec never half-updates the output. */
+  files: GeneratedFile[];
+  /** Sorted; warnings included. */
+  diagnostics: Diagnostic[];
+  /** Null when there is any error. */
+  ir: IrProject | null;
+}
+
+export const PROJECT_FILE = '_project.yaml';
+
+export function compile(input: CompileInput): CompileResult {
+  const diagnostics: Diagnostic[] = [...(input.contractDiagnostics ?? [])];
+  const ir = lowerProject(input, diagnostics);
+  const sorted = sortDiagnostics(diagnostics);
+  if (ir === null || hasErrors(sorted)) return { files: [], diagnostics: sorted, ir: null };
+  const files = ir.dags.map((dag) => ({ name: `${dag.dagId}.py`, text: emitDag(dag) }));
+  return { files, diagnostics: sorted, ir };
+}
+
+function lowerProject(input: CompileInput, diagnostics: Diagnostic[]): IrProject | null {
+  if (input.project === null) {
+    diagnostics.push({
+      file: PROJECT_FILE,
+      line: 1,
+      col: 1,
+      code: 'E027',
+      message: `project file ${PROJECT_FILE} not found next to the specs (it names the images, docker network and secrets)`,
+    });
+    return null;
+  }
+  const projectFile = parseYaml(input.project.path, input.project.text);
+  diagnostics.push(...projectFile.diagnostics);
+  const { project, diagnostics: projectDiagnostics } = validateProject(projectFile.parsed);
+  diagnostics.push(...projectDiagnostics);
+  if (project === null || projectFile.diagnostics.length > 0) {
+    if (project === null && projectDiagnostics.length === 0 && projectFile.diagnostics.length === 0) {
+      diagnostics.push({ file: input.project.path, line: 1, col: 1, code: 'E027', message: 'project file is not usable' });
+    }
+    return null;
+  }
+  const checked: { parsed: ParsedFile; spec: Spec }[] = [];
+  const specs = [...input.specs].sort((a, b) => compareText(a.path, b.path));
+  for (const source of specs) {
+    const { parsed, diagnostics: yamlDiagnostics } = parseYaml(source.path, source.text);
+    diagnostics.push(...yamlDiagnostics);
+    if (yamlDiagnostics.length > 0) continue;
+    const { spec, diagnostics: specDiagnostics } = validateSpec(parsed, { project, contracts: input.contracts });
+    diagnostics.push(...specDiagnostics);
+    if (spec !== null) checked.push({ parsed, spec });
+  }
+  diagnostics.push(...crossSpecDiagnostics(checked));
+  if (hasErrors(diagnostics)) return null;
+  const dags: IrDag[] = checked
+    .map(({ parsed, spec }) => lowerDag(parsed, spec, project, input.contracts))
+    .sort((a, b) => compareText(a.dagId, b.dagId));
+  return { dags, pools: lowerPools(project) };
+}
+
+/** JSON Schemas for editors, written next to the specs. */
+export function schemaFiles(): GeneratedFile[] {
+  const render = (schema: z.ZodType, id: string) =>
+    `${JSON.stringify({ ...z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }), $id: id }, null, 2)}\n`;
+  return [
+    { name: 'dag-spec.schema.json', text: render(specSchema, 'dag-spec.schema.json') },
+    { name: 'project.schema.json', text: render(projectSchema, 'project.schema.json') },
+  ];
+}

@@ -1,0 +1,106 @@
+/**
+ * Diagnostics: every problem found in specs, the project file or extractor contracts, located at
+ * a file, line and column (1-based) and carrying a stable code. The compiler collects them all
+ * before failing; `formatDiagnostic` prints `path:line:col: CODE message`.
+ *
+ * Codes (stable; tests and users may rely on them):
+ *   E001 YAML syntax error                     E017 flag value does not fit the contract's type
+ *   E002 unknown key                           E018 task needs exactly one of extract/dbt/container
+ *   E003 wrong type or invalid value           E019 bad fan-out (duplicate item, unknown ${item.x})
+ *   E004 missing required key                  E020 flag is set by the run (since/until/run-id)
+ *   E005 dag_id does not match the file name   E021 required flag missing
+ *   E006 dag_id used by more than one spec     E022 unknown time zone
+ *   E007 duplicate task id                     E023 pool not declared in _project.yaml
+ *   E008 `after:` names a missing task         E024 extractor contract cannot be read statically
+ *   E009 dependency cycle                      E025 unknown ${placeholder}
+ *   E010 invalid cron expression or preset     E026 option not valid for this dbt command
+ *   E011 invalid duration                      E027 project file missing or not usable
+ *   E012 invalid date or date-time             E028 start_date after end_date
+ *   E013 unknown extractor source              E029 connection or variable name problem
+ *   E014 unknown flag for the extractor
+ *   E015 required secret of the extractor missing
+ *   E016 secret not declared in _project.yaml `secrets`
+ *   W001 asset trigger that no spec produces   W003 secret given that the extractor does not declare
+ *   W002 extract task produces an asset its    W004 max_retry_delay without retry_exponential_backoff
+ *        source does not write                 W005 notify_on_failure without a webhook connection
+ */
+
+export type Severity = 'error' | 'warning';
+
+export interface Diagnostic {
+  /** Path of the file as given to the compiler (relative to the working directory in the CLI). */
+  file: string;
+  line: number;
+  col: number;
+  code: string;
+  message: string;
+}
+
+export function severityOf(diagnostic: Diagnostic): Severity {
+  return diagnostic.code.startsWith('W') ? 'warning' : 'error';
+}
+
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((diagnostic) => severityOf(diagnostic) === 'error');
+}
+
+export function formatDiagnostic(diagnostic: Diagnostic): string {
+  return `${diagnostic.file}:${diagnostic.line}:${diagnostic.col}: ${diagnostic.code} ${diagnostic.message}`;
+}
+
+/** By file, position, then code; duplicates (same place, code and message) removed. */
+export function sortDiagnostics(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return [...diagnostics]
+    .sort(
+      (a, b) =>
+        compareText(a.file, b.file) ||
+        a.line - b.line ||
+        a.col - b.col ||
+        compareText(a.code, b.code) ||
+        compareText(a.message, b.message),
+    )
+    .filter((diagnostic) => {
+      const key = formatDiagnostic(diagnostic);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+}
+
+/** Locale-independent ordering, so output is the same on every machine. */
+export function compareText(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The closest candidate by edit distance, when close enough to be a plausible typo. */
+export function nearest(word: string, candidates: readonly string[]): string | null {
+  let best: string | null = null;
+  let bestDistance = Number.POSITIVE_INFINITY;
+  for (const candidate of candidates) {
+    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best !== null && bestDistance <= Math.max(2, Math.floor(word.length / 3)) ? best : null;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i += 1) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j += 1) {
+      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+export function didYouMean(word: string, candidates: readonly string[]): string {
+  const suggestion = nearest(word, candidates);
+  return suggestion === null ? '' : `; did you mean '${suggestion}'?`;
+}

@@ -1,0 +1,133 @@
+/**
+ * The intermediate representation: what every DAG does, with every default filled in and fan-outs
+ * expanded. The Python emitter turns it into Airflow code; the local runner (`npm run dag`) runs
+ * the same tasks, commands, environment and secrets without Airflow. Nothing here is Airflow- or
+ * Python-specific except where a field says so.
+ *
+ * Values that only exist at run time stay structured (`Arg`), so each consumer renders them its
+ * own way: the emitter as Airflow Jinja, the local runner as concrete values.
+ */
+
+/**
+ * A value known only when the run starts.
+ * - `window_start`: first day of the run's window, `YYYY-MM-DD` in the DAG's time zone (inclusive);
+ * - `window_end`: the day after the window's last day, `YYYY-MM-DD` (exclusive);
+ * - `run_id`: the Airflow run id (the local runner makes its own).
+ * How the window is derived from a run: see `windowFor` in window.ts.
+ */
+export type TemplateName = 'window_start' | 'window_end' | 'run_id';
+
+export interface TemplateRef {
+  template: TemplateName;
+}
+
+/** A command argument or environment value. */
+export type Arg =
+  | string
+  | TemplateRef
+  /** Literal text and run-time values joined, e.g. `--date=${since}`. */
+  | { concat: readonly (string | TemplateRef)[] }
+  /** Raw Airflow Jinja, passed through verbatim (only from container `command` / `environment`). */
+  | { jinja: string };
+
+export type SecretSource =
+  | { kind: 'variable'; key: string }
+  | {
+      kind: 'connection';
+      connId: string;
+      field: 'password' | 'login' | 'host' | 'schema' | 'port' | 'uri' | 'extra';
+      /** With field `extra`: one key of the connection's extra JSON; null for the whole JSON. */
+      extraKey: string | null;
+    };
+
+export interface SecretBinding {
+  /** Environment variable the container reads. */
+  env: string;
+  source: SecretSource;
+}
+
+/** Where in a spec a thing was declared, for diagnostics raised after lowering. */
+export interface SourceLocation {
+  file: string;
+  line: number;
+  col: number;
+}
+
+export interface IrTask {
+  /** Airflow task id; a fanned-out copy is `<id>__<item id>`. */
+  taskId: string;
+  /** The id written in the spec (equal to taskId unless fanned out). */
+  specId: string;
+  /** The fan-out item id, or null. */
+  item: string | null;
+  kind: 'extract' | 'dbt' | 'container';
+  /** For extract tasks: the extractor source (sub-command). */
+  source: string | null;
+  description: string | null;
+  image: string;
+  /** Overrides the image ENTRYPOINT; null keeps the image's own (the extractor image's is `extract`). */
+  entrypoint: readonly string[] | null;
+  command: readonly Arg[];
+  /** Non-secret environment, sorted by name: project environment, kind environment, task environment. */
+  environment: Readonly<Record<string, Arg>>;
+  /** Secrets read at run time, sorted by env name. Never values, only where they come from. */
+  secrets: readonly SecretBinding[];
+  /** Task ids (after fan-out) this task waits for, sorted. */
+  upstream: readonly string[];
+  /** Asset URIs this task updates, sorted. */
+  outlets: readonly string[];
+  retries: number;
+  retryDelaySeconds: number;
+  retryExponentialBackoff: boolean;
+  maxRetryDelaySeconds: number | null;
+  executionTimeoutSeconds: number | null;
+  pool: string;
+  poolSlots: number;
+  location: SourceLocation;
+}
+
+export type IrSchedule =
+  | { kind: 'manual' }
+  | { kind: 'once' }
+  /** `cron` has presets resolved; `expression` is what the spec said. */
+  | { kind: 'cron'; cron: string; expression: string }
+  | { kind: 'assets'; uris: readonly string[] };
+
+export interface IrDag {
+  dagId: string;
+  /** The spec file (display path) and the sha256 of its text. */
+  specFile: string;
+  specSha256: string;
+  description: string | null;
+  docMd: string | null;
+  owner: string;
+  tags: readonly string[];
+  schedule: IrSchedule;
+  /** IANA zone of start_date, cron and the run window. */
+  timezone: string;
+  /** Local date-time in `timezone`, `YYYY-MM-DDTHH:MM:SS`. */
+  startDate: string;
+  endDate: string | null;
+  catchup: boolean;
+  maxActiveRuns: number;
+  maxActiveTasks: number;
+  dagrunTimeoutSeconds: number | null;
+  /** Airflow HTTP connection id of the failure webhook, or null for no notification. */
+  failureWebhookConnection: string | null;
+  docker: { url: string; network: string };
+  /** In spec order, fan-outs expanded in place. */
+  tasks: readonly IrTask[];
+}
+
+export interface IrPool {
+  name: string;
+  slots: number;
+  description: string;
+}
+
+export interface IrProject {
+  /** Sorted by dag_id. */
+  dags: readonly IrDag[];
+  /** Pools declared in _project.yaml, sorted by name. */
+  pools: readonly IrPool[];
+}

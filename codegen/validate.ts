@@ -1,0 +1,607 @@
+/**
+ * Stage 2: data → checked spec. First the zod schema (each issue mapped back to its YAML node),
+ * then the checks that need more than one value: task references and cycles, fan-out, pools,
+ * secrets, and extract tasks against the extractor contracts. Every problem becomes a diagnostic;
+ * nothing throws for user errors.
+ */
+import path from 'node:path';
+import type { z } from 'zod';
+import type { FlagContract } from '../extractors/core/contract.js';
+import { type ContractSet, flagsOf } from './contracts.js';
+import { type Diagnostic, didYouMean } from './diagnostics.js';
+import { type DataPath, hasPath, locate, type ParsedFile } from './parse.js';
+import { type FanOutItem, looksLikeJinja, placeholderProblem, placeholdersIn, toArg } from './placeholders.js';
+import {
+  DURATION_PATTERN,
+  type ProjectSpec,
+  parseDateTime,
+  projectSchema,
+  type Spec,
+  specSchema,
+  type TaskSettings,
+  type TaskSpec,
+} from './schema.js';
+
+type Issue = z.core.$ZodIssue;
+
+// ---------------------------------------------------------------------------------------------
+// zod issues → located diagnostics
+
+export function schemaDiagnostics(parsed: ParsedFile, schema: z.ZodType, issues: readonly Issue[]): Diagnostic[] {
+  return issues.flatMap((issue) => issueDiagnostics(parsed, schema, issue, []));
+}
+
+function issueDiagnostics(parsed: ParsedFile, root: z.ZodType, issue: Issue, prefix: DataPath): Diagnostic[] {
+  const at = [...prefix, ...(issue.path as (string | number)[])];
+  const located = (code: string, message: string, where: DataPath = at, key = false): Diagnostic => ({
+    file: parsed.file,
+    ...locate(parsed, where, { key }),
+    code,
+    message,
+  });
+  switch (issue.code) {
+    case 'unrecognized_keys': {
+      const allowed = allowedKeys(root, at);
+      return issue.keys.map((key) =>
+        located(
+          'E002',
+          `unknown key '${key}' in ${describePath(at)}; allowed: ${allowed.join(', ')}${didYouMean(key, allowed)}`,
+          [...at, key],
+          true,
+        ),
+      );
+    }
+    case 'invalid_type': {
+      if (!hasPath(parsed, at) && at.length > 0) {
+        const key = at[at.length - 1];
+        return [located('E004', `missing required key '${String(key)}' in ${describePath(at.slice(0, -1))}`, at.slice(0, -1))];
+      }
+      return [located('E003', `${describePath(at)}: expected ${issue.expected}, got ${typeName(valueAt(parsed.data, at))}`)];
+    }
+    case 'invalid_union': {
+      const branches = issue.errors;
+      const rootTypeOnly = (branch: readonly Issue[]) =>
+        branch.length > 0 && branch.every((inner) => inner.code === 'invalid_type' && inner.path.length === 0);
+      if (branches.length === 0 || branches.every(rootTypeOnly)) {
+        const expected = branches.flatMap((branch) => branch.map((inner) => (inner.code === 'invalid_type' ? inner.expected : '')));
+        return [
+          located(
+            'E003',
+            `${describePath(at)}: expected ${[...new Set(expected)].join(' or ')}, got ${typeName(valueAt(parsed.data, at))}`,
+          ),
+        ];
+      }
+      // The branch that got furthest into the value explains the problem best.
+      const best = branches.filter((branch) => !rootTypeOnly(branch))[0] ?? [];
+      return best.flatMap((inner) => issueDiagnostics(parsed, root, inner, at));
+    }
+    case 'invalid_value': {
+      const allowed = issue.values.map(String);
+      const value = valueAt(parsed.data, at);
+      return [
+        located(
+          'E003',
+          `${describePath(at)}: '${String(value)}' is not one of: ${allowed.join(', ')}${didYouMean(String(value), allowed)}`,
+        ),
+      ];
+    }
+    case 'invalid_format': {
+      const code = issue.pattern === DURATION_PATTERN.source ? 'E011' : 'E003';
+      const value = valueAt(parsed.data, at);
+      return [located(code, `${describePath(at)}: '${String(value)}' is invalid: ${issue.message}`)];
+    }
+    case 'custom': {
+      const code = typeof issue.params?.code === 'string' ? issue.params.code : 'E003';
+      return [located(code, `${describePath(at)}: ${issue.message}`)];
+    }
+    case 'too_small':
+    case 'too_big': {
+      return [located('E003', `${describePath(at)}: ${issue.message.replace(/^Too (small|big): /, '')}`)];
+    }
+    default:
+      return [located('E003', `${describePath(at)}: ${issue.message}`)];
+  }
+}
+
+/** `tasks[2].extract.flags` */
+export function describePath(at: DataPath): string {
+  if (at.length === 0) return 'the top level';
+  return at.map((segment, index) => (typeof segment === 'number' ? `[${segment}]` : index === 0 ? segment : `.${segment}`)).join('');
+}
+
+function valueAt(data: unknown, at: DataPath): unknown {
+  let value = data;
+  for (const segment of at) {
+    if (typeof value !== 'object' || value === null) return undefined;
+    value = (value as Record<string | number, unknown>)[segment];
+  }
+  return value;
+}
+
+function typeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a map';
+  if (value === undefined) return 'nothing';
+  return `${typeof value} ${JSON.stringify(value)}`;
+}
+
+/**
+ * Keys of the object schema at a data path, for "allowed: ..." hints. Walks zod's definition
+ * objects: the public API has no path lookup.
+ */
+function allowedKeys(root: z.ZodType, at: DataPath): string[] {
+  let candidates: ZodDef[] = [defOf(root)];
+  for (const segment of at) {
+    candidates = candidates.flatMap(unwrap).flatMap((def) => {
+      if (def.type === 'object' && typeof segment === 'string' && def.shape?.[segment]) return [defOf(def.shape[segment])];
+      if (def.type === 'array' && typeof segment === 'number' && def.element) return [defOf(def.element)];
+      if (def.type === 'record' && def.valueType) return [defOf(def.valueType)];
+      return [];
+    });
+  }
+  const keys = candidates.flatMap(unwrap).flatMap((def) => (def.type === 'object' && def.shape ? Object.keys(def.shape) : []));
+  return [...new Set(keys)];
+}
+
+interface ZodDef {
+  type: string;
+  shape?: Record<string, z.ZodType>;
+  element?: z.ZodType;
+  valueType?: z.ZodType;
+  innerType?: z.ZodType;
+  options?: z.ZodType[];
+}
+
+function defOf(schema: z.ZodType): ZodDef {
+  return schema._zod.def as unknown as ZodDef;
+}
+
+function unwrap(def: ZodDef): ZodDef[] {
+  if ((def.type === 'optional' || def.type === 'nullable' || def.type === 'default') && def.innerType) {
+    return unwrap(defOf(def.innerType));
+  }
+  if (def.type === 'union' && def.options) return def.options.flatMap((option) => unwrap(defOf(option)));
+  return [def];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Project file
+
+export function validateProject(parsed: ParsedFile): { project: ProjectSpec | null; diagnostics: Diagnostic[] } {
+  const result = projectSchema.safeParse(parsed.data ?? {});
+  if (!result.success) return { project: null, diagnostics: schemaDiagnostics(parsed, projectSchema, result.error.issues) };
+  const project = result.data;
+  const diagnostics: Diagnostic[] = [];
+  const declared = Object.keys(project.secrets);
+  const checkSecret = (env: string, where: DataPath) => {
+    if (!(env in project.secrets)) {
+      diagnostics.push({
+        file: parsed.file,
+        ...locate(parsed, where),
+        code: 'E016',
+        message: `secret ${env} is not declared in \`secrets\`${didYouMean(env, declared)}`,
+      });
+    }
+  };
+  project.shared_secrets?.forEach((env, index) => checkSecret(env, ['shared_secrets', index]));
+  project.dbt?.secrets?.forEach((env, index) => checkSecret(env, ['dbt', 'secrets', index]));
+  const pool = project.task_defaults?.pool;
+  if (pool !== undefined && !isKnownPool(project, pool)) {
+    diagnostics.push(poolDiagnostic(parsed, project, pool, ['task_defaults', 'pool']));
+  }
+  for (const [env, source] of Object.entries(project.secrets)) {
+    if ('extra_key' in source && source.extra_key !== undefined && source.field !== 'extra') {
+      diagnostics.push({
+        file: parsed.file,
+        ...locate(parsed, ['secrets', env, 'extra_key']),
+        code: 'E029',
+        message: `secrets.${env}: extra_key needs field: extra`,
+      });
+    }
+  }
+  return { project, diagnostics };
+}
+
+function isKnownPool(project: ProjectSpec, pool: string): boolean {
+  return pool === 'default_pool' || Object.hasOwn(project.pools ?? {}, pool);
+}
+
+function poolDiagnostic(parsed: ParsedFile, project: ProjectSpec, pool: string, where: DataPath): Diagnostic {
+  const declared = ['default_pool', ...Object.keys(project.pools ?? {})];
+  return {
+    file: parsed.file,
+    ...locate(parsed, where),
+    code: 'E023',
+    message: `pool '${pool}' is not declared in _project.yaml \`pools\` (declared: ${declared.join(', ')})${didYouMean(pool, declared)}`,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Specs
+
+export interface SpecContext {
+  project: ProjectSpec;
+  contracts: ContractSet;
+}
+
+/** A task copy after fan-out, as validation and lowering both see it. */
+export interface ExpandedTask {
+  task: TaskSpec;
+  /** Index of the task in the spec's `tasks` list. */
+  index: number;
+  item: FanOutItem | null;
+  taskId: string;
+}
+
+export function fanOutItems(task: TaskSpec): (FanOutItem | null)[] {
+  if (task.for_each === undefined) return [null];
+  return task.for_each.map((item) => (typeof item === 'string' ? { id: item } : (item as FanOutItem)));
+}
+
+export function expandTasks(spec: Spec): ExpandedTask[] {
+  return spec.tasks.flatMap((task, index) =>
+    fanOutItems(task).map((item) => ({ task, index, item, taskId: item === null ? task.id : `${task.id}__${item.id}` })),
+  );
+}
+
+/** Upstream task ids of a task copy, given every copy in the DAG. Unknown names are skipped. */
+export function resolveAfter(task: TaskSpec, expanded: readonly ExpandedTask[]): string[] {
+  const upstream = new Set<string>();
+  for (const name of task.after ?? []) {
+    for (const other of expanded) if (other.task.id === name || other.taskId === name) upstream.add(other.taskId);
+  }
+  return [...upstream].sort();
+}
+
+export function kindOf(task: TaskSpec): 'extract' | 'dbt' | 'container' | null {
+  const kinds = (['extract', 'dbt', 'container'] as const).filter((kind) => task[kind] !== undefined);
+  return kinds.length === 1 ? (kinds[0] ?? null) : null;
+}
+
+export function validateSpec(parsed: ParsedFile, context: SpecContext): { spec: Spec | null; diagnostics: Diagnostic[] } {
+  const result = specSchema.safeParse(parsed.data ?? {});
+  if (!result.success) return { spec: null, diagnostics: schemaDiagnostics(parsed, specSchema, result.error.issues) };
+  const spec = result.data;
+  const diagnostics: Diagnostic[] = [];
+  const report = (where: DataPath, code: string, message: string, key = false) =>
+    diagnostics.push({ file: parsed.file, ...locate(parsed, where, { key }), code, message });
+  const { project, contracts } = context;
+
+  const expectedId = path.basename(parsed.file).replace(/\.ya?ml$/, '');
+  if (spec.dag_id !== expectedId) {
+    report(['dag_id'], 'E005', `dag_id '${spec.dag_id}' must equal the file name '${expectedId}'`);
+  }
+
+  const startDate = spec.start_date ?? project.dag_defaults?.start_date;
+  if (startDate === undefined) {
+    report([], 'E004', "missing required key 'start_date' (set it in the spec or in _project.yaml dag_defaults)");
+  } else if (spec.end_date !== undefined && compareDateTimes(startDate, spec.end_date) > 0) {
+    report(['end_date'], 'E028', `end_date ${spec.end_date} is before start_date ${startDate}`);
+  }
+
+  if (spec.notify_on_failure === true && project.failure_webhook_connection === undefined) {
+    report(
+      ['notify_on_failure'],
+      'E029',
+      'notify_on_failure: true needs failure_webhook_connection in _project.yaml (or name one: {connection: <id>})',
+    );
+  }
+
+  checkSettings(spec.defaults, ['defaults'], spec, project, parsed, report);
+
+  // Per task: kind, fan-out, placeholders, settings, kind-specific checks.
+  const seenIds = new Map<string, DataPath>();
+  const expanded = expandTasks(spec);
+  for (const [index, task] of spec.tasks.entries()) {
+    const at: DataPath = ['tasks', index];
+    const kind = kindOf(task);
+    if (kind === null) {
+      const given = (['extract', 'dbt', 'container'] as const).filter((name) => task[name] !== undefined);
+      report(
+        [...at, 'id'],
+        'E018',
+        given.length === 0
+          ? `task '${task.id}' needs one of extract, dbt or container`
+          : `task '${task.id}' has ${given.join(' and ')}; a task is exactly one of extract, dbt or container`,
+      );
+    }
+    const items = fanOutItems(task);
+    const itemIds = new Set<string>();
+    items.forEach((item, itemIndex) => {
+      if (item === null) return;
+      if (itemIds.has(item.id)) report([...at, 'for_each', itemIndex], 'E019', `fan-out item '${item.id}' is listed twice`);
+      itemIds.add(item.id);
+    });
+    for (const item of items) {
+      const taskId = item === null ? task.id : `${task.id}__${item.id}`;
+      const where: DataPath = item === null ? [...at, 'id'] : [...at, 'for_each', items.indexOf(item)];
+      const previous = seenIds.get(taskId);
+      if (previous !== undefined) {
+        report(where, 'E007', `duplicate task id '${taskId}' (first defined at line ${locate(parsed, previous).line})`);
+      } else {
+        seenIds.set(taskId, where);
+      }
+    }
+    checkPlaceholders(task, items, at, report);
+    checkSettings(task, at, spec, project, parsed, report);
+    if (task.extract !== undefined) checkExtract(task, at, context, report);
+    for (const [secretIndex, env] of (task.extract?.secrets ?? task.container?.secrets ?? []).entries()) {
+      if (!(env in project.secrets)) {
+        const where: DataPath = [...at, task.extract ? 'extract' : 'container', 'secrets', secretIndex];
+        report(where, 'E016', `secret ${env} is not declared in _project.yaml \`secrets\`${didYouMean(env, Object.keys(project.secrets))}`);
+      }
+    }
+    const dbt = task.dbt;
+    if (dbt?.full_refresh !== undefined && !['build', 'run', 'seed'].includes(dbt.command)) {
+      report([...at, 'dbt', 'full_refresh'], 'E026', `full_refresh applies to dbt build, run and seed, not '${dbt.command}'`);
+    }
+    if (dbt?.command === 'source freshness' && (dbt.exclude !== undefined || dbt.selector !== undefined)) {
+      report([...at, 'dbt'], 'E026', "dbt 'source freshness' takes select only");
+    }
+  }
+
+  // after: references, then cycles among the expanded tasks.
+  const names = [...new Set([...spec.tasks.map((task) => task.id), ...expanded.map((copy) => copy.taskId)])];
+  for (const [index, task] of spec.tasks.entries()) {
+    for (const [refIndex, name] of (task.after ?? []).entries()) {
+      if (!names.includes(name)) {
+        report(['tasks', index, 'after', refIndex], 'E008', `after: no task '${name}' in this DAG${didYouMean(name, names)}`);
+      }
+    }
+  }
+  const cycle = findCycle(expanded);
+  if (cycle !== null) {
+    const first = expanded.find((copy) => copy.taskId === cycle[0]);
+    report(['tasks', first?.index ?? 0, 'after'], 'E009', `dependency cycle: ${cycle.join(' -> ')}`);
+  }
+  return { spec, diagnostics };
+}
+
+type Report = (where: DataPath, code: string, message: string, key?: boolean) => void;
+
+function checkSettings(
+  settings: TaskSettings | undefined,
+  at: DataPath,
+  spec: Spec,
+  project: ProjectSpec,
+  parsed: ParsedFile,
+  report: Report,
+): void {
+  if (settings === undefined) return;
+  if (settings.pool !== undefined && !isKnownPool(project, settings.pool)) {
+    const diagnostic = poolDiagnostic(parsed, project, settings.pool, [...at, 'pool']);
+    report([...at, 'pool'], diagnostic.code, diagnostic.message);
+  }
+  if (settings.max_retry_delay !== undefined) {
+    const backoff =
+      settings.retry_exponential_backoff ??
+      spec.defaults?.retry_exponential_backoff ??
+      project.task_defaults?.retry_exponential_backoff ??
+      false;
+    if (!backoff) {
+      report([...at, 'max_retry_delay'], 'W004', 'max_retry_delay has no effect without retry_exponential_backoff: true');
+    }
+  }
+}
+
+function checkPlaceholders(task: TaskSpec, items: readonly (FanOutItem | null)[], at: DataPath, report: Report): void {
+  // Fields where run-time placeholders are allowed, and whether raw Jinja passes through there.
+  const fields: { where: DataPath; value: string; allowRun: boolean; jinja: boolean }[] = [];
+  const add = (where: DataPath, value: unknown, allowRun: boolean, jinja = false) => {
+    if (typeof value === 'string') fields.push({ where, value, allowRun, jinja });
+    else if (Array.isArray(value)) value.forEach((entry, index) => add([...where, index], entry, allowRun, jinja));
+  };
+  for (const [name, value] of Object.entries(task.extract?.flags ?? {})) add([...at, 'extract', 'flags', name], value, true);
+  for (const key of ['select', 'exclude', 'selector', 'target'] as const) add([...at, 'dbt', key], task.dbt?.[key], true);
+  if (task.dbt?.vars !== undefined) add([...at, 'dbt', 'vars'], JSON.stringify(task.dbt.vars), true);
+  add([...at, 'container', 'command'], task.container?.command, true, true);
+  add([...at, 'container', 'entrypoint'], task.container?.entrypoint, false);
+  add([...at, 'container', 'image'], task.container?.image, false);
+  for (const [name, value] of Object.entries(task.container?.environment ?? {})) {
+    add([...at, 'container', 'environment', name], value, true, true);
+  }
+  add([...at, 'produces'], task.produces, false);
+  for (const field of fields) {
+    if (field.jinja && looksLikeJinja(field.value)) continue;
+    for (const name of placeholdersIn(field.value)) {
+      for (const item of items) {
+        const problem = placeholderProblem(name, item, field.allowRun);
+        if (problem !== null) {
+          report(field.where, problem.startsWith('unknown') ? 'E025' : 'E019', problem);
+          break;
+        }
+      }
+    }
+  }
+}
+
+const RUN_FLAGS = ['since', 'until', 'run-id'] as const;
+
+function checkExtract(task: TaskSpec, at: DataPath, context: SpecContext, report: Report): void {
+  const extract = task.extract;
+  if (extract === undefined) return;
+  const loaded = context.contracts.sources.get(extract.source);
+  if (loaded === undefined) {
+    const known = [...context.contracts.sources.keys()];
+    report(
+      [...at, 'extract', 'source'],
+      'E013',
+      `unknown extractor source '${extract.source}' (known: ${known.join(', ') || 'none: no extractors/*/contract.ts found'})${didYouMean(extract.source, known)}`,
+    );
+    return;
+  }
+  const { contract } = loaded;
+  const flags = flagsOf(context.contracts, contract);
+  const windowed = 'since' in contract.flags && 'until' in contract.flags;
+  const given = extract.flags ?? {};
+  for (const [name, value] of Object.entries(given)) {
+    const flag = flags[name];
+    if (flag === undefined) {
+      const known = Object.keys(flags);
+      report(
+        [...at, 'extract', 'flags', name],
+        'E014',
+        `source '${contract.source}' has no flag '${name}' (flags: ${known.join(', ')})${didYouMean(name, known)}`,
+        true,
+      );
+      continue;
+    }
+    if (name === 'run-id' || (windowed && (name === 'since' || name === 'until'))) {
+      report(
+        [...at, 'extract', 'flags', name],
+        'E020',
+        `flag '${name}' is set by the run (${name === 'run-id' ? "Airflow's run id" : "the run's data interval"}); remove it`,
+        true,
+      );
+      continue;
+    }
+    const problem = flagValueProblem(flag, value);
+    if (problem !== null) report([...at, 'extract', 'flags', name], 'E017', `flag '${name}': ${problem}`);
+  }
+  const environment = { ...context.project.environment };
+  for (const [name, flag] of Object.entries(contract.flags)) {
+    if (!flag.required || name in given || flag.default !== undefined) continue;
+    if (RUN_FLAGS.includes(name as (typeof RUN_FLAGS)[number]) && (name === 'run-id' || windowed)) continue;
+    if (flag.env !== undefined && (flag.env in environment || (context.project.shared_secrets ?? []).includes(flag.env))) continue;
+    report([...at, 'extract'], 'E021', `source '${contract.source}' requires flag '${name}' (${flag.description})`);
+  }
+  const secrets = new Set([...(extract.secrets ?? []), ...(context.project.shared_secrets ?? [])]);
+  for (const secret of contract.secrets) {
+    if (secret.required && !secrets.has(secret.env)) {
+      report(
+        [...at, 'extract'],
+        'E015',
+        `source '${contract.source}' requires secret ${secret.env} (${secret.description}); add it to extract.secrets`,
+      );
+    }
+  }
+  const declaredSecrets = contract.secrets.map((secret) => secret.env);
+  for (const [index, env] of (extract.secrets ?? []).entries()) {
+    if (!declaredSecrets.includes(env)) {
+      report(
+        [...at, 'extract', 'secrets', index],
+        'W003',
+        `source '${contract.source}' does not declare secret ${env} (declares: ${declaredSecrets.join(', ') || 'none'})`,
+      );
+    }
+  }
+  const written = contract.tables.map((table) => `clickhouse://${table.table.replace('.', '/')}`);
+  for (const [index, uri] of (task.produces ?? []).entries()) {
+    if (uri.startsWith('clickhouse://') && !uri.includes('${') && !written.includes(uri)) {
+      report(
+        [...at, 'produces', index],
+        'W002',
+        `source '${contract.source}' does not write ${uri} (writes: ${written.join(', ') || 'nothing declared'})`,
+      );
+    }
+  }
+}
+
+function flagValueProblem(flag: FlagContract, value: unknown): string | null {
+  const text = Array.isArray(value) ? value.join(',') : String(value);
+  const hasPlaceholder = typeof value === 'string' && placeholdersIn(value).length > 0;
+  if (hasPlaceholder) return null;
+  switch (flag.type) {
+    case 'boolean':
+      return typeof value === 'boolean' ? null : `expected true or false, got ${JSON.stringify(value)}`;
+    case 'integer':
+      return /^-?\d+$/.test(text) && !Array.isArray(value) ? null : `expected an integer, got ${JSON.stringify(value)}`;
+    case 'number':
+      return !Array.isArray(value) && text.trim() !== '' && Number.isFinite(Number(text))
+        ? null
+        : `expected a number, got ${JSON.stringify(value)}`;
+    case 'date':
+      return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) && parseDateTime(value) !== null
+        ? null
+        : `expected a date YYYY-MM-DD, got ${JSON.stringify(value)}`;
+    case 'enum': {
+      const allowed = (flag.values ?? []).map(String);
+      return allowed.includes(text) && !Array.isArray(value)
+        ? null
+        : `'${text}' is not one of: ${allowed.join(', ')}${didYouMean(text, allowed)}`;
+    }
+    case 'list':
+      return typeof value === 'string' || Array.isArray(value) ? null : `expected a list or comma-separated string, got ${JSON.stringify(value)}`;
+    default:
+      return typeof value === 'string' || typeof value === 'number' ? null : `expected a string, got ${JSON.stringify(value)}`;
+  }
+}
+
+function compareDateTimes(a: string, b: string): number {
+  const normalize = (value: string) => (value.length === 10 ? `${value}T00:00:00` : value.replace(' ', 'T').padEnd(19, ':00'));
+  return normalize(a) < normalize(b) ? -1 : normalize(a) > normalize(b) ? 1 : 0;
+}
+
+/** The first dependency cycle as task ids (first repeated at the end), or null. */
+function findCycle(expanded: readonly ExpandedTask[]): string[] | null {
+  const upstream = new Map(expanded.map((copy) => [copy.taskId, resolveAfter(copy.task, expanded)]));
+  const state = new Map<string, 'visiting' | 'done'>();
+  const stack: string[] = [];
+  const visit = (id: string): string[] | null => {
+    if (state.get(id) === 'done') return null;
+    if (state.get(id) === 'visiting') return [...stack.slice(stack.indexOf(id)), id];
+    state.set(id, 'visiting');
+    stack.push(id);
+    for (const next of upstream.get(id) ?? []) {
+      const cycle = visit(next);
+      if (cycle !== null) return cycle;
+    }
+    stack.pop();
+    state.set(id, 'done');
+    return null;
+  };
+  for (const copy of expanded) {
+    const cycle = visit(copy.taskId);
+    if (cycle !== null) return cycle.reverse();
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Across specs
+
+export function crossSpecDiagnostics(specs: readonly { parsed: ParsedFile; spec: Spec }[]): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const firstFile = new Map<string, string>();
+  for (const { parsed, spec } of specs) {
+    const first = firstFile.get(spec.dag_id);
+    if (first !== undefined) {
+      diagnostics.push({
+        file: parsed.file,
+        ...locate(parsed, ['dag_id']),
+        code: 'E006',
+        message: `dag_id '${spec.dag_id}' is already used by ${first}`,
+      });
+    } else {
+      firstFile.set(spec.dag_id, parsed.file);
+    }
+  }
+  const produced = new Set(specs.flatMap(({ spec }) => spec.tasks.flatMap((task) => producedUris(task))));
+  for (const { parsed, spec } of specs) {
+    const schedule = spec.schedule;
+    if (typeof schedule !== 'object' || schedule === null) continue;
+    schedule.assets.forEach((uri, index) => {
+      if (!produced.has(uri)) {
+        diagnostics.push({
+          file: parsed.file,
+          ...locate(parsed, ['schedule', 'assets', index]),
+          code: 'W001',
+          message: `no spec produces asset ${uri}; this DAG runs only when something else updates it`,
+        });
+      }
+    });
+  }
+  return diagnostics;
+}
+
+/** Asset URIs a task produces, fan-out placeholders substituted. */
+export function producedUris(task: TaskSpec): string[] {
+  return fanOutItems(task).flatMap((item) =>
+    (task.produces ?? []).flatMap((uri) => {
+      const arg = toArg(uri, item);
+      // A run-time placeholder here is reported by checkPlaceholders; such a URI produces nothing.
+      return typeof arg === 'string' ? [arg] : [];
+    }),
+  );
+}
