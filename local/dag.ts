@@ -8,7 +8,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadLocalProject, type LocalProject } from './project.js';
+import { type LocalProject, loadLocalProject } from './project.js';
 import { runDag, type TaskPlan, type TaskResult } from './runner.js';
 
 export interface DagTestOptions {
@@ -56,7 +56,7 @@ export async function dagTest(options: DagTestOptions): Promise<DagTestOutcome> 
   }
   const run = project.runFor(dag, options.date);
   write(
-    `dag ${dag.dagId}: run ${run.values.run_id}, window [${run.values.window_start}, ${run.values.window_end})\n`,
+    `dag ${dag.dagId}: run ${run.values.runId}, ${run.describe}, window [${run.values.windowStart}, ${run.values.windowEnd})\n`,
   );
   const results = await runDag(dag, {
     ...project.planOptions(env),
@@ -69,7 +69,9 @@ export async function dagTest(options: DagTestOptions): Promise<DagTestOutcome> 
     },
     onTaskEnd: (result) => {
       const detail = result.reason ?? result.summary;
-      write(`  ${STATE_MARK[result.state]} ${result.taskId}  ${formatSeconds(result.seconds)}  ${detail}\n`);
+      write(
+        `  ${STATE_MARK[result.state]} ${result.taskId}  ${formatSeconds(result.seconds)}  ${detail}\n`,
+      );
       if (result.state === 'failed' && !options.verbose) {
         const tail = result.output.trim().split('\n').slice(-30);
         for (const line of tail) write(`      | ${line}\n`);

@@ -54,7 +54,10 @@ async function runDags(env: NodeJS.ProcessEnv): Promise<void> {
 }
 
 /** Reads the reports; the client is closed again so the next task process can open the folder. */
-async function withClickHouse<T>(env: NodeJS.ProcessEnv, use: (reports: Reports, rawRows: number) => T) {
+async function withClickHouse<T>(
+  env: NodeJS.ProcessEnv,
+  use: (reports: Reports, rawRows: number) => T,
+) {
   const client = await createClickHouseClient(clickHouseSettingsFromEnv(env));
   try {
     const raw = await client.query({
@@ -85,7 +88,12 @@ function reportDelta(before: Reports, after: Reports): string {
     reports.totals.reduce((total, row) => total + Number(row[key]), 0);
   const changed = after.totals.filter((row) => {
     const old = before.totals.find((o) => o.campaign_id === row.campaign_id);
-    return !old || old.impressions !== row.impressions || old.clicks !== row.clicks || old.status !== row.status;
+    return (
+      !old ||
+      old.impressions !== row.impressions ||
+      old.clicks !== row.clicks ||
+      old.status !== row.status
+    );
   }).length;
   const plus = (key: 'impressions' | 'clicks') => sum(after, key) - sum(before, key);
   return `+${plus('impressions')} impressions, +${plus('clicks')} clicks, ${changed} campaign row(s) changed, ${after.totals.length - before.totals.length >= 0 ? '+' : ''}${after.totals.length - before.totals.length} campaigns`;
@@ -108,9 +116,13 @@ export async function demo(options: DemoOptions): Promise<void> {
       PG_URL: postgres.url,
       CLICKHOUSE_PATH: process.env.CLICKHOUSE_PATH ?? path.join(dataDir, 'clickhouse'),
     };
-    say(`demo: PostgreSQL (embedded) on ${new URL(postgres.url).host}; ${describeClickHouse(clickHouseSettingsFromEnv(env))}`);
+    say(
+      `demo: PostgreSQL (embedded) on ${new URL(postgres.url).host}; ${describeClickHouse(clickHouseSettingsFromEnv(env))}`,
+    );
     say(`generate init: ${await runGenerator(['init'], env)}`);
-    say(`generate batch: ${await runGenerator(['batch', ...BATCH, '--seed', String(options.seed)], env)}`);
+    say(
+      `generate batch: ${await runGenerator(['batch', ...BATCH, '--seed', String(options.seed)], env)}`,
+    );
     await runDags(env);
     let reports = await withClickHouse(env, (r) => r);
     say('');
@@ -123,7 +135,10 @@ export async function demo(options: DemoOptions): Promise<void> {
       const rowsBefore = await withClickHouse(env, (_, rows) => rows);
       for (let i = 0; i < 5; i++) say(`generate random: ${await runGenerator(['random'], env)}`);
       await runDags(env);
-      const { next, rowsAfter } = await withClickHouse(env, (r, rows) => ({ next: r, rowsAfter: rows }));
+      const { next, rowsAfter } = await withClickHouse(env, (r, rows) => ({
+        next: r,
+        rowsAfter: rows,
+      }));
       const seconds = (performance.now() - started) / 1000;
       say(
         `watch: ${rowsAfter - rowsBefore} raw rows in ${seconds.toFixed(1)}s (${((rowsAfter - rowsBefore) / seconds).toFixed(0)} rows/s); ${reportDelta(reports, next)}`,
@@ -131,7 +146,8 @@ export async function demo(options: DemoOptions): Promise<void> {
       reports = next;
       writeOutputs(dataDir, reports);
       const wait = Date.now() + options.intervalSeconds * 1000;
-      while (!stopping && Date.now() < wait) await new Promise((resolve) => setTimeout(resolve, 250));
+      while (!stopping && Date.now() < wait)
+        await new Promise((resolve) => setTimeout(resolve, 250));
     }
   } finally {
     process.off('SIGINT', stop);
@@ -158,7 +174,8 @@ export async function main(argv: string[]): Promise<number> {
   const seed = Number(values.seed);
   const interval = Number(values.interval);
   if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got '${values.seed}'`);
-  if (!(interval >= 0)) throw new Error(`--interval must be a number of seconds, got '${values.interval}'`);
+  if (!(interval >= 0))
+    throw new Error(`--interval must be a number of seconds, got '${values.interval}'`);
   await demo({ dataDir: values['data-dir'], seed, watch: values.watch, intervalSeconds: interval });
   return 0;
 }

@@ -101,11 +101,7 @@ export function textTable<T>(columns: Column<T>[], rows: T[]): string {
       .join('  ')
       .trimEnd();
   const rule = widths.map((w) => '─'.repeat(w)).join('  ');
-  return [
-    line(columns.map((c) => c.title)),
-    rule,
-    ...cells.map(line),
-  ].join('\n');
+  return [line(columns.map((c) => c.title)), rule, ...cells.map(line)].join('\n');
 }
 
 /** Both reports as text; the daily report shows its newest `dailyLimit` rows. */
@@ -121,10 +117,20 @@ export function formatReports(reports: Reports, dailyLimit = 20): string {
   ].join('\n');
 }
 
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+const PALETTE = [
+  '#1f77b4',
+  '#ff7f0e',
+  '#2ca02c',
+  '#d62728',
+  '#9467bd',
+  '#8c564b',
+  '#e377c2',
+  '#7f7f7f',
+  '#bcbd22',
+  '#17becf',
+];
 
 /**
  * Daily CTR per campaign as an SVG line chart. Only the `maxLines` campaigns with the most
@@ -136,15 +142,20 @@ export function ctrChartSvg(daily: DailyRow[], maxLines = PALETTE.length): strin
   const margin = { top: 20, right: 220, bottom: 40, left: 60 };
   const days = [...new Set(daily.map((r) => r.activity_date))].sort();
   const volume = new Map<string, number>();
-  for (const row of daily) volume.set(row.campaign_id, (volume.get(row.campaign_id) ?? 0) + Number(row.impressions));
+  for (const row of daily)
+    volume.set(row.campaign_id, (volume.get(row.campaign_id) ?? 0) + Number(row.impressions));
   const campaigns = [...volume.entries()]
     .sort((a, b) => b[1] - a[1] || Number(a[0]) - Number(b[0]))
     .slice(0, maxLines)
     .map(([id]) => id);
-  const maxCtr = Math.max(0.01, ...daily.filter((r) => campaigns.includes(r.campaign_id)).map((r) => r.ctr ?? 0));
+  const maxCtr = Math.max(
+    0.01,
+    ...daily.filter((r) => campaigns.includes(r.campaign_id)).map((r) => r.ctr ?? 0),
+  );
   const plotW = width - margin.left - margin.right;
   const plotH = height - margin.top - margin.bottom;
-  const x = (day: string) => margin.left + (days.length <= 1 ? plotW / 2 : (days.indexOf(day) / (days.length - 1)) * plotW);
+  const x = (day: string) =>
+    margin.left + (days.length <= 1 ? plotW / 2 : (days.indexOf(day) / (days.length - 1)) * plotW);
   const y = (ctr: number) => margin.top + plotH - (ctr / maxCtr) * plotH;
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-label="Daily CTR per campaign">`,
@@ -160,20 +171,25 @@ export function ctrChartSvg(daily: DailyRow[], maxLines = PALETTE.length): strin
   const labelEvery = Math.max(1, Math.ceil(days.length / 10));
   days.forEach((day, i) => {
     if (i % labelEvery === 0) {
-      parts.push(`<text x="${x(day)}" y="${height - margin.bottom + 16}" text-anchor="middle" font-size="11">${day}</text>`);
+      parts.push(
+        `<text x="${x(day)}" y="${height - margin.bottom + 16}" text-anchor="middle" font-size="11">${day}</text>`,
+      );
     }
   });
   campaigns.forEach((id, i) => {
     const color = PALETTE[i % PALETTE.length];
     const rows = daily.filter((r) => r.campaign_id === id && r.ctr !== null);
-    const points = rows.map((r) => `${x(r.activity_date).toFixed(1)},${y(r.ctr ?? 0).toFixed(1)}`).join(' ');
+    const points = rows
+      .map((r) => `${x(r.activity_date).toFixed(1)},${y(r.ctr ?? 0).toFixed(1)}`)
+      .join(' ');
     parts.push(`<polyline fill="none" stroke="${color}" stroke-width="2" points="${points}"/>`);
     for (const r of rows) {
       parts.push(
         `<circle cx="${x(r.activity_date).toFixed(1)}" cy="${y(r.ctr ?? 0).toFixed(1)}" r="3" fill="${color}"><title>${escapeHtml(`${r.campaign_name} ${r.activity_date}: ${percent(r.ctr)}`)}</title></circle>`,
       );
     }
-    const name = rows[0]?.campaign_name ?? daily.find((r) => r.campaign_id === id)?.campaign_name ?? id;
+    const name =
+      rows[0]?.campaign_name ?? daily.find((r) => r.campaign_id === id)?.campaign_name ?? id;
     const ly = margin.top + 14 + i * 18;
     parts.push(
       `<rect x="${width - margin.right + 12}" y="${ly - 9}" width="10" height="10" fill="${color}"/>`,
@@ -185,9 +201,14 @@ export function ctrChartSvg(daily: DailyRow[], maxLines = PALETTE.length): strin
 }
 
 function htmlTable<T>(columns: Column<T>[], rows: T[]): string {
-  const head = columns.map((c) => `<th class="${c.align ?? 'left'}">${escapeHtml(c.title)}</th>`).join('');
+  const head = columns
+    .map((c) => `<th class="${c.align ?? 'left'}">${escapeHtml(c.title)}</th>`)
+    .join('');
   const body = rows
-    .map((row) => `<tr>${columns.map((c) => `<td class="${c.align ?? 'left'}">${escapeHtml(c.value(row))}</td>`).join('')}</tr>`)
+    .map(
+      (row) =>
+        `<tr>${columns.map((c) => `<td class="${c.align ?? 'left'}">${escapeHtml(c.value(row))}</td>`).join('')}</tr>`,
+    )
     .join('\n');
   return `<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }

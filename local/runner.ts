@@ -11,9 +11,7 @@
  */
 import path from 'node:path';
 import { execa } from 'execa';
-import type { Arg, IrDag, IrTask, TemplateName } from '../codegen/ir.js';
-
-export type TemplateValues = Readonly<Record<TemplateName, string>>;
+import { type Arg, type IrDag, type IrTask, type RunValues, renderArg } from '../codegen/index.js';
 
 export interface LocalCommand {
   file: string;
@@ -47,17 +45,6 @@ const EXTRACTOR_IMAGE_CLIS: Readonly<Record<string, string>> = {
   generate: 'generator/cli.ts',
 };
 
-export function renderArg(arg: Arg, values: TemplateValues): string {
-  if (typeof arg === 'string') return arg;
-  if ('template' in arg) return values[arg.template];
-  if ('concat' in arg) {
-    return arg.concat
-      .map((part) => (typeof part === 'string' ? part : values[part.template]))
-      .join('');
-  }
-  throw new Error(`Airflow Jinja '${arg.jinja}' can only be rendered by Airflow`);
-}
-
 function jinjaIn(args: readonly Arg[]): string | null {
   for (const arg of args) if (typeof arg === 'object' && 'jinja' in arg) return arg.jinja;
   return null;
@@ -71,7 +58,7 @@ function namesStackHost(value: string, stackHosts: ReadonlySet<string>): boolean
   return stackHosts.has(value);
 }
 
-function taskEnvironment(task: IrTask, values: TemplateValues, options: PlanOptions) {
+function taskEnvironment(task: IrTask, values: RunValues, options: PlanOptions) {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(options.env)) if (value !== undefined) env[key] = value;
   const notes: string[] = [];
@@ -104,7 +91,7 @@ function taskEnvironment(task: IrTask, values: TemplateValues, options: PlanOpti
 }
 
 /** How one task runs here, or why it cannot. */
-export function planTask(task: IrTask, values: TemplateValues, options: PlanOptions): TaskPlan {
+export function planTask(task: IrTask, values: RunValues, options: PlanOptions): TaskPlan {
   const jinja = jinjaIn([...task.command, ...Object.values(task.environment)]);
   if (jinja !== null) {
     return { task, cannotRun: `it uses Airflow Jinja '${jinja}', which only Airflow renders` };
@@ -220,7 +207,7 @@ export interface TaskResult {
 }
 
 export interface RunOptions extends PlanOptions {
-  values: TemplateValues;
+  values: RunValues;
   /** Called as each task starts and ends, for live progress. */
   onTaskStart?: (plan: TaskPlan) => void;
   onTaskEnd?: (result: TaskResult) => void;

@@ -1,12 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { IrDag, IrTask } from '../../codegen/ir.js';
+import type { IrDag, IrTask, RunValues } from '../../codegen/index.js';
 import {
   dependencyOrder,
   type PlanOptions,
   planTask,
   repeatSelectFlags,
   runDag,
-  type TemplateValues,
 } from '../../local/runner.js';
 import { repoRoot } from './stack-files.js';
 
@@ -64,10 +63,10 @@ function dag(tasks: IrTask[]): IrDag {
   };
 }
 
-const values: TemplateValues = {
-  window_start: '2026-11-24',
-  window_end: '2026-11-25',
-  run_id: 'local__2026-11-24',
+const values: RunValues = {
+  windowStart: '2026-11-24',
+  windowEnd: '2026-11-25',
+  runId: 'local__2026-11-24',
 };
 
 const options = (env: NodeJS.ProcessEnv = {}, hasRealDbt = false): PlanOptions => ({

@@ -1,0 +1,140 @@
+/**
+ * The DAG project as the local runner sees it: the specs compiled by the codegen loader (the same
+ * IR the generated Airflow files come from), the run values for a date, and what this machine
+ * offers instead of the compose stack.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse } from 'yaml';
+import {
+  formatDiagnostic,
+  type IrDag,
+  type IrProject,
+  loadProject,
+  type RunValues,
+  windowFor,
+} from '../codegen/index.js';
+import type { PlanOptions } from './runner.js';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface LocalRun {
+  values: RunValues;
+  /** How the window was chosen, for the log. */
+  describe: string;
+}
+
+export interface LocalProject {
+  specsDir: string;
+  ir: IrProject;
+  dags: readonly IrDag[];
+  runFor(dag: IrDag, date: string | undefined, now?: Date): LocalRun;
+  planOptions(env: NodeJS.ProcessEnv): PlanOptions;
+}
+
+export class SpecError extends Error {}
+
+/** An instant whose calendar date in `timezone` is `date`. */
+function instantOn(date: string, timezone: string): Date {
+  const format = new Intl.DateTimeFormat('en-CA', { timeZone: timezone, dateStyle: 'short' });
+  const instant = new Date(`${date}T12:00:00Z`);
+  // Noon UTC is the same calendar day everywhere but in zones beyond ±12h; step one day if not.
+  const local = format.format(instant);
+  if (local > date) instant.setUTCDate(instant.getUTCDate() - 1);
+  if (local < date) instant.setUTCDate(instant.getUTCDate() + 1);
+  return instant;
+}
+
+/**
+ * The run values for `dag test`. With `--date D`: a run whose logical date is D, as
+ * `airflow dags test <dag> D` makes (Airflow 3 cron runs have data_interval_start ==
+ * data_interval_end), so the window is the day D. Without it: a run with no data interval, like
+ * a manual or asset-triggered Airflow 3 run, whose window is yesterday and today.
+ */
+export function runValuesFor(dag: IrDag, date: string | undefined, now: Date): LocalRun {
+  const stamp = now.toISOString().replace(/\.\d+Z$/, 'Z');
+  if (date === undefined) {
+    const window = windowFor({
+      dataIntervalStart: null,
+      dataIntervalEnd: null,
+      runAfter: now,
+      timezone: dag.timezone,
+    });
+    return {
+      values: { windowStart: window.since, windowEnd: window.until, runId: `local__${stamp}` },
+      describe: 'no logical date (like a manual or asset-triggered run)',
+    };
+  }
+  const logical = instantOn(date, dag.timezone);
+  const window = windowFor({
+    dataIntervalStart: logical,
+    dataIntervalEnd: logical,
+    runAfter: now,
+    timezone: dag.timezone,
+  });
+  return {
+    values: {
+      windowStart: window.since,
+      windowEnd: window.until,
+      runId: `local__${date}__${stamp}`,
+    },
+    describe: `logical date ${date}`,
+  };
+}
+
+function onPath(executable: string, env: NodeJS.ProcessEnv): boolean {
+  return (env.PATH ?? '').split(path.delimiter).some((dir) => {
+    try {
+      fs.accessSync(path.join(dir, executable), fs.constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Compose service names: hosts that only resolve inside the stack's network. */
+function composeServices(): Set<string> {
+  const compose = parse(fs.readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8'), {
+    merge: true,
+  }) as {
+    services: Record<string, unknown>;
+  };
+  return new Set(Object.keys(compose.services));
+}
+
+export async function loadLocalProject(
+  specsDir = path.join(repoRoot, 'dag-specs'),
+): Promise<LocalProject> {
+  const resolved = path.resolve(specsDir);
+  const { ir, diagnostics } = loadProject({
+    specsDir: resolved,
+    contractsDir: path.join(repoRoot, 'extractors'),
+    displayBase: repoRoot,
+  });
+  if (ir === null) {
+    throw new SpecError(
+      `the specs in ${resolved} do not compile:\n${diagnostics.map(formatDiagnostic).join('\n')}`,
+    );
+  }
+  // The images tasks run are named in _project.yaml; the IR only has them per task.
+  const project = parse(fs.readFileSync(path.join(resolved, '_project.yaml'), 'utf8')) as {
+    images: { extractor: string; dbt: string };
+  };
+  const stackHosts = composeServices();
+  return {
+    specsDir: resolved,
+    ir,
+    dags: ir.dags,
+    runFor: (dag, date, now = new Date()) => runValuesFor(dag, date, now),
+    planOptions: (env) => ({
+      repoRoot,
+      env,
+      stackHosts,
+      extractorImage: project.images.extractor,
+      dbtImage: project.images.dbt,
+      hasRealDbt: onPath('dbt', env),
+    }),
+  };
+}
