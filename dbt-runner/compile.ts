@@ -21,6 +21,14 @@ export interface Relation {
 
 export const relationName = (relation: Relation) => `${relation.schema}.${relation.identifier}`;
 
+export interface ParsedModel {
+  /** dbt_project.yml, YAML and SQL `config()` merged, SQL last. */
+  config: ModelConfig;
+  refs: string[];
+  /** `source.table` keys. */
+  sources: string[];
+}
+
 export interface CompileOptions {
   /** The profile's target schema (dbt `target.schema`), used when a model sets no schema. */
   targetSchema: string;
@@ -99,7 +107,7 @@ export class Compiler {
   modelRelation(name: string, from: string): Relation {
     const model = this.project.models.get(name);
     if (!model) throw new ProjectError(`${from}: ref('${name}') does not name a model`);
-    return this.relationOf(model, this.sqlConfig(model));
+    return this.relationOf(model, this.parse(model).config);
   }
 
   sourceRelation(source: string, table: string, from: string): Relation {
@@ -110,60 +118,81 @@ export class Compiler {
     return { schema: found.schema, identifier: found.identifier };
   }
 
-  /** Model config including its SQL `config()` call (rendered with is_incremental() false). */
-  sqlConfig(model: Model): ModelConfig {
-    const cached = this.configCache.get(model.name);
+  /**
+   * Parses a model the way dbt does before running anything: renders it with
+   * is_incremental() false and placeholder relations, recording its `config()` call, refs and
+   * sources. Placeholders keep a ref cycle from recursing; dependencyOrder reports the cycle.
+   */
+  parse(model: Model): ParsedModel {
+    const cached = this.parsed.get(model.name);
     if (cached) return cached;
-    const config = { ...model.config };
-    this.render(model, false, (keywords) => Object.assign(config, keywords));
-    this.configCache.set(model.name, config);
-    return config;
+    const parsed: ParsedModel = { config: { ...model.config }, refs: [], sources: [] };
+    this.render(model, false, {
+      ref: (name) => {
+        if (!this.project.models.has(name)) {
+          throw new ProjectError(`${model.file}: ref('${name}') does not name a model`);
+        }
+        parsed.refs.push(name);
+        return { schema: '__parse__', identifier: name };
+      },
+      source: (source, table) => {
+        parsed.sources.push(sourceKey(source, table));
+        return this.sourceRelation(source, table, model.file);
+      },
+      config: (keywords) => Object.assign(parsed.config, keywords),
+    });
+    this.parsed.set(model.name, parsed);
+    return parsed;
   }
-  private readonly configCache = new Map<string, ModelConfig>();
-
-  /** Names of the models a model refs and the source tables it reads, in order of use. */
-  dependencies(model: Model): { refs: string[]; sources: string[] } {
-    const refs: string[] = [];
-    const sources: string[] = [];
-    this.render(model, false, () => {}, { refs, sources });
-    return { refs, sources };
-  }
+  private readonly parsed = new Map<string, ParsedModel>();
 
   /** The model's SQL as dbt would compile it. */
   compileModel(model: Model, incremental: boolean): string {
-    return this.render(model, incremental, () => {});
+    return this.render(model, incremental, {
+      ref: (name) => this.modelRelation(name, model.file),
+      source: (source, table) => this.sourceRelation(source, table, model.file),
+      config: () => {},
+    });
   }
 
   private render(
     model: Model,
     incremental: boolean,
-    onConfig: (keywords: ModelConfig) => void,
-    record?: { refs: string[]; sources: string[] },
+    resolve: {
+      ref: (name: string) => Relation;
+      source: (source: string, table: string) => Relation;
+      config: (keywords: ModelConfig) => void;
+    },
   ): string {
     const context = {
       ...this.baseContext(),
       ...this.macros,
-      ref: (name: string) => {
-        record?.refs.push(name);
-        return jinjaRelation(this.modelRelation(name, model.file));
-      },
-      source: (source: string, table: string) => {
-        record?.sources.push(sourceKey(source, table));
-        return jinjaRelation(this.sourceRelation(source, table, model.file));
-      },
+      ref: (name: string) => jinjaRelation(resolve.ref(name)),
+      source: (source: string, table: string) => jinjaRelation(resolve.source(source, table)),
       config: (...args: unknown[]) => {
         const { keywords } = splitKeywordArgs(args);
         for (const key of Object.keys(keywords)) {
           if (!(MODEL_CONFIG_KEYS as readonly string[]).includes(key)) {
-            throw new JinjaError(model.file, 0, 0, key, `unsupported config '${key}' in config()`);
+            const before = model.sql.slice(
+              0,
+              Math.max(0, model.sql.search(new RegExp(`\\b${key}\\s*=`))),
+            );
+            const line = before.split('\n').length;
+            throw new JinjaError(
+              model.file,
+              line,
+              1,
+              key,
+              `unsupported config '${key}' in config()`,
+            );
           }
         }
-        onConfig(keywords as ModelConfig);
+        resolve.config(keywords as ModelConfig);
         return '';
       },
       is_incremental: () => incremental,
-      // `this` is the model's own relation; schema from folder/YAML config, as dbt resolves it.
-      this: jinjaRelation(this.relationOf(model, this.configCache.get(model.name))),
+      // `this` is the model's own relation, with the schema its parsed config gives it.
+      this: jinjaRelation(this.relationOf(model, this.parsed.get(model.name)?.config)),
     };
     return renderTemplate(model.file, model.sql, context);
   }

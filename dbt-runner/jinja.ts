@@ -17,8 +17,9 @@
  * - `{% macro %}` in macro files and `{% test %}` in generic-test files.
  */
 import nunjucks from 'nunjucks';
+import { DbtRunnerError } from './errors.js';
 
-export class JinjaError extends Error {
+export class JinjaError extends DbtRunnerError {
   constructor(
     readonly file: string,
     readonly line: number,
@@ -119,10 +120,13 @@ export function checkTemplate(
       message: string;
     };
     const tag = /unknown block tag: (\w+)/.exec(message)?.[1];
+    // nunjucks reports an unknown tag where it gave up, often a line later; find the tag itself.
+    const tagAt = tag ? source.search(new RegExp(`\\{%-?\\s*${tag}\\b`)) : -1;
+    const before = source.slice(0, tagAt);
     throw new JinjaError(
       file,
-      (lineno ?? 0) + 1,
-      (colno ?? 0) + 1,
+      tagAt >= 0 ? before.split('\n').length : (lineno ?? 0) + 1,
+      tagAt >= 0 ? tagAt - before.lastIndexOf('\n') : (colno ?? 0) + 1,
       tag ?? 'syntax',
       tag
         ? `unsupported Jinja tag '{% ${tag} %}' (the local runner supports if, for, set, macro)`
@@ -164,8 +168,23 @@ export function checkTemplate(
     }
     if (type === 'FunCall') {
       const callee = node.name as JinjaNode;
-      if (callee.typename !== 'Symbol') {
+      const args = (node.args as JinjaNode).children ?? [];
+      // `{% call f() %}…{% endcall %}` parses as f(caller=<Caller>).
+      const keywordValues = args
+        .filter((arg) => arg.typename === 'KeywordArgs')
+        .flatMap((arg) => (arg.children ?? []).map((pair) => pair.value as JinjaNode));
+      if (keywordValues.some((value) => value.typename === 'Caller')) {
+        fail(node, 'call', "unsupported Jinja tag '{% call %}' in the local runner");
+      }
+      if (callee.typename === 'LookupVal') {
+        // `adapter.get_relation()`: name the unknown object rather than the call.
+        let root = callee;
+        while (root.typename === 'LookupVal') root = root.target as JinjaNode;
+        if (root.typename === 'Symbol') walk(root);
         fail(callee, 'method call', 'method calls are not supported by the local runner');
+      }
+      if (callee.typename !== 'Symbol') {
+        fail(callee, 'call', 'only named functions can be called in the local runner');
       }
       const name = String(callee.value);
       if (!GLOBAL_FUNCTIONS.includes(name) && !macros.includes(name) && !locals.has(name)) {
@@ -256,6 +275,8 @@ function collectLocals(node: unknown, into: Set<string>): void {
 
 const environment = new nunjucks.Environment(null, {
   autoescape: false,
+  // dev keeps the original error as `cause`, so our own errors inside ref()/config() surface.
+  dev: true,
   throwOnUndefined: true,
   trimBlocks: false,
   lstripBlocks: false,
@@ -266,9 +287,9 @@ export function renderTemplate(file: string, source: string, context: object): s
   try {
     return environment.renderString(source, context);
   } catch (error) {
-    if (error instanceof JinjaError) throw error;
+    if (error instanceof DbtRunnerError) throw error;
     const cause = (error as { cause?: unknown }).cause;
-    if (cause instanceof JinjaError) throw cause;
+    if (cause instanceof DbtRunnerError) throw cause;
     const message = (error as Error).message;
     const where = /\[Line (\d+), Column (\d+)\]/.exec(message);
     throw new JinjaError(

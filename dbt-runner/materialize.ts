@@ -12,6 +12,7 @@
  */
 
 import { type Relation, relationName } from './compile.js';
+import { DbtRunnerError } from './errors.js';
 import type { ModelConfig } from './project.js';
 
 export type Materialization = 'view' | 'table' | 'incremental';
@@ -23,7 +24,7 @@ export interface Step {
   label: string;
 }
 
-export class MaterializationError extends Error {
+export class MaterializationError extends DbtRunnerError {
   override name = 'MaterializationError';
 }
 

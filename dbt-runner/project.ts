@@ -6,9 +6,10 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
+import { DbtRunnerError } from './errors.js';
 import { checkTemplate, macroNames, testBlocksToMacros } from './jinja.js';
 
-export class ProjectError extends Error {
+export class ProjectError extends DbtRunnerError {
   override name = 'ProjectError';
 }
 

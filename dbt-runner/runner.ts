@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { Compiler, type Relation, relationName } from './compile.js';
 import { dataTestSql, testId } from './data-tests.js';
+import { DbtRunnerError } from './errors.js';
 import { type ExistingKind, materializationOf, materializeSteps } from './materialize.js';
 import { type DataTest, type Model, type Project, ProjectError } from './project.js';
 
@@ -42,7 +43,7 @@ export interface RunResult {
   ok: boolean;
 }
 
-export class ModelRunError extends Error {
+export class ModelRunError extends DbtRunnerError {
   override name = 'ModelRunError';
 }
 
@@ -57,7 +58,7 @@ export function dependencyOrder(project: Project, compiler: Compiler): Model[] {
       throw new ProjectError(`dependency cycle: ${[...path, model.name].join(' -> ')}`);
     }
     state.set(model.name, 'visiting');
-    for (const ref of compiler.dependencies(model).refs) {
+    for (const ref of compiler.parse(model).refs) {
       const parent = project.models.get(ref);
       if (!parent) throw new ProjectError(`${model.file}: ref('${ref}') does not name a model`);
       visit(parent, [...path, model.name]);
@@ -73,7 +74,7 @@ export function dependencyOrder(project: Project, compiler: Compiler): Model[] {
 
 function selectModels(order: Model[], compiler: Compiler, selectors: string[] | undefined) {
   if (!selectors || selectors.length === 0) return order;
-  const parents = new Map(order.map((model) => [model.name, compiler.dependencies(model).refs]));
+  const parents = new Map(order.map((model) => [model.name, compiler.parse(model).refs]));
   const closure = (start: string, next: (name: string) => string[]) => {
     const found = new Set<string>();
     const stack = [start];
@@ -141,7 +142,7 @@ export async function runProject(
 
   const runModel = async (model: Model) => {
     const started = performance.now();
-    const config = compiler.sqlConfig(model);
+    const config = compiler.parse(model).config;
     const relation = compiler.relationOf(model, config);
     const materialization = materializationOf(config, model.file);
     await execute(`CREATE DATABASE IF NOT EXISTS ${relation.schema}`, model.file);
@@ -174,7 +175,7 @@ export async function runProject(
 
   const runTest = async (test: DataTest) => {
     const model = project.models.get(test.model)!;
-    const relation = compiler.relationOf(model, compiler.sqlConfig(model));
+    const relation = compiler.relationOf(model, compiler.parse(model).config);
     const id = testId(test);
     const sql = dataTestSql(compiler, test, relation);
     let failures: number;

@@ -35,7 +35,7 @@ const version = (loadedAt: string) => BigInt(Date.parse(`${loadedAt.replace(' ',
 async function insert(
   client: ClickHouseClient,
   table: string,
-  rows: Record<string, unknown>[],
+  rows: object[],
   load: Load,
   deleted = 0,
 ): Promise<void> {

@@ -1,0 +1,2 @@
+/** Base of the runner's own errors: each message already says where (file, model or test). */
+export class DbtRunnerError extends Error {}
