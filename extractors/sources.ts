@@ -4,9 +4,10 @@
  * module) and append its definition here.
  */
 import type { AnySource } from './core/source.js';
+import { facebookAdsSource } from './facebook-ads/source.js';
 import { postgresSource } from './postgres/source.js';
 
-export const sources: readonly AnySource[] = [postgresSource];
+export const sources: readonly AnySource[] = [postgresSource, facebookAdsSource];
 
 export function findSource(name: string): AnySource | undefined {
   return sources.find((source) => source.contract.source === name);

@@ -10,10 +10,10 @@
  *       accounts: ["act_1001", "act_1002"]
  *       credentials: { access_token: FACEBOOK_D1_ACCESS_TOKEN }
  */
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
-import { ConfigError, UsageError } from '../core/errors.js';
+import { ConfigError } from '../core/errors.js';
 import { registerSecret } from '../core/redact.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -39,73 +39,68 @@ export function accountGroupSchema<
     .strict();
 }
 
-export interface LoadedGroup<Group> {
-  readonly name: string;
-  readonly group: Group;
-  /** Credential values, read from the environment variables the group names. */
-  readonly secrets: Readonly<Record<string, string>>;
-}
-
 /**
- * Reads the file, validates the `<source>.<group>` entry and resolves its credentials from `env`.
- * Every problem is reported with the file and the path inside it.
+ * Reads the file and validates its `<source>.<group>` entry. Synchronous because it runs inside
+ * the source's config schema; every problem names the file and the path inside it.
  */
-export async function loadAccountGroup<
-  Schema extends z.ZodType<{ credentials: Record<string, string> }>,
->(options: {
+export function readAccountGroup<Schema extends z.ZodType>(options: {
   readonly file: string;
   readonly source: string;
   readonly group: string;
   readonly schema: Schema;
-  readonly env: NodeJS.ProcessEnv;
-}): Promise<LoadedGroup<z.output<Schema>>> {
-  const { file, source, group, schema, env } = options;
+}): z.output<Schema> {
+  const { file, source, group, schema } = options;
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (error) {
-    throw new UsageError(
-      `accounts file ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
-    );
+    throw new Error(`cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? 'error'})`);
   }
   let document: unknown;
   try {
     document = parseYaml(text);
   } catch (error) {
-    throw new UsageError(`accounts file ${file}: not valid YAML/JSON: ${(error as Error).message}`);
+    throw new Error(`${file} is not valid YAML/JSON: ${(error as Error).message}`);
   }
   const groups = (document as Record<string, unknown> | null)?.[source];
-  if (!groups || typeof groups !== 'object') {
-    throw new UsageError(`accounts file ${file}: no \`${source}\` section`);
-  }
+  if (!groups || typeof groups !== 'object')
+    throw new Error(`${file} has no \`${source}\` section`);
   const raw = (groups as Record<string, unknown>)[group];
   if (raw === undefined) {
     const known = Object.keys(groups).join(', ') || 'none';
-    throw new UsageError(
-      `accounts file ${file}: no group \`${group}\` under \`${source}\` (groups: ${known})`,
-    );
+    throw new Error(`${file} has no group \`${group}\` under \`${source}\` (groups: ${known})`);
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues
       .map((issue) => `${[source, group, ...issue.path].join('.')}: ${issue.message}`)
       .join('; ');
-    throw new UsageError(`accounts file ${file}: ${problems}`);
+    throw new Error(`${file}: ${problems}`);
   }
-  const secrets: Record<string, string> = {};
+  return parsed.data;
+}
+
+/**
+ * The credential values of a group, read from the environment variables it names. They are
+ * registered with the redactor before anything can log them.
+ */
+export function resolveCredentials<Credential extends string>(
+  where: string,
+  credentials: Readonly<Record<Credential, string>>,
+  env: NodeJS.ProcessEnv,
+): Record<Credential, string> {
+  const values = {} as Record<Credential, string>;
   const missing: string[] = [];
-  for (const [credential, variable] of Object.entries(parsed.data.credentials)) {
+  for (const [credential, variable] of Object.entries(credentials) as [Credential, string][]) {
     const value = env[variable];
     if (!value) missing.push(`${credential} (env ${variable})`);
     else {
       registerSecret(value);
-      secrets[credential] = value;
+      values[credential] = value;
     }
   }
   if (missing.length > 0) {
-    throw new ConfigError(
-      `group \`${group}\` of ${source}: credential(s) not set: ${missing.join(', ')}`,
-    );
+    throw new ConfigError(`${where}: credential(s) not set: ${missing.join(', ')}`);
   }
-  return { name: group, group: parsed.data, secrets };
+  return values;
 }

@@ -1,10 +1,10 @@
 /**
- * Bounded exponential backoff with full jitter, shared by the three ad-platform clients.
- *
- * Each client classifies its own errors (which are throttling, which are transient, what wait the
- * platform asked for); this module only decides how long to wait and when to give up. The sleep
- * function is injectable so tests record the waits instead of spending them.
+ * How the ad-platform clients use the runtime's retry (extractors/core/retry.ts): each client
+ * classifies its own errors once — retry or not, why, and the wait the platform asked for — and
+ * this adapter turns that into the runtime's options. The sleep is injectable so tests record
+ * the waits instead of spending them.
  */
+import { type RetryOptions, withRetry } from '../core/retry.js';
 
 export interface RetryPolicy {
   /** Total tries including the first one. */
@@ -19,7 +19,7 @@ export type RetryDecision =
   | { readonly retry: false }
   | {
       readonly retry: true;
-      /** Short, token-free description for the log, e.g. "HTTP 429 (code 17)". */
+      /** Short, token-free description for the log, e.g. "HTTP 429 (throttled)". */
       readonly reason: string;
       /** The platform's own "retry after" signal, when it gave one. */
       readonly waitHintMs?: number;
@@ -36,59 +36,55 @@ export type Sleep = (ms: number) => Promise<void>;
 
 export const realSleep: Sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
-export interface RetryOptions {
-  readonly policy: RetryPolicy;
-  readonly classify: (error: unknown) => RetryDecision;
-  readonly sleep?: Sleep;
-  readonly onRetry?: (event: RetryEvent) => void;
-  readonly random?: () => number;
-}
-
-/** Full-jitter backoff (AWS architecture blog): uniform in [0, min(max, base * 2^(attempt-1))]. */
-export function backoffDelayMs(
-  attempt: number,
-  policy: RetryPolicy,
-  waitHintMs: number | undefined,
-  random: () => number = Math.random,
-): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
-  const jittered = Math.round(random() * ceiling);
-  // The platform's own hint is a floor: waiting less only earns another throttle.
-  const wanted = Math.max(jittered, waitHintMs ?? 0);
-  return Math.min(wanted, policy.maxDelayMs);
-}
-
+/** The last error of an operation that was retried until the attempts ran out. */
 export class RetriesExhaustedError extends Error {
   constructor(
     readonly operation: string,
     readonly attempts: number,
     override readonly cause: unknown,
   ) {
-    super(
-      `${operation}: gave up after ${attempts} attempt(s): ${cause instanceof Error ? cause.message : String(cause)}`,
-    );
+    super(`${operation}: gave up after ${attempts} attempts`);
     this.name = 'RetriesExhaustedError';
   }
 }
 
-export async function withRetry<T>(
+export async function retrying<T>(
   operation: string,
-  run: (attempt: number) => Promise<T>,
-  options: RetryOptions,
+  run: () => Promise<T>,
+  options: {
+    readonly policy: RetryPolicy;
+    readonly classify: (error: unknown) => RetryDecision;
+    readonly sleep?: Sleep;
+    readonly onRetry?: (event: RetryEvent) => void;
+  },
 ): Promise<T> {
-  const sleep = options.sleep ?? realSleep;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await run(attempt);
-    } catch (error) {
-      const decision = options.classify(error);
-      if (!decision.retry) throw error;
-      if (attempt >= options.policy.maxAttempts) {
-        throw new RetriesExhaustedError(operation, attempt, error);
-      }
-      const waitMs = backoffDelayMs(attempt, options.policy, decision.waitHintMs, options.random);
-      options.onRetry?.({ operation, attempt, reason: decision.reason, waitMs });
-      await sleep(waitMs);
+  const { policy, classify } = options;
+  let attempts = 0;
+  const runtimeOptions: RetryOptions = {
+    attempts: policy.maxAttempts,
+    baseDelayMs: policy.baseDelayMs,
+    maxDelayMs: policy.maxDelayMs,
+    isRetryable: (error) => classify(error).retry,
+    serverWaitMs: (error) => {
+      const decision = classify(error);
+      return decision.retry ? decision.waitHintMs : undefined;
+    },
+    onRetry: ({ attempt, delayMs, error }) => {
+      const decision = classify(error);
+      const reason = decision.retry ? decision.reason : 'error';
+      options.onRetry?.({ operation, attempt, reason, waitMs: delayMs });
+    },
+    wait: options.sleep ?? realSleep,
+  };
+  try {
+    return await withRetry((attempt) => {
+      attempts = attempt;
+      return run();
+    }, runtimeOptions);
+  } catch (error) {
+    if (attempts > 1 && classify(error).retry) {
+      throw new RetriesExhaustedError(operation, attempts, error);
     }
+    throw error;
   }
 }

@@ -84,7 +84,7 @@ export function chunkWindow(window: DateWindow, days: number): DateWindow[] {
   const chunks: DateWindow[] = [];
   for (let start = window.since; start < window.until; start = addDays(start, days)) {
     const end = addDays(start, days);
-    chunks.push({ since: start, until: end < window.until ? end : window.until });
+    chunks.push({ since: start, until: [end, window.until].sort()[0] as string });
   }
   return chunks;
 }

@@ -12,9 +12,10 @@ import {
   type RetryEvent,
   type RetryPolicy,
   realSleep,
+  retrying,
   type Sleep,
-  withRetry,
 } from '../ad-platforms/retry.js';
+import { EXIT_RUNTIME, EXIT_USAGE, ExtractorError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
 
 const { FacebookAdsApi, AdAccount, AdReportRun } = sdk;
@@ -44,8 +45,14 @@ export type FacebookClientEvent =
       readonly polls: number;
     };
 
-/** An API error with the token and URL removed; `status`/`code` come from Graph's error body. */
-export class FacebookApiError extends Error {
+/** Graph codes that no retry fixes: bad or expired token, missing permission, unknown object. */
+const CONFIGURATION_CODES = new Set([10, 100, 102, 190, 200, 294]);
+
+/**
+ * An API error with the token and URL removed; `status`/`code` come from Graph's error body.
+ * Credential and permission problems exit 2 (fix the config), everything else 1 (retry later).
+ */
+export class FacebookApiError extends ExtractorError {
   constructor(
     readonly operation: string,
     readonly status: number | undefined,
@@ -57,8 +64,8 @@ export class FacebookApiError extends Error {
         `${operation}: Graph API error${status ? ` HTTP ${status}` : ''}${code !== undefined ? ` code ${code}` : ''}: ${detail}`,
         500,
       ),
+      code !== undefined && CONFIGURATION_CODES.has(code) ? EXIT_USAGE : EXIT_RUNTIME,
     );
-    this.name = 'FacebookApiError';
   }
 }
 
@@ -252,7 +259,7 @@ export class FacebookAdsClient {
     request: () => Promise<T>,
   ): Promise<T> {
     try {
-      const result = await withRetry(operation, request, {
+      const result = await retrying(operation, request, {
         policy: this.options.retry,
         classify: classifyFacebookError,
         sleep: this.sleep,

@@ -265,7 +265,7 @@ export async function startFakeGraph(options: {
     if (!matched)
       return graphError(400, 100, `Unsupported request ${request.method} ${request.path}`);
     const [name, id] = matched;
-    return withFaults(faults, name, () => answer(name, id, request));
+    return withFaults(faults, name, id, () => answer(name, id, request));
   });
   baseUrl = server.url;
 

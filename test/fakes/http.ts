@@ -97,13 +97,19 @@ export interface Fault {
   readonly delayMs?: number;
 }
 
-/** Applies the first pending fault of `route` to the fake's own answer. */
+/**
+ * Applies the first pending fault of `route` (or of `route:<id>`, a fault for one account only)
+ * to the fake's own answer.
+ */
 export async function withFaults(
   faults: Fault[],
   route: string,
+  id: string,
   answer: () => FakeResponse | Promise<FakeResponse>,
 ): Promise<FakeResponse> {
-  const fault = faults.find((f) => f.route === route && f.times > 0);
+  const fault = faults.find(
+    (f) => (f.route === route || f.route === `${route}:${id}`) && f.times > 0,
+  );
   if (!fault) return answer();
   fault.times -= 1;
   if (fault.response) return fault.response;

@@ -1,0 +1,102 @@
+/**
+ * Config pieces every ad-platform source shares: the account group, the date window and the
+ * retry policy, parsed from the flag record the runtime hands to a source's config schema
+ * (kebab-case flag names; defaults arrive unparsed, so lists may be a comma-separated string).
+ */
+import { z } from 'zod';
+import { readAccountGroup } from './account-groups.js';
+import type { RetryPolicy } from './retry.js';
+
+/** A `list` flag: parsed (array) from the command line, or the contract's default string. */
+export const listFlag = z
+  .union([z.array(z.string()), z.string()])
+  .transform((value) =>
+    (typeof value === 'string' ? value.split(',') : value).map((v) => v.trim()).filter(Boolean),
+  );
+
+export const commonAdsFlags = {
+  'accounts-file': z.string().min(1),
+  group: z.string().min(1),
+  since: z.string().optional(),
+  until: z.string().optional(),
+  'start-date': z.string().optional(),
+  'lookback-days': z.number().int().min(0).max(3650),
+  'max-attempts': z.number().int().min(1).max(20),
+  'retry-base-ms': z.number().int().min(0),
+  'retry-max-ms': z.number().int().min(0),
+  'api-url': z.string().url().optional(),
+};
+
+type CommonFlags = z.output<z.ZodObject<typeof commonAdsFlags>>;
+
+export interface WindowConfig {
+  readonly since?: string;
+  readonly until?: string;
+  readonly startDate?: string;
+  readonly lookbackDays: number;
+}
+
+export interface CommonAdsConfig<Group> {
+  readonly groupName: string;
+  readonly group: Group;
+  readonly window: WindowConfig;
+  readonly retry: RetryPolicy;
+  readonly apiUrl?: string;
+}
+
+/**
+ * Turns the common flags into config and loads the group from the accounts file. Problems become
+ * zod issues on the flag they concern, so the CLI reports `--accounts-file: …` / `--until: …`.
+ */
+export function commonAdsConfig<Group>(
+  flags: CommonFlags,
+  source: string,
+  groupSchema: z.ZodType<Group>,
+  ctx: z.RefinementCtx,
+): CommonAdsConfig<Group> | typeof z.NEVER {
+  if (flags.since && flags.until && flags.since >= flags.until) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['until'],
+      message: `must be after --since (${flags.since}); until is exclusive`,
+    });
+    return z.NEVER;
+  }
+  let group: Group;
+  try {
+    group = readAccountGroup({
+      file: flags['accounts-file'],
+      source,
+      group: flags.group,
+      schema: groupSchema,
+    });
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', path: ['accounts-file'], message: (error as Error).message });
+    return z.NEVER;
+  }
+  return {
+    groupName: flags.group,
+    group,
+    window: {
+      since: flags.since,
+      until: flags.until,
+      startDate: flags['start-date'],
+      lookbackDays: flags['lookback-days'],
+    },
+    retry: {
+      maxAttempts: flags['max-attempts'],
+      baseDelayMs: flags['retry-base-ms'],
+      maxDelayMs: Math.max(flags['retry-max-ms'], flags['retry-base-ms']),
+    },
+    apiUrl: flags['api-url'],
+  };
+}
+
+/** Today's date in an IANA time zone (the account's), as YYYY-MM-DD. */
+export function todayIn(timeZone: string, now: Date = new Date()): string {
+  try {
+    return new Intl.DateTimeFormat('en-CA', { timeZone }).format(now);
+  } catch {
+    return now.toISOString().slice(0, 10);
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * `extract facebook-ads`: one account group per run, each account with its own session, state
+ * and result (the runtime in extractors/core runs the streams).
+ */
+import { resolveCredentials } from '../ad-platforms/account-groups.js';
+import type { Logger } from '../core/logger.js';
+import type { SourceDefinition } from '../core/source.js';
+import { FacebookAdsClient, type FacebookClientEvent } from './client.js';
+import { type FacebookConfig, facebookConfigSchema } from './config.js';
+import { contract } from './contract.js';
+import { type FacebookSession, facebookStreams } from './streams.js';
+
+export function logClientEvent(log: Logger, event: FacebookClientEvent): void {
+  if (event.kind === 'retry') {
+    log.warn(`${event.operation}: ${event.reason}; retry ${event.attempt} in ${event.waitMs} ms`, {
+      event: 'retry',
+      wait_ms: event.waitMs,
+    });
+  } else if (event.kind === 'throttle-pause') {
+    log.info(`usage at ${event.usagePct}%; pausing ${event.waitMs} ms before the next call`, {
+      event: 'throttle_pause',
+      usage_pct: event.usagePct,
+      wait_ms: event.waitMs,
+    });
+  } else {
+    log.debug(`report run ${event.reportRunId}: ${event.status} (poll ${event.polls})`, {
+      event: 'async_job_poll',
+    });
+  }
+}
+
+export const facebookAdsSource: SourceDefinition<FacebookConfig, FacebookSession> = {
+  contract,
+  config: facebookConfigSchema,
+  accounts: (config) => config.group.accounts,
+  async open(config, account, { env, log }) {
+    const { access_token } = resolveCredentials(
+      `facebook-ads group ${config.groupName}`,
+      config.group.credentials,
+      env,
+    );
+    const client = new FacebookAdsClient({
+      accessToken: access_token,
+      graphUrl: config.apiUrl,
+      retry: config.retry,
+      pollIntervalMs: config.pollIntervalMs,
+      maxPolls: config.maxPolls,
+      pageSize: config.pageSize,
+      usageThresholdPct: config.usageThresholdPct,
+      onEvent: (event) => logClientEvent(log, event),
+    });
+    const info = await client.getAccount(account);
+    log.info(`account ${account}: ${info.name} (${info.currency}, ${info.timezone})`, {
+      event: 'account_open',
+    });
+    return { client, accountRef: account, account: info };
+  },
+  async close() {},
+  streams: facebookStreams,
+};

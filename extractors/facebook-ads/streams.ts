@@ -1,0 +1,354 @@
+/**
+ * Facebook streams: campaigns, ad sets and ads as snapshots, and daily ad-level insights.
+ *
+ * Insights go through async report runs, one per date chunk. A run that ends `Job Failed` /
+ * `Job Skipped` or stalls is split — halves of the date range down to single days, then one run
+ * per campaign — and a single-day, single-campaign run is retried. The pieces partition the
+ * (day × campaign) space, so the rows come out exactly as one successful run would give them.
+ */
+
+import { todayIn } from '../ad-platforms/config.js';
+import {
+  type AccountCursor,
+  addDays,
+  advanceCursor,
+  chunkWindow,
+  type DateWindow,
+  daysBetween,
+  resolveWindow,
+} from '../ad-platforms/window.js';
+import type { Logger } from '../core/logger.js';
+import type { Batch, StreamDefinition } from '../core/source.js';
+import {
+  type AccountInfo,
+  AsyncJobFailedError,
+  type FacebookAdsClient,
+  type GraphRow,
+  type InsightsRequest,
+} from './client.js';
+import type { FacebookConfig } from './config.js';
+
+export interface FacebookSession {
+  readonly client: FacebookAdsClient;
+  /** `act_<digits>` as Graph addresses it. */
+  readonly accountRef: string;
+  readonly account: AccountInfo;
+}
+
+type Row = Record<string, unknown>;
+
+const TIMESTAMP = "Nullable(DateTime64(0, 'UTC'))";
+
+/** Graph timestamps look like 2024-01-31T10:00:00+0000; ClickHouse wants an offset with a colon. */
+function timestamp(value: unknown): string | null {
+  if (typeof value !== 'string' || value === '') return null;
+  return value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2');
+}
+
+function integerOrNull(value: unknown): string | null {
+  return typeof value === 'string' || typeof value === 'number' ? String(value) : null;
+}
+
+interface SnapshotSpec {
+  readonly name: 'campaigns' | 'adsets' | 'ads';
+  readonly fields: readonly string[];
+  readonly columns: Readonly<Record<string, string>>;
+  readonly toRow: (item: GraphRow, session: FacebookSession) => Row;
+}
+
+const common = (item: GraphRow, session: FacebookSession): Row => ({
+  account_id: session.account.accountId,
+  id: String(item.id),
+  name: String(item.name ?? ''),
+  status: String(item.status ?? ''),
+  effective_status: String(item.effective_status ?? ''),
+  created_time: timestamp(item.created_time),
+  updated_time: timestamp(item.updated_time),
+});
+
+const commonColumns = {
+  account_id: 'String',
+  id: 'String',
+  name: 'String',
+  status: 'String',
+  effective_status: 'String',
+  created_time: TIMESTAMP,
+  updated_time: TIMESTAMP,
+};
+
+const snapshots: readonly SnapshotSpec[] = [
+  {
+    name: 'campaigns',
+    fields: [
+      'id',
+      'name',
+      'status',
+      'effective_status',
+      'objective',
+      'daily_budget',
+      'lifetime_budget',
+      'created_time',
+      'updated_time',
+    ],
+    columns: {
+      ...commonColumns,
+      objective: 'String',
+      daily_budget: 'Nullable(Int64)',
+      lifetime_budget: 'Nullable(Int64)',
+    },
+    toRow: (item, session) => ({
+      ...common(item, session),
+      objective: String(item.objective ?? ''),
+      daily_budget: integerOrNull(item.daily_budget),
+      lifetime_budget: integerOrNull(item.lifetime_budget),
+    }),
+  },
+  {
+    name: 'adsets',
+    fields: [
+      'id',
+      'name',
+      'status',
+      'effective_status',
+      'campaign_id',
+      'daily_budget',
+      'lifetime_budget',
+      'created_time',
+      'updated_time',
+    ],
+    columns: {
+      ...commonColumns,
+      campaign_id: 'String',
+      daily_budget: 'Nullable(Int64)',
+      lifetime_budget: 'Nullable(Int64)',
+    },
+    toRow: (item, session) => ({
+      ...common(item, session),
+      campaign_id: String(item.campaign_id ?? ''),
+      daily_budget: integerOrNull(item.daily_budget),
+      lifetime_budget: integerOrNull(item.lifetime_budget),
+    }),
+  },
+  {
+    name: 'ads',
+    fields: [
+      'id',
+      'name',
+      'status',
+      'effective_status',
+      'campaign_id',
+      'adset_id',
+      'created_time',
+      'updated_time',
+    ],
+    columns: { ...commonColumns, campaign_id: 'String', adset_id: 'String' },
+    toRow: (item, session) => ({
+      ...common(item, session),
+      campaign_id: String(item.campaign_id ?? ''),
+      adset_id: String(item.adset_id ?? ''),
+    }),
+  },
+];
+
+function snapshotStream(spec: SnapshotSpec): StreamDefinition<FacebookSession, object, Row> {
+  return {
+    name: spec.name,
+    table: `raw.facebook_ads_${spec.name}`,
+    key: ['account_id', 'id'],
+    columns: spec.columns,
+    initialState: {},
+    // A snapshot has no cursor: every run re-reads the whole edge.
+    nextState: (state) => state,
+    async *read({ session }) {
+      const items = await session.client.listEdge(session.accountRef, spec.name, spec.fields);
+      yield { kind: 'rows', rows: items.map((item) => spec.toRow(item, session)) };
+    },
+  };
+}
+
+export const INSIGHTS_FIELDS = [
+  'account_id',
+  'account_currency',
+  'campaign_id',
+  'campaign_name',
+  'adset_id',
+  'adset_name',
+  'ad_id',
+  'ad_name',
+  'impressions',
+  'clicks',
+  'spend',
+  'actions',
+  'action_values',
+] as const;
+
+export const insightsColumns = {
+  account_id: 'String',
+  account_currency: 'LowCardinality(String)',
+  account_timezone: 'LowCardinality(String)',
+  date: 'Date32',
+  breakdowns: 'String',
+  breakdown_values: 'String',
+  campaign_id: 'String',
+  campaign_name: 'String',
+  adset_id: 'String',
+  adset_name: 'String',
+  ad_id: 'String',
+  ad_name: 'String',
+  impressions: 'Int64',
+  clicks: 'Int64',
+  spend: 'Decimal(18, 4)',
+  actions: 'String',
+  action_values: 'String',
+  actions_flat: 'Map(String, Decimal(18, 4))',
+  action_values_flat: 'Map(String, Decimal(18, 4))',
+} as const;
+
+/** A batch of insights rows that also says which days it covers completely. */
+export type InsightsBatch = Extract<Batch<Row>, { kind: 'rows' }> & { readonly window: DateWindow };
+
+/** `[{action_type, value}]` → `{type: value}` for the configured types (values stay strings). */
+function flattenActions(list: unknown, types: readonly string[]): Record<string, string> {
+  const flat: Record<string, string> = {};
+  if (!Array.isArray(list)) return flat;
+  for (const entry of list as { action_type?: unknown; value?: unknown }[]) {
+    const type = String(entry.action_type ?? '');
+    if (types.includes(type)) flat[type] = String(entry.value ?? '0');
+  }
+  return flat;
+}
+
+export function insightsRow(item: GraphRow, session: FacebookSession, config: FacebookConfig): Row {
+  const breakdownValues = Object.fromEntries(
+    config.breakdowns.map((b) => [b, String(item[b] ?? '')]),
+  );
+  return {
+    account_id: String(item.account_id ?? session.account.accountId),
+    account_currency: String(item.account_currency ?? session.account.currency),
+    account_timezone: session.account.timezone,
+    date: String(item.date_start),
+    breakdowns: config.breakdowns.join(','),
+    breakdown_values: JSON.stringify(breakdownValues),
+    campaign_id: String(item.campaign_id ?? ''),
+    campaign_name: String(item.campaign_name ?? ''),
+    adset_id: String(item.adset_id ?? ''),
+    adset_name: String(item.adset_name ?? ''),
+    ad_id: String(item.ad_id ?? ''),
+    ad_name: String(item.ad_name ?? ''),
+    // Graph sends numbers as strings; they go to ClickHouse as strings, so nothing is rounded.
+    impressions: String(item.impressions ?? '0'),
+    clicks: String(item.clicks ?? '0'),
+    spend: String(item.spend ?? '0'),
+    actions: JSON.stringify(item.actions ?? []),
+    action_values: JSON.stringify(item.action_values ?? []),
+    actions_flat: flattenActions(item.actions, config.actionTypes),
+    action_values_flat: flattenActions(item.action_values, config.actionTypes),
+  };
+}
+
+/**
+ * Runs one report job, splitting it on failure until it succeeds or a single day of a single
+ * campaign has failed `maxAttempts` times.
+ */
+export async function fetchInsightsExact(
+  session: FacebookSession,
+  request: InsightsRequest,
+  options: { readonly maxAttempts: number; readonly log: Logger },
+): Promise<GraphRow[]> {
+  const { client } = session;
+  const attempt = async (req: InsightsRequest, tries: number): Promise<GraphRow[]> => {
+    try {
+      return await client.runInsightsJob(req);
+    } catch (error) {
+      if (!(error instanceof AsyncJobFailedError)) throw error;
+      const days = daysBetween(req.since, addDays(req.untilInclusive, 1));
+      const scope = `${req.since}..${req.untilInclusive}${req.campaignIds ? ` campaign ${req.campaignIds.join(',')}` : ''}`;
+      if (days > 1) {
+        const middle = addDays(req.since, Math.floor(days / 2));
+        options.log.warn(`report run ${scope} ${error.outcome}; splitting the date range`, {
+          event: 'async_job_split',
+        });
+        return [
+          ...(await attempt({ ...req, untilInclusive: addDays(middle, -1) }, 1)),
+          ...(await attempt({ ...req, since: middle }, 1)),
+        ];
+      }
+      if (!req.campaignIds) {
+        const campaigns = await client.listEdge(session.accountRef, 'campaigns', ['id']);
+        options.log.warn(
+          `report run ${scope} ${error.outcome}; splitting into ${campaigns.length} per-campaign runs`,
+          { event: 'async_job_split' },
+        );
+        const rows: GraphRow[] = [];
+        for (const campaign of campaigns) {
+          rows.push(...(await attempt({ ...req, campaignIds: [String(campaign.id)] }, 1)));
+        }
+        return rows;
+      }
+      if (tries >= options.maxAttempts) {
+        throw new Error(
+          `report run ${scope} for ${session.accountRef} failed ${tries} times (${error.outcome}); the smallest split cannot be loaded`,
+        );
+      }
+      options.log.warn(`report run ${scope} ${error.outcome}; retrying (try ${tries + 1})`, {
+        event: 'async_job_retry',
+      });
+      return attempt(req, tries + 1);
+    }
+  };
+  return attempt(request, 1);
+}
+
+function insightsStream(
+  config: FacebookConfig,
+): StreamDefinition<FacebookSession, { cursor?: AccountCursor }, Row> {
+  return {
+    name: 'ads_insights',
+    table: 'raw.facebook_ads_ads_insights',
+    key: ['account_id', 'breakdowns', 'breakdown_values', 'ad_id', 'date'],
+    cursor: 'date',
+    columns: insightsColumns,
+    partitionBy: 'toYYYYMM(date)',
+    initialState: {},
+    nextState(state, batch) {
+      const window = (batch as Partial<InsightsBatch>).window;
+      return window ? { cursor: advanceCursor(state.cursor, window) } : state;
+    },
+    async *read({ session, state, log }) {
+      const window = resolveWindow({
+        ...config.window,
+        cursor: state.cursor,
+        today: todayIn(session.account.timezone),
+      });
+      log.info(`insights window ${window.since}..${window.until} (until exclusive)`, {
+        event: 'window',
+        since: window.since,
+        until: window.until,
+      });
+      // Oldest chunk first, so the cursor advances day by day behind what is written.
+      for (const chunk of chunkWindow(window, config.jobDays)) {
+        const items = await fetchInsightsExact(
+          session,
+          {
+            accountId: session.accountRef,
+            since: chunk.since,
+            untilInclusive: addDays(chunk.until, -1),
+            fields: INSIGHTS_FIELDS,
+            breakdowns: config.breakdowns,
+          },
+          { maxAttempts: config.retry.maxAttempts, log },
+        );
+        const batch: InsightsBatch = {
+          kind: 'rows',
+          rows: items.map((item) => insightsRow(item, session, config)),
+          window: chunk,
+        };
+        yield batch;
+      }
+    },
+  };
+}
+
+export function facebookStreams(config: FacebookConfig) {
+  return [...snapshots.map(snapshotStream), insightsStream(config)];
+}

@@ -1,0 +1,604 @@
+/**
+ * facebook-ads end to end: the real CLI and SDK against the loopback Graph fake, into embedded
+ * ClickHouse. Faults (throttling with usage headers, 5xx, HTML 500, slow answers, failed /
+ * skipped / stalled report runs, many pages) must not change the loaded rows by one cent.
+ */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { classifyFacebookError, usageFromHeaders } from '../../extractors/facebook-ads/client.js';
+import {
+  type FakeGraph,
+  type FakeInsight,
+  graphError,
+  startFakeGraph,
+  throttled,
+} from '../fakes/facebook-graph.js';
+import { HTML_500_PAGE } from '../fakes/http.js';
+import { openClickHouse, queryRows, tempClickHousePath } from '../support/clickhouse.js';
+import { runCli, runCliProcess } from './support.js';
+
+const TOKEN = 'EAAGfakeTokenValue0123456789abcdef';
+const DAYS = [
+  '2024-03-01',
+  '2024-03-02',
+  '2024-03-03',
+  '2024-03-04',
+  '2024-03-05',
+  '2024-03-06',
+  '2024-03-07',
+  '2024-03-08',
+  '2024-03-09',
+  '2024-03-10',
+];
+
+/** Deterministic, varied numbers: ad × day × age, with cents that do not add up to round sums. */
+function insightsFor(adIds: readonly string[], seed: number): FakeInsight[] {
+  const rows: FakeInsight[] = [];
+  DAYS.forEach((date, d) => {
+    adIds.forEach((adId, a) => {
+      ['18-24', '25-34'].forEach((age, g) => {
+        const n = seed + d * 7 + a * 3 + g;
+        rows.push({
+          adId,
+          date,
+          breakdown: { age },
+          impressions: 1000 + n * 37,
+          clicks: 10 + (n % 9),
+          spendCents: 1234 + n * 101,
+          actions: n % 4 === 0 ? {} : { link_click: 5 + (n % 3), purchase: n % 2, lead: 0 },
+          actionValues: n % 4 === 0 ? {} : { purchase: (n % 2) * 2599 },
+        });
+      });
+    });
+  });
+  return rows;
+}
+
+function accounts() {
+  return [
+    {
+      id: '1001',
+      name: 'Shoes US',
+      currency: 'USD',
+      timezone: 'America/Los_Angeles',
+      campaigns: [
+        {
+          id: '2001',
+          name: 'Spring sale',
+          status: 'ACTIVE',
+          effective_status: 'ACTIVE',
+          objective: 'OUTCOME_SALES',
+          daily_budget: '5000',
+          created_time: '2024-02-01T10:00:00+0000',
+          updated_time: '2024-02-02T11:30:00+0000',
+        },
+        {
+          id: '2002',
+          name: 'Brand',
+          status: 'PAUSED',
+          effective_status: 'PAUSED',
+          objective: 'OUTCOME_AWARENESS',
+          lifetime_budget: '100000',
+          created_time: '2024-02-03T10:00:00+0000',
+          updated_time: '2024-02-03T10:00:00+0000',
+        },
+      ],
+      adsets: [
+        {
+          id: '3001',
+          name: 'Spring US 18-34',
+          campaign_id: '2001',
+          status: 'ACTIVE',
+          effective_status: 'ACTIVE',
+          daily_budget: '2500',
+          created_time: '2024-02-01T10:00:00+0000',
+          updated_time: '2024-02-01T10:00:00+0000',
+        },
+        {
+          id: '3002',
+          name: 'Brand broad',
+          campaign_id: '2002',
+          status: 'ACTIVE',
+          effective_status: 'CAMPAIGN_PAUSED',
+          created_time: '2024-02-03T10:00:00+0000',
+          updated_time: '2024-02-03T10:00:00+0000',
+        },
+      ],
+      ads: [
+        {
+          id: '4001',
+          name: 'Red shoe',
+          campaign_id: '2001',
+          adset_id: '3001',
+          status: 'ACTIVE',
+          effective_status: 'ACTIVE',
+          created_time: '2024-02-01T10:00:00+0000',
+          updated_time: '2024-02-01T10:00:00+0000',
+        },
+        {
+          id: '4002',
+          name: 'Blue shoe',
+          campaign_id: '2001',
+          adset_id: '3001',
+          status: 'ACTIVE',
+          effective_status: 'ACTIVE',
+          created_time: '2024-02-01T10:00:00+0000',
+          updated_time: '2024-02-01T10:00:00+0000',
+        },
+        {
+          id: '4003',
+          name: 'Logo',
+          campaign_id: '2002',
+          adset_id: '3002',
+          status: 'ACTIVE',
+          effective_status: 'CAMPAIGN_PAUSED',
+          created_time: '2024-02-03T10:00:00+0000',
+          updated_time: '2024-02-03T10:00:00+0000',
+        },
+      ],
+      insights: insightsFor(['4001', '4002', '4003'], 1),
+    },
+    {
+      id: '1002',
+      name: 'Shoes DE',
+      currency: 'EUR',
+      timezone: 'Europe/Berlin',
+      campaigns: [
+        {
+          id: '2101',
+          name: 'Frühling',
+          status: 'ACTIVE',
+          effective_status: 'ACTIVE',
+          objective: 'OUTCOME_SALES',
+          created_time: '2024-02-01T10:00:00+0000',
+          updated_time: '2024-02-01T10:00:00+0000',
+        },
+      ],
+      adsets: [
+        {
+          id: '3101',
+          name: 'DE all',
+          campaign_id: '2101',
+          status: 'ACTIVE',
+          effective_status: 'ACTIVE',
+          created_time: '2024-02-01T10:00:00+0000',
+          updated_time: '2024-02-01T10:00:00+0000',
+        },
+      ],
+      ads: [
+        {
+          id: '4101',
+          name: 'Roter Schuh',
+          campaign_id: '2101',
+          adset_id: '3101',
+          status: 'ACTIVE',
+          effective_status: 'ACTIVE',
+          created_time: '2024-02-01T10:00:00+0000',
+          updated_time: '2024-02-01T10:00:00+0000',
+        },
+      ],
+      insights: insightsFor(['4101'], 50),
+    },
+  ];
+}
+
+/** What Graph would report per (account, ad, day) without breakdowns: sums over ages. */
+function expectedDaily(graphAccounts: ReturnType<typeof accounts>, since: string, until: string) {
+  const sums = new Map<
+    string,
+    { impressions: number; clicks: number; cents: number; purchases: number; purchaseValue: number }
+  >();
+  for (const account of graphAccounts) {
+    for (const row of account.insights) {
+      if (row.date < since || row.date >= until) continue;
+      const key = `${account.id}|${row.adId}|${row.date}`;
+      const sum = sums.get(key) ?? {
+        impressions: 0,
+        clicks: 0,
+        cents: 0,
+        purchases: 0,
+        purchaseValue: 0,
+      };
+      sum.impressions += row.impressions;
+      sum.clicks += row.clicks;
+      sum.cents += row.spendCents;
+      sum.purchases += row.actions.purchase ?? 0;
+      sum.purchaseValue += row.actionValues.purchase ?? 0;
+      sums.set(key, sum);
+    }
+  }
+  return [...sums]
+    .map(([key, s]) => {
+      const [account_id, ad_id, date] = key.split('|');
+      return {
+        account_id,
+        ad_id,
+        date,
+        impressions: String(s.impressions),
+        clicks: String(s.clicks),
+        spend: (s.cents / 100).toFixed(2),
+        purchases: String(s.purchases),
+        purchase_value: String(s.purchaseValue),
+      };
+    })
+    .sort((a, b) =>
+      `${a.account_id}${a.ad_id}${a.date}`.localeCompare(`${b.account_id}${b.ad_id}${b.date}`),
+    );
+}
+
+const LOADED_SQL = `
+  SELECT account_id, ad_id, toString(date) AS date, toString(impressions) AS impressions,
+         toString(clicks) AS clicks, toString(toDecimal64(spend, 2)) AS spend,
+         toString(toInt64(actions_flat['purchase'])) AS purchases,
+         toString(action_values_flat['purchase']) AS purchase_value
+  FROM raw.facebook_ads_ads_insights FINAL
+  WHERE breakdowns = ''
+  ORDER BY account_id, ad_id, date`;
+
+let fake: FakeGraph;
+let dir: string;
+let accountsFile: string;
+let chPath: string;
+
+const FAST = [
+  '--retry-base-ms',
+  '1',
+  '--retry-max-ms',
+  '5',
+  '--poll-interval-ms',
+  '1',
+  '--page-size',
+  '7',
+];
+
+function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    CLICKHOUSE_PATH: chPath,
+    FB_TEST_TOKEN: TOKEN,
+    FACEBOOK_GRAPH_URL: fake.url,
+    ADS_ACCOUNTS_FILE: accountsFile,
+    ...extra,
+  };
+}
+
+async function loaded(sql = LOADED_SQL) {
+  const ch = await openClickHouse(chPath);
+  try {
+    return await queryRows<Record<string, string>>(ch.client, sql);
+  } finally {
+    await ch.close();
+  }
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'fb-ads-'));
+  accountsFile = path.join(dir, 'ad-accounts.yaml');
+  await writeFile(
+    accountsFile,
+    [
+      'facebook-ads:',
+      '  d1:',
+      '    accounts: ["act_1001", "1002"]',
+      '    credentials: { access_token: FB_TEST_TOKEN }',
+      '  broken:',
+      '    accounts: ["act_1001", "act_1003", "act_1002"]',
+      '    credentials: { access_token: FB_TEST_TOKEN }',
+      '  pasted:',
+      '    accounts: ["act_1001"]',
+      `    credentials: { access_token: "${TOKEN}!" }`,
+      '',
+    ].join('\n'),
+  );
+});
+
+beforeEach(async () => {
+  await fake?.close();
+  fake = await startFakeGraph({ accessToken: TOKEN, accounts: accounts() });
+  chPath = await tempClickHousePath();
+});
+
+afterAll(async () => {
+  await fake?.close();
+});
+
+describe('facebook-ads client signals', () => {
+  it('reads every usage header and the regain-access estimate', () => {
+    const usage = usageFromHeaders({
+      'x-app-usage': '{"call_count":12,"total_cputime":5,"total_time":7}',
+      'x-ad-account-usage': '{"acc_id_util_pct":81.5,"reset_time_duration":30}',
+      'x-business-use-case-usage':
+        '{"2001":[{"type":"ads_insights","call_count":64,"total_cputime":9,"total_time":3,"estimated_time_to_regain_access":2}]}',
+    });
+    expect(usage).toEqual({ usagePct: 81.5, regainAccessMs: 120_000 });
+  });
+
+  it('treats the SDK SyntaxError of an HTML error page as retryable, bad tokens as final', () => {
+    expect(classifyFacebookError(new SyntaxError('Unexpected token < in JSON')).retry).toBe(true);
+    const sdkError = (status: number, code: number) =>
+      Object.assign(new Error('x'), {
+        name: 'FacebookRequestError',
+        status,
+        response: { code },
+        headers: {},
+      });
+    expect(classifyFacebookError(sdkError(400, 190)).retry).toBe(false);
+    expect(classifyFacebookError(sdkError(400, 17)).retry).toBe(true);
+    expect(classifyFacebookError(sdkError(503, 2)).retry).toBe(true);
+    expect(classifyFacebookError(new TypeError('bug')).retry).toBe(false);
+  });
+});
+
+describe('extract facebook-ads', () => {
+  it('loads exact rows through throttling, 5xx, an HTML 500, slow answers and failed, skipped and stalled report runs', async () => {
+    fake.faults.push(
+      { route: 'account', times: 1, response: throttled(1) },
+      {
+        route: 'campaigns',
+        times: 1,
+        response: graphError(500, 2, 'Service temporarily unavailable'),
+      },
+      { route: 'adsets', times: 1, delayMs: 150 },
+      {
+        route: 'insights-read',
+        times: 2,
+        response: { status: 500, body: HTML_500_PAGE, html: true },
+      },
+      {
+        route: 'insights-poll',
+        times: 1,
+        response: graphError(503, 1, 'An unknown error occurred'),
+      },
+    );
+    // The 4-day job of 03-05..03-08 on account 1001 fails, its halves are skipped / succeed,
+    // 03-05 stalls as a whole account and succeeds per campaign.
+    fake.jobOutcome = (job) => {
+      if (job.accountId !== '1001' || job.campaignIds) return 'complete';
+      if (job.since === '2024-03-05' && job.until === '2024-03-08') return 'fail';
+      if (job.since === '2024-03-05' && job.until === '2024-03-06') return 'skip';
+      if (job.since === '2024-03-05' && job.until === '2024-03-05') return 'stall';
+      return 'complete';
+    };
+    const { code, stdout, stderr } = await runCli(
+      [
+        'facebook-ads',
+        '--group',
+        'd1',
+        '--since',
+        '2024-03-01',
+        '--until',
+        '2024-03-11',
+        '--job-days',
+        '4',
+        '--max-polls',
+        '3',
+        ...FAST,
+      ],
+      env(),
+    );
+    expect(stderr).not.toContain(TOKEN);
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/extract facebook-ads ok/);
+    expect(await loaded()).toEqual(expectedDaily(accounts(), '2024-03-01', '2024-03-11'));
+
+    // The split really happened: per-campaign runs for the stalled day.
+    expect(fake.jobs.filter((j) => j.campaignIds).map((j) => [j.since, j.campaignIds])).toEqual([
+      ['2024-03-05', ['2001']],
+      ['2024-03-05', ['2002']],
+    ]);
+    const events = stderr
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(events.filter((e) => e.event === 'async_job_split').length).toBe(3);
+    expect(events.filter((e) => e.event === 'retry').map((e) => e.msg)).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining('(throttled)'),
+        expect.stringContaining('HTML error page'),
+      ]),
+    );
+
+    const snapshot = await loaded(`
+      SELECT account_id, id, name, status, objective, toString(daily_budget) AS daily_budget,
+             toString(created_time) AS created_time
+      FROM raw.facebook_ads_campaigns FINAL ORDER BY account_id, id`);
+    expect(snapshot).toEqual([
+      {
+        account_id: '1001',
+        id: '2001',
+        name: 'Spring sale',
+        status: 'ACTIVE',
+        objective: 'OUTCOME_SALES',
+        daily_budget: '5000',
+        created_time: '2024-02-01 10:00:00',
+      },
+      {
+        account_id: '1001',
+        id: '2002',
+        name: 'Brand',
+        status: 'PAUSED',
+        objective: 'OUTCOME_AWARENESS',
+        daily_budget: '\\N',
+        created_time: '2024-02-03 10:00:00',
+      },
+      {
+        account_id: '1002',
+        id: '2101',
+        name: 'Frühling',
+        status: 'ACTIVE',
+        objective: 'OUTCOME_SALES',
+        daily_budget: '\\N',
+        created_time: '2024-02-01 10:00:00',
+      },
+    ]);
+    const currencies = await loaded(`
+      SELECT account_id, any(account_currency) AS currency, any(account_timezone) AS tz, toString(count()) AS n
+      FROM raw.facebook_ads_ads_insights FINAL GROUP BY account_id ORDER BY account_id`);
+    expect(currencies).toEqual([
+      { account_id: '1001', currency: 'USD', tz: 'America/Los_Angeles', n: '30' },
+      { account_id: '1002', currency: 'EUR', tz: 'Europe/Berlin', n: '10' },
+    ]);
+    const raw = await loaded(`
+      SELECT actions FROM raw.facebook_ads_ads_insights FINAL
+      WHERE account_id = '1001' AND ad_id = '4001' AND date = '2024-03-01'`);
+    expect(JSON.parse(raw[0]?.actions ?? '')).toEqual([
+      { action_type: 'link_click', value: '13' },
+      { action_type: 'purchase', value: '1' },
+      { action_type: 'lead', value: '0' },
+    ]);
+  });
+
+  it('re-runs an overlapping window idempotently and picks up restated numbers', async () => {
+    const args = ['facebook-ads', '--group', 'd1', ...FAST];
+    expect(
+      (await runCli([...args, '--since', '2024-03-01', '--until', '2024-03-08'], env())).code,
+    ).toBe(0);
+    // Facebook restates 03-06 (late attributed conversions) before the second run.
+    const restated = accounts();
+    for (const account of restated) {
+      for (const row of account.insights) {
+        if (row.date === '2024-03-06')
+          Object.assign(row, { clicks: row.clicks + 1, spendCents: row.spendCents + 3 });
+      }
+    }
+    await fake.close();
+    fake = await startFakeGraph({ accessToken: TOKEN, accounts: restated });
+    expect(
+      (await runCli([...args, '--since', '2024-03-05', '--until', '2024-03-11'], env())).code,
+    ).toBe(0);
+    expect(await loaded()).toEqual(expectedDaily(restated, '2024-03-01', '2024-03-11'));
+    const state = await loaded(`
+      SELECT account, state FROM raw._extractor_state FINAL
+      WHERE source = 'facebook-ads' AND stream = 'ads_insights' ORDER BY account`);
+    expect(state).toEqual([
+      { account: 'act_1001', state: '{"cursor":{"lastLoadedDate":"2024-03-10"}}' },
+      { account: 'act_1002', state: '{"cursor":{"lastLoadedDate":"2024-03-10"}}' },
+    ]);
+  });
+
+  it('keeps breakdown rows apart in the key, and their sums match the unbroken rows', async () => {
+    const args = [
+      'facebook-ads',
+      '--group',
+      'd1',
+      '--since',
+      '2024-03-01',
+      '--until',
+      '2024-03-03',
+      ...FAST,
+    ];
+    expect((await runCli(args, env())).code).toBe(0);
+    expect((await runCli([...args, '--breakdowns', 'age'], env())).code).toBe(0);
+    const rows = await loaded(`
+      SELECT breakdowns, toString(count()) AS n, toString(sum(impressions)) AS impressions, toString(sum(spend)) AS spend
+      FROM raw.facebook_ads_ads_insights FINAL GROUP BY breakdowns ORDER BY breakdowns`);
+    expect(rows.map((r) => [r.breakdowns, r.n])).toEqual([
+      ['', '8'],
+      ['age', '16'],
+    ]);
+    expect(rows[0]?.impressions).toBe(rows[1]?.impressions);
+    expect(rows[0]?.spend).toBe(rows[1]?.spend);
+    const ages = await loaded(`
+      SELECT DISTINCT breakdown_values FROM raw.facebook_ads_ads_insights FINAL
+      WHERE breakdowns = 'age' ORDER BY breakdown_values`);
+    expect(ages).toEqual([
+      { breakdown_values: '{"age":"18-24"}' },
+      { breakdown_values: '{"age":"25-34"}' },
+    ]);
+  });
+
+  it('loads the healthy accounts when one fails, exits 1 and advances only their state', async () => {
+    fake.faults.push({
+      route: 'account:1003',
+      times: 100,
+      response: graphError(500, 2, 'Service temporarily unavailable'),
+    });
+    const { code, stdout, stderr } = await runCli(
+      [
+        'facebook-ads',
+        '--group',
+        'broken',
+        '--since',
+        '2024-03-01',
+        '--until',
+        '2024-03-03',
+        ...FAST,
+      ],
+      env(),
+    );
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/FAILED \(act_1003\)/);
+    expect(stderr).toMatch(/act_1003.*gave up after 6 attempts/);
+    const perAccount = await loaded(`
+      SELECT account_id, toString(count()) AS n FROM raw.facebook_ads_ads_insights FINAL
+      GROUP BY account_id ORDER BY account_id`);
+    expect(perAccount).toEqual([
+      { account_id: '1001', n: '6' },
+      { account_id: '1002', n: '2' },
+    ]);
+    const state = await loaded(`
+      SELECT account FROM raw._extractor_state FINAL WHERE source = 'facebook-ads' AND stream = 'ads_insights' ORDER BY account`);
+    expect(state).toEqual([{ account: 'act_1001' }, { account: 'act_1002' }]);
+  });
+
+  it('slows down when the usage headers approach the limit', async () => {
+    fake.usageHeaders = {
+      'x-ad-account-usage': JSON.stringify({ acc_id_util_pct: 90, reset_time_duration: 0 }),
+    };
+    const { code, stderr } = await runCli(
+      ['facebook-ads', '--group', 'd1', '--since', '2024-03-01', '--until', '2024-03-02', ...FAST],
+      env(),
+    );
+    expect(code).toBe(0);
+    const pauses = stderr.split('\n').filter((line) => line.includes('"event":"throttle_pause"'));
+    expect(pauses.length).toBeGreaterThan(0);
+    expect(pauses[0]).toContain('"usage_pct":90');
+  });
+
+  it('rejects a bad accounts file and a pasted token with a located error, exit 2', async () => {
+    const missing = await runCli(['facebook-ads', '--group', 'nope', ...FAST], env());
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain(
+      `--accounts-file: ${accountsFile} has no group \`nope\` under \`facebook-ads\` (groups: d1, broken, pasted)`,
+    );
+    const pasted = await runCli(['facebook-ads', '--group', 'pasted', ...FAST], env());
+    expect(pasted.code).toBe(2);
+    expect(pasted.stderr).toContain('facebook-ads.pasted.credentials.access_token:');
+    expect(pasted.stderr).toContain('be the NAME of an environment variable');
+    expect(pasted.stderr).not.toContain(TOKEN);
+  });
+
+  it('never writes the token to its output, even when Graph rejects it (separate process)', async () => {
+    fake.faults.push({
+      route: 'campaigns',
+      times: 100,
+      response: { status: 502, body: HTML_500_PAGE, html: true },
+    });
+    const ok = await runCliProcess(
+      [
+        'facebook-ads',
+        '--group',
+        'd1',
+        '--since',
+        '2024-03-01',
+        '--until',
+        '2024-03-02',
+        '--log-level',
+        'debug',
+        ...FAST,
+      ],
+      env(),
+    );
+    expect(ok.code).toBe(1);
+    expect(ok.stderr).toContain('gave up after 6 attempts');
+    expect(`${ok.stdout}${ok.stderr}`).not.toContain(TOKEN);
+    const wrong = await runCliProcess(
+      ['facebook-ads', '--group', 'd1', '--log-level', 'debug', ...FAST],
+      env({ FB_TEST_TOKEN: 'EAAGwrongTokenValue999999999999' }),
+    );
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toContain('code 190');
+    expect(`${wrong.stdout}${wrong.stderr}`).not.toContain('EAAGwrongTokenValue999999999999');
+  });
+});
