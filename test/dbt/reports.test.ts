@@ -249,6 +249,23 @@ describe('reports from hand-built raw rows', () => {
   });
 });
 
+describe('documentation matches the built tables', () => {
+  it('every model documents exactly the columns it builds, in order', async () => {
+    await loadScenario();
+    const result = await build();
+    for (const built of result.models) {
+      const columns = await queryRows<{ name: string }>(
+        clickhouse.client,
+        `DESCRIBE TABLE ${built.relation}`,
+      );
+      expect(
+        columns.map((column) => column.name),
+        built.model,
+      ).toEqual(project.models.get(built.model)?.columns);
+    }
+  });
+});
+
 describe('incremental runs', () => {
   /** New rows after the first build: back-dated, replayed, and deleted ones. */
   async function loadChanges() {

@@ -1,0 +1,156 @@
+/**
+ * Static checks on the dbt project in dbt/: it parses within the runner's Jinja subset, every
+ * ref and source resolves, every model is documented, marts carry their ClickHouse physical
+ * design, the profile holds no literal secret, and the versions are pinned.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
+import { Compiler } from '../../dbt-runner/compile.js';
+import { loadProject } from '../../dbt-runner/project.js';
+import { dependencyOrder } from '../../dbt-runner/runner.js';
+
+const DBT_DIR = path.resolve(import.meta.dirname, '../../dbt');
+const project = loadProject(DBT_DIR);
+const compiler = new Compiler(project, { targetSchema: 'analytics', targetName: 'ci', vars: {} });
+const models = [...project.models.values()];
+
+describe('the dbt project', () => {
+  it('has the staging, entity and report models', () => {
+    expect(models.map((model) => model.name)).toEqual(
+      expect.arrayContaining([
+        'stg_postgres__advertisers',
+        'stg_postgres__campaigns',
+        'stg_postgres__impressions',
+        'stg_postgres__clicks',
+        'advertiser_campaigns',
+        'advertiser_campaigns_impressions',
+        'advertiser_campaigns_clicks',
+        'advertiser_campaigns_totals_report',
+        'advertiser_campaigns_daily_ctr_report',
+      ]),
+    );
+  });
+
+  it('resolves every ref and source, and orders the models without a cycle', () => {
+    for (const model of models) {
+      const { refs, sources } = compiler.parse(model);
+      for (const ref of refs)
+        expect(project.models.has(ref), `${model.file}: ref('${ref}')`).toBe(true);
+      for (const source of sources) {
+        expect(project.sources.has(source), `${model.file}: source ${source}`).toBe(true);
+      }
+    }
+    expect(dependencyOrder(project, compiler)).toHaveLength(models.length);
+  });
+
+  it('calls source() only in staging, and staging never refs another model', () => {
+    for (const model of models) {
+      const { refs, sources } = compiler.parse(model);
+      const staging = model.fqn[0] === 'staging';
+      if (!staging) expect(sources, `${model.file} reads a source outside staging`).toEqual([]);
+      if (staging) expect(refs, `${model.file} refs from staging`).toEqual([]);
+    }
+  });
+
+  it('declares the raw sources with freshness on _loaded_at', () => {
+    const sources = [...project.sources.values()];
+    expect(sources.map((s) => `${s.schema}.${s.identifier}`).sort()).toEqual([
+      'raw.postgres_advertiser',
+      'raw.postgres_campaign',
+      'raw.postgres_clicks',
+      'raw.postgres_impressions',
+    ]);
+    for (const source of sources) expect(source.loadedAtField).toBe('_loaded_at');
+  });
+
+  it('gives every model a YAML entry with a description, and no YAML entry lacks a model', () => {
+    for (const model of models) {
+      expect(model.description?.trim(), `${model.file} has no YAML description`).toBeTruthy();
+      expect(model.columns.length, `${model.file} documents no columns`).toBeGreaterThan(0);
+    }
+    expect(project.yamlOnlyModels).toEqual([]);
+  });
+
+  it('lands staging in `staging` and everything else in exactly `analytics`', () => {
+    for (const model of models) {
+      const { schema } = compiler.relationOf(model, compiler.parse(model).config);
+      expect(schema, model.file).toBe(model.fqn[0] === 'staging' ? 'staging' : 'analytics');
+    }
+  });
+
+  it('sets engine and order_by on every table or incremental model', () => {
+    for (const model of models) {
+      const { config } = compiler.parse(model);
+      if (config.materialized === 'view') continue;
+      expect(config.engine, `${model.file} engine`).toMatch(/MergeTree/);
+      expect(config.order_by, `${model.file} order_by`).toBeTruthy();
+      if (config.materialized === 'incremental') {
+        expect(config.incremental_strategy, model.file).toBe('delete_insert');
+        expect(config.unique_key, model.file).toBeTruthy();
+        expect(config.partition_by, model.file).toBeTruthy();
+      }
+    }
+  });
+
+  it('tests keys, relationships, statuses and CTR ranges', () => {
+    const declared = project.tests.map((test) => `${test.test}:${test.model}.${test.column}`);
+    expect(declared).toEqual(
+      expect.arrayContaining([
+        'unique:advertiser_campaigns_totals_report.campaign_id',
+        'not_null:advertiser_campaigns_totals_report.campaign_id',
+        'relationships:advertiser_campaigns.advertiser_id',
+        'accepted_values:advertiser_campaigns_totals_report.status',
+        'value_between:advertiser_campaigns_totals_report.ctr',
+        'value_between:advertiser_campaigns_daily_ctr_report.ctr',
+        'unique:advertiser_campaigns_daily_ctr_report.(campaign_id, activity_date)',
+      ]),
+    );
+  });
+});
+
+describe('profiles.yml', () => {
+  const profiles = parseYaml(readFileSync(path.join(DBT_DIR, 'profiles.yml'), 'utf8'));
+  const outputs = Object.entries(
+    profiles.adtech_pipeline.outputs as Record<string, Record<string, unknown>>,
+  );
+  const fromEnv = /^\{\{\s*env_var\('[A-Z_]+'(,\s*'[^']*')?\)\s*(\|\s*as_\w+\s*)?\}\}$/;
+
+  it('reads connection values and the password only through env_var()', () => {
+    expect(outputs.length).toBeGreaterThan(0);
+    for (const [name, output] of outputs) {
+      expect(output.type, name).toBe('clickhouse');
+      expect(output.driver, name).toBe('http');
+      for (const key of ['host', 'port', 'user', 'password', 'schema']) {
+        expect(String(output[key]), `${name}.${key}`).toMatch(fromEnv);
+      }
+      // The password has no default at all beyond the empty string.
+      expect(String(output.password)).toMatch(/env_var\('CLICKHOUSE_PASSWORD'(, '')?\)/);
+    }
+  });
+
+  it('holds no other literal that looks like a secret', () => {
+    const text = readFileSync(path.join(DBT_DIR, 'profiles.yml'), 'utf8');
+    for (const line of text.split('\n')) {
+      if (/(password|secret|token|key)\s*:/i.test(line)) expect(line).toMatch(/env_var\(/);
+    }
+  });
+});
+
+describe('pinned versions and image', () => {
+  it('pins dbt-core 1.11.x and dbt-clickhouse 1.10.x', () => {
+    const requirements = readFileSync(path.join(DBT_DIR, 'requirements.txt'), 'utf8');
+    expect(requirements).toMatch(/^dbt-core~=1\.11\.\d+$/m);
+    expect(requirements).toMatch(/^dbt-clickhouse==1\.10\.\d+$/m);
+  });
+
+  it('builds a non-root image whose entrypoint is dbt, with the project as working folder', () => {
+    const dockerfile = readFileSync(path.join(DBT_DIR, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/^FROM python:\d+\.\d+\.\d+-slim/m);
+    expect(dockerfile).toMatch(/^USER dbt$/m);
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["dbt"\]$/m);
+    expect(dockerfile).toMatch(/DBT_PROFILES_DIR=\/usr\/app\/dbt/);
+    expect(dockerfile).toMatch(/^WORKDIR \/usr\/app\/dbt$/m);
+  });
+});
