@@ -9,7 +9,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { schemaFiles, type GeneratedFile } from './compile.js';
+import { type GeneratedFile, schemaFiles } from './compile.js';
 import { formatDiagnostic, hasErrors } from './diagnostics.js';
 import { HEADER_MARKER } from './emit.js';
 import { compileFolder } from './index.js';
@@ -58,7 +58,12 @@ export function runCli(
       io.write(USAGE);
       return 0;
     }
-    options = { specsDir: values.specs, outDir: values.out, contractsDir: values.contracts, check: values.check };
+    options = {
+      specsDir: values.specs,
+      outDir: values.out,
+      contractsDir: values.contracts,
+      check: values.check,
+    };
   } catch (error) {
     io.warn(`gen-dags: ${(error as Error).message}\n${USAGE}`);
     return 2;
@@ -71,7 +76,9 @@ export function runCli(
   const result = compileFolder({ specsDir: options.specsDir, contractsDir: options.contractsDir });
   for (const diagnostic of result.diagnostics) io.warn(formatDiagnostic(diagnostic));
   if (hasErrors(result.diagnostics)) {
-    const errors = result.diagnostics.filter((diagnostic) => diagnostic.code.startsWith('E')).length;
+    const errors = result.diagnostics.filter((diagnostic) =>
+      diagnostic.code.startsWith('E'),
+    ).length;
     io.warn(`gen-dags: ${errors} error(s); nothing written`);
     return 1;
   }
@@ -89,10 +96,20 @@ export function runCli(
     io.write(`gen-dags --check: ${result.files.length} DAG file(s) up to date`);
     return 0;
   }
-  apply(options.outDir, result.files, changes.filter((change) => path.dirname(change.file) === path.normalize(options.outDir)));
-  apply(options.specsDir, schemaFiles(), changes.filter((change) => path.dirname(change.file) === path.normalize(options.specsDir)));
+  apply(
+    options.outDir,
+    result.files,
+    changes.filter((change) => path.dirname(change.file) === path.normalize(options.outDir)),
+  );
+  apply(
+    options.specsDir,
+    schemaFiles(),
+    changes.filter((change) => path.dirname(change.file) === path.normalize(options.specsDir)),
+  );
   for (const { file, change } of changes) io.write(`${change}: ${file}`);
-  io.write(`gen-dags: ${result.files.length} DAG file(s) in ${options.outDir}, ${changes.length} changed`);
+  io.write(
+    `gen-dags: ${result.files.length} DAG file(s) in ${options.outDir}, ${changes.length} changed`,
+  );
   return 0;
 }
 
@@ -106,13 +123,15 @@ export function plan(dir: string, files: readonly GeneratedFile[], removeStale: 
   for (const file of files) {
     const target = path.join(dir, file.name);
     if (!existsSync(target)) changes.push({ file: target, change: 'create' });
-    else if (readFileSync(target, 'utf8') !== file.text) changes.push({ file: target, change: 'update' });
+    else if (readFileSync(target, 'utf8') !== file.text)
+      changes.push({ file: target, change: 'update' });
   }
   if (removeStale && existsSync(dir)) {
     for (const name of readdirSync(dir).sort()) {
       const target = path.join(dir, name);
       if (wanted.has(name) || !name.endsWith('.py')) continue;
-      if (readFileSync(target, 'utf8').startsWith(HEADER_MARKER)) changes.push({ file: target, change: 'remove' });
+      if (readFileSync(target, 'utf8').startsWith(HEADER_MARKER))
+        changes.push({ file: target, change: 'remove' });
     }
   }
   return changes;
@@ -127,5 +146,7 @@ function apply(dir: string, files: readonly GeneratedFile[], changes: readonly C
   }
 }
 
-const invokedDirectly = process.argv[1] !== undefined && path.resolve(process.argv[1]) === path.resolve(import.meta.filename);
+const invokedDirectly =
+  process.argv[1] !== undefined &&
+  path.resolve(process.argv[1]) === path.resolve(import.meta.filename);
 if (invokedDirectly) process.exitCode = runCli(process.argv.slice(2));

@@ -69,8 +69,18 @@ function lowerProject(input: CompileInput, diagnostics: Diagnostic[]): IrProject
   const { project, diagnostics: projectDiagnostics } = validateProject(projectFile.parsed);
   diagnostics.push(...projectDiagnostics);
   if (project === null || projectFile.diagnostics.length > 0) {
-    if (project === null && projectDiagnostics.length === 0 && projectFile.diagnostics.length === 0) {
-      diagnostics.push({ file: input.project.path, line: 1, col: 1, code: 'E027', message: 'project file is not usable' });
+    if (
+      project === null &&
+      projectDiagnostics.length === 0 &&
+      projectFile.diagnostics.length === 0
+    ) {
+      diagnostics.push({
+        file: input.project.path,
+        line: 1,
+        col: 1,
+        code: 'E027',
+        message: 'project file is not usable',
+      });
     }
     return null;
   }
@@ -80,7 +90,10 @@ function lowerProject(input: CompileInput, diagnostics: Diagnostic[]): IrProject
     const { parsed, diagnostics: yamlDiagnostics } = parseYaml(source.path, source.text);
     diagnostics.push(...yamlDiagnostics);
     if (yamlDiagnostics.length > 0) continue;
-    const { spec, diagnostics: specDiagnostics } = validateSpec(parsed, { project, contracts: input.contracts });
+    const { spec, diagnostics: specDiagnostics } = validateSpec(parsed, {
+      project,
+      contracts: input.contracts,
+    });
     diagnostics.push(...specDiagnostics);
     if (spec !== null) checked.push({ parsed, spec });
   }

@@ -58,7 +58,12 @@ export function readContracts(dir: string, displayBase = process.cwd()): Contrac
 
   const commonFile = path.join(dir, 'core', 'common-flags.ts');
   if (existsSync(commonFile)) {
-    const value = readExport(project.addSourceFileAtPath(commonFile), 'commonFlags', display(commonFile), diagnostics);
+    const value = readExport(
+      project.addSourceFileAtPath(commonFile),
+      'commonFlags',
+      display(commonFile),
+      diagnostics,
+    );
     if (isRecord(value)) commonFlags = value as Record<string, FlagContract>;
   }
 
@@ -76,7 +81,13 @@ export function readContracts(dir: string, displayBase = process.cwd()): Contrac
     if (value === undefined) continue;
     const problem = shapeProblem(value);
     if (problem !== null) {
-      diagnostics.push({ file: shown, line: 1, col: 1, code: 'E024', message: `contract ${problem}` });
+      diagnostics.push({
+        file: shown,
+        line: 1,
+        col: 1,
+        code: 'E024',
+        message: `contract ${problem}`,
+      });
       continue;
     }
     const contract = value as unknown as SourceContract;
@@ -97,16 +108,33 @@ export function readContracts(dir: string, displayBase = process.cwd()): Contrac
 }
 
 /** The evaluated initializer of `export const <name> = <literal> [as const] [satisfies T]`. */
-function readExport(source: SourceFile, name: string, file: string, diagnostics: Diagnostic[]): unknown {
+function readExport(
+  source: SourceFile,
+  name: string,
+  file: string,
+  diagnostics: Diagnostic[],
+): unknown {
   const declaration = source.getVariableDeclaration(name);
-  if (!declaration || !declaration.isExported()) {
-    diagnostics.push({ file, line: 1, col: 1, code: 'E024', message: `no \`export const ${name} = { ... }\` found` });
+  if (!declaration?.isExported()) {
+    diagnostics.push({
+      file,
+      line: 1,
+      col: 1,
+      code: 'E024',
+      message: `no \`export const ${name} = { ... }\` found`,
+    });
     return undefined;
   }
   const initializer = declaration.getInitializer();
   if (!initializer) {
     const { line, column } = source.getLineAndColumnAtPos(declaration.getStart());
-    diagnostics.push({ file, line, col: column, code: 'E024', message: `\`${name}\` has no initializer` });
+    diagnostics.push({
+      file,
+      line,
+      col: column,
+      code: 'E024',
+      message: `\`${name}\` has no initializer`,
+    });
     return undefined;
   }
   try {
@@ -126,10 +154,15 @@ function readExport(source: SourceFile, name: string, file: string, diagnostics:
 }
 
 function evaluateLiteral(node: Node): unknown {
-  if (Node.isAsExpression(node) || Node.isSatisfiesExpression(node) || Node.isParenthesizedExpression(node)) {
+  if (
+    Node.isAsExpression(node) ||
+    Node.isSatisfiesExpression(node) ||
+    Node.isParenthesizedExpression(node)
+  ) {
     return evaluateLiteral(node.getExpression());
   }
-  if (Node.isStringLiteral(node) || Node.isNoSubstitutionTemplateLiteral(node)) return node.getLiteralValue();
+  if (Node.isStringLiteral(node) || Node.isNoSubstitutionTemplateLiteral(node))
+    return node.getLiteralValue();
   if (Node.isNumericLiteral(node)) return node.getLiteralValue();
   if (node.getKind() === SyntaxKind.TrueKeyword) return true;
   if (node.getKind() === SyntaxKind.FalseKeyword) return false;
@@ -142,12 +175,16 @@ function evaluateLiteral(node: Node): unknown {
     const result: Record<string, unknown> = {};
     for (const property of node.getProperties()) {
       if (!Node.isPropertyAssignment(property)) {
-        throw new NotLiteral(property, `${property.getKindName()} is not allowed (only \`key: value\`)`);
+        throw new NotLiteral(
+          property,
+          `${property.getKindName()} is not allowed (only \`key: value\`)`,
+        );
       }
       const nameNode = property.getNameNode();
       let key: string;
       if (Node.isIdentifier(nameNode)) key = nameNode.getText();
-      else if (Node.isStringLiteral(nameNode) || Node.isNumericLiteral(nameNode)) key = String(nameNode.getLiteralValue());
+      else if (Node.isStringLiteral(nameNode) || Node.isNumericLiteral(nameNode))
+        key = String(nameNode.getLiteralValue());
       else throw new NotLiteral(nameNode, `computed key ${nameNode.getText()} is not allowed`);
       const initializer = property.getInitializer();
       if (!initializer) throw new NotLiteral(property, `property ${key} has no value`);
@@ -155,7 +192,10 @@ function evaluateLiteral(node: Node): unknown {
     }
     return result;
   }
-  throw new NotLiteral(node, `${node.getKindName()} \`${truncate(node.getText())}\` is not a literal`);
+  throw new NotLiteral(
+    node,
+    `${node.getKindName()} \`${truncate(node.getText())}\` is not a literal`,
+  );
 }
 
 function truncate(text: string): string {
@@ -175,16 +215,25 @@ function shapeProblem(value: unknown): string | null {
   for (const [name, flag] of Object.entries(value.flags)) {
     if (!isRecord(flag) || typeof flag.type !== 'string') return `flag '${name}' has no \`type\``;
   }
-  if (!Array.isArray(value.secrets) || !value.secrets.every((secret) => isRecord(secret) && typeof secret.env === 'string')) {
+  if (
+    !Array.isArray(value.secrets) ||
+    !value.secrets.every((secret) => isRecord(secret) && typeof secret.env === 'string')
+  ) {
     return 'has no `secrets` list of { env, ... }';
   }
-  if (!Array.isArray(value.tables) || !value.tables.every((table) => isRecord(table) && typeof table.table === 'string')) {
+  if (
+    !Array.isArray(value.tables) ||
+    !value.tables.every((table) => isRecord(table) && typeof table.table === 'string')
+  ) {
     return 'has no `tables` list of { table, ... }';
   }
   return null;
 }
 
 /** All flags a source accepts: its own and the common ones. */
-export function flagsOf(contracts: ContractSet, contract: SourceContract): Readonly<Record<string, FlagContract>> {
+export function flagsOf(
+  contracts: ContractSet,
+  contract: SourceContract,
+): Readonly<Record<string, FlagContract>> {
   return { ...contracts.commonFlags, ...contract.flags };
 }

@@ -58,8 +58,10 @@ export function cronProblem(expression: string): string | null {
 function fieldProblem(text: string, field: Field): string | null {
   for (const item of text.split(',')) {
     const [range, step, ...rest] = item.split('/');
-    if (rest.length > 0 || range === undefined || range === '') return `${field.name} field '${text}' is malformed`;
-    if (step !== undefined && !/^\d+$/.test(step)) return `${field.name} step '${step}' is not a number`;
+    if (rest.length > 0 || range === undefined || range === '')
+      return `${field.name} field '${text}' is malformed`;
+    if (step !== undefined && !/^\d+$/.test(step))
+      return `${field.name} step '${step}' is not a number`;
     if (step !== undefined && Number(step) === 0) return `${field.name} step must not be 0`;
     if (range === '*') continue;
     const bounds = range.split('-');
@@ -67,7 +69,8 @@ function fieldProblem(text: string, field: Field): string | null {
     const values: number[] = [];
     for (const bound of bounds) {
       const value = fieldValue(bound, field);
-      if (value === null) return `${field.name} value '${bound}' is not a number${field.names ? ' or name' : ''}`;
+      if (value === null)
+        return `${field.name} value '${bound}' is not a number${field.names ? ' or name' : ''}`;
       if (value < field.min || value > field.max) {
         return `${field.name} value ${value} is out of range ${field.min}-${field.max}`;
       }

@@ -9,11 +9,17 @@ import { readContracts } from './contracts.js';
 import type { Diagnostic } from './diagnostics.js';
 import type { IrProject } from './ir.js';
 
-export { type CompileInput, type CompileResult, compile, type GeneratedFile, schemaFiles } from './compile.js';
+export {
+  type CompileInput,
+  type CompileResult,
+  compile,
+  type GeneratedFile,
+  schemaFiles,
+} from './compile.js';
 export { type ContractSet, readContracts } from './contracts.js';
 export { type Diagnostic, formatDiagnostic, hasErrors } from './diagnostics.js';
 export type * from './ir.js';
-export { renderArg, type RunValues, windowFor } from './window.js';
+export { type RunValues, renderArg, windowFor } from './window.js';
 
 export interface LoadOptions {
   specsDir: string;
@@ -34,7 +40,10 @@ export function listSpecFiles(specsDir: string): string[] {
 export function compileFolder(options: LoadOptions): CompileResult {
   const base = options.displayBase ?? process.cwd();
   const display = (file: string) => path.relative(base, file).split(path.sep).join('/');
-  const read = (file: string): SourceText => ({ path: display(file), text: readFileSync(file, 'utf8') });
+  const read = (file: string): SourceText => ({
+    path: display(file),
+    text: readFileSync(file, 'utf8'),
+  });
   const projectPath = path.join(options.specsDir, PROJECT_FILE);
   const { contracts, diagnostics: contractDiagnostics } = readContracts(options.contractsDir, base);
   return compile({
@@ -50,7 +59,10 @@ export function compileFolder(options: LoadOptions): CompileResult {
  * environment, secrets (by name) and run-time values kept structured (see ir.ts).
  * `ir` is null when there are errors; `diagnostics` says what and where.
  */
-export function loadProject(options: LoadOptions): { ir: IrProject | null; diagnostics: Diagnostic[] } {
+export function loadProject(options: LoadOptions): {
+  ir: IrProject | null;
+  diagnostics: Diagnostic[];
+} {
   const { ir, diagnostics } = compileFolder(options);
   return { ir, diagnostics };
 }

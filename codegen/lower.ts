@@ -4,13 +4,20 @@
  * secrets. Runs only on specs that passed validation, so it reports nothing itself.
  */
 import { createHash } from 'node:crypto';
-import { flagsOf, type ContractSet } from './contracts.js';
-import { compareText } from './diagnostics.js';
+import { type ContractSet, flagsOf } from './contracts.js';
 import { cronOf } from './cron.js';
+import { compareText } from './diagnostics.js';
 import type { Arg, IrDag, IrPool, IrSchedule, IrTask, SecretBinding, SecretSource } from './ir.js';
 import { locate, type ParsedFile } from './parse.js';
 import { type FanOutItem, looksLikeJinja, substituteItem, toArg } from './placeholders.js';
-import { durationSeconds, parseDateTime, type ProjectSpec, type Spec, type TaskSettings, type TaskSpec } from './schema.js';
+import {
+  durationSeconds,
+  type ProjectSpec,
+  parseDateTime,
+  type Spec,
+  type TaskSettings,
+  type TaskSpec,
+} from './schema.js';
 import { expandTasks, resolveAfter } from './validate.js';
 
 /** Used where neither _project.yaml nor the spec says otherwise. */
@@ -34,7 +41,12 @@ export const BUILT_IN_DAG_DEFAULTS = {
 
 export const DEFAULT_DBT_ENTRYPOINT = ['dbt'] as const;
 
-export function lowerDag(parsed: ParsedFile, spec: Spec, project: ProjectSpec, contracts: ContractSet): IrDag {
+export function lowerDag(
+  parsed: ParsedFile,
+  spec: Spec,
+  project: ProjectSpec,
+  contracts: ContractSet,
+): IrDag {
   const dagDefaults = project.dag_defaults ?? {};
   const timezone = spec.timezone ?? dagDefaults.timezone ?? BUILT_IN_DAG_DEFAULTS.timezone;
   const expanded = expandTasks(spec);
@@ -50,12 +62,16 @@ export function lowerDag(parsed: ParsedFile, spec: Spec, project: ProjectSpec, c
       description: task.description ?? null,
       ...body,
       upstream: resolveAfter(task, expanded),
-      outlets: [...new Set((task.produces ?? []).map((uri) => substituteItem(uri, item)))].sort(compareText),
+      outlets: [...new Set((task.produces ?? []).map((uri) => substituteItem(uri, item)))].sort(
+        compareText,
+      ),
       retries: settings.retries,
       retryDelaySeconds: durationSeconds(settings.retry_delay),
       retryExponentialBackoff: settings.retry_exponential_backoff,
-      maxRetryDelaySeconds: settings.max_retry_delay === undefined ? null : durationSeconds(settings.max_retry_delay),
-      executionTimeoutSeconds: settings.execution_timeout === null ? null : durationSeconds(settings.execution_timeout),
+      maxRetryDelaySeconds:
+        settings.max_retry_delay === undefined ? null : durationSeconds(settings.max_retry_delay),
+      executionTimeoutSeconds:
+        settings.execution_timeout === null ? null : durationSeconds(settings.execution_timeout),
       pool: settings.pool,
       poolSlots: settings.pool_slots,
       location,
@@ -77,11 +93,17 @@ export function lowerDag(parsed: ParsedFile, spec: Spec, project: ProjectSpec, c
     startDate: normalizeDateTime(spec.start_date ?? dagDefaults.start_date ?? ''),
     endDate: spec.end_date === undefined ? null : normalizeDateTime(spec.end_date),
     catchup: spec.catchup ?? dagDefaults.catchup ?? BUILT_IN_DAG_DEFAULTS.catchup,
-    maxActiveRuns: spec.max_active_runs ?? dagDefaults.max_active_runs ?? BUILT_IN_DAG_DEFAULTS.max_active_runs,
+    maxActiveRuns:
+      spec.max_active_runs ?? dagDefaults.max_active_runs ?? BUILT_IN_DAG_DEFAULTS.max_active_runs,
     maxActiveTasks: spec.max_active_tasks ?? BUILT_IN_DAG_DEFAULTS.max_active_tasks,
-    dagrunTimeoutSeconds: spec.dagrun_timeout === undefined ? null : durationSeconds(spec.dagrun_timeout),
+    dagrunTimeoutSeconds:
+      spec.dagrun_timeout === undefined ? null : durationSeconds(spec.dagrun_timeout),
     failureWebhookConnection:
-      notify === true ? (project.failure_webhook_connection ?? null) : typeof notify === 'object' ? notify.connection : null,
+      notify === true
+        ? (project.failure_webhook_connection ?? null)
+        : typeof notify === 'object'
+          ? notify.connection
+          : null,
     docker: { url: project.docker.url, network: project.docker.network },
     tasks,
   };
@@ -94,7 +116,9 @@ export function lowerPools(project: ProjectSpec): IrPool[] {
 }
 
 type Effective = {
-  [K in keyof TaskSettings]-?: K extends 'max_retry_delay' ? string | undefined : Exclude<TaskSettings[K], undefined>;
+  [K in keyof TaskSettings]-?: K extends 'max_retry_delay'
+    ? string | undefined
+    : Exclude<TaskSettings[K], undefined>;
 };
 
 function mergeSettings(...levels: (TaskSettings | undefined)[]): Effective {
@@ -110,7 +134,8 @@ function mergeSettings(...levels: (TaskSettings | undefined)[]): Effective {
 
 function scheduleOf(schedule: Spec['schedule']): IrSchedule {
   if (schedule === undefined || schedule === null) return { kind: 'manual' };
-  if (typeof schedule === 'object') return { kind: 'assets', uris: [...new Set(schedule.assets)].sort(compareText) };
+  if (typeof schedule === 'object')
+    return { kind: 'assets', uris: [...new Set(schedule.assets)].sort(compareText) };
   const cron = cronOf(schedule);
   return cron === null ? { kind: 'once' } : { kind: 'cron', cron, expression: schedule };
 }
@@ -122,21 +147,34 @@ function normalizeDateTime(value: string): string {
   return `${pad(parts.year, 4)}-${pad(parts.month)}-${pad(parts.day)}T${pad(parts.hour)}:${pad(parts.minute)}:${pad(parts.second)}`;
 }
 
-type TaskBody = Pick<IrTask, 'kind' | 'image' | 'entrypoint' | 'command' | 'environment' | 'secrets'>;
+type TaskBody = Pick<
+  IrTask,
+  'kind' | 'image' | 'entrypoint' | 'command' | 'environment' | 'secrets'
+>;
 
-function taskBody(task: TaskSpec, item: FanOutItem | null, project: ProjectSpec, contracts: ContractSet): TaskBody {
+function taskBody(
+  task: TaskSpec,
+  item: FanOutItem | null,
+  project: ProjectSpec,
+  contracts: ContractSet,
+): TaskBody {
   const shared = project.environment ?? {};
   const sharedSecrets = project.shared_secrets ?? [];
   if (task.extract !== undefined) {
     const extract = task.extract;
     const loaded = contracts.sources.get(extract.source);
-    const windowed = loaded !== undefined && 'since' in loaded.contract.flags && 'until' in loaded.contract.flags;
+    const windowed =
+      loaded !== undefined && 'since' in loaded.contract.flags && 'until' in loaded.contract.flags;
     const known = loaded === undefined ? {} : flagsOf(contracts, loaded.contract);
     const command: Arg[] = [extract.source];
     if ('run-id' in known) command.push('--run-id', { template: 'run_id' });
-    if (windowed) command.push('--since', { template: 'window_start' }, '--until', { template: 'window_end' });
+    if (windowed)
+      command.push('--since', { template: 'window_start' }, '--until', { template: 'window_end' });
     for (const [name, value] of Object.entries(extract.flags ?? {})) {
-      command.push(`--${name}`, toArg(Array.isArray(value) ? value.join(',') : String(value), item));
+      command.push(
+        `--${name}`,
+        toArg(Array.isArray(value) ? value.join(',') : String(value), item),
+      );
     }
     return {
       kind: 'extract',
@@ -151,7 +189,8 @@ function taskBody(task: TaskSpec, item: FanOutItem | null, project: ProjectSpec,
     const dbt = task.dbt;
     const command: Arg[] = [...dbt.command.split(' ')];
     const many = (flag: string, values: readonly string[] | undefined) => {
-      if (values !== undefined && values.length > 0) command.push(flag, ...values.map((value) => toArg(value, item)));
+      if (values !== undefined && values.length > 0)
+        command.push(flag, ...values.map((value) => toArg(value, item)));
     };
     many('--select', dbt.select);
     many('--exclude', dbt.exclude);
@@ -171,7 +210,10 @@ function taskBody(task: TaskSpec, item: FanOutItem | null, project: ProjectSpec,
   const container = task.container ?? {};
   return {
     kind: 'container',
-    image: container.image === undefined ? project.images.extractor : substituteItem(container.image, item),
+    image:
+      container.image === undefined
+        ? project.images.extractor
+        : substituteItem(container.image, item),
     entrypoint: container.entrypoint?.map((part) => substituteItem(part, item)) ?? null,
     command: (container.command ?? []).map((part) => templatedArg(part, item)),
     environment: environmentOf([shared], item, container.environment),
@@ -195,7 +237,11 @@ function environmentOf(
     for (const [name, value] of Object.entries(layer)) merged[name] = toArg(value, item);
   }
   for (const [name, value] of Object.entries(templated)) merged[name] = templatedArg(value, item);
-  return Object.fromEntries(Object.keys(merged).sort(compareText).map((name) => [name, merged[name] ?? '']));
+  return Object.fromEntries(
+    Object.keys(merged)
+      .sort(compareText)
+      .map((name) => [name, merged[name] ?? '']),
+  );
 }
 
 function secretsOf(names: readonly string[], project: ProjectSpec): SecretBinding[] {
@@ -206,7 +252,12 @@ function secretsOf(names: readonly string[], project: ProjectSpec): SecretBindin
     const source: SecretSource =
       'variable' in spec
         ? { kind: 'variable', key: spec.variable }
-        : { kind: 'connection', connId: spec.connection, field: spec.field ?? 'password', extraKey: spec.extra_key ?? null };
+        : {
+            kind: 'connection',
+            connId: spec.connection,
+            field: spec.field ?? 'password',
+            extraKey: spec.extra_key ?? null,
+          };
     return { env, source };
   });
 }

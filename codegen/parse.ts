@@ -3,7 +3,16 @@
  * The `yaml` package's Document keeps every node's source range; a LineCounter turns offsets into
  * 1-based line:col.
  */
-import { isMap, isPair, isScalar, isSeq, LineCounter, type Node, parseDocument, type Document } from 'yaml';
+import {
+  type Document,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  LineCounter,
+  type Node,
+  parseDocument,
+} from 'yaml';
 import type { Diagnostic } from './diagnostics.js';
 
 export type DataPath = readonly (string | number)[];
@@ -22,14 +31,23 @@ export interface Position {
   col: number;
 }
 
-export function parseYaml(file: string, text: string): { parsed: ParsedFile; diagnostics: Diagnostic[] } {
+export function parseYaml(
+  file: string,
+  text: string,
+): { parsed: ParsedFile; diagnostics: Diagnostic[] } {
   const lineCounter = new LineCounter();
   // YAML 1.2 core schema: dates stay strings, `yes`/`no` stay strings; duplicate keys are errors.
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   const diagnostics: Diagnostic[] = [];
   for (const error of document.errors) {
     const { line, col } = lineCounter.linePos(error.pos[0]);
-    diagnostics.push({ file, line, col, code: 'E001', message: `YAML syntax: ${yamlMessage(error.message)}` });
+    diagnostics.push({
+      file,
+      line,
+      col,
+      code: 'E001',
+      message: `YAML syntax: ${yamlMessage(error.message)}`,
+    });
   }
   const data = document.errors.length === 0 ? document.toJS({ maxAliasCount: 1000 }) : undefined;
   return { parsed: { file, text, data, document, lineCounter }, diagnostics };
@@ -45,13 +63,19 @@ function yamlMessage(message: string): string {
  * path segment (for unknown-key errors). When the path leads past what exists (a missing key), the
  * deepest node that exists is used.
  */
-export function locate(parsed: ParsedFile, path: DataPath, options: { key?: boolean } = {}): Position {
+export function locate(
+  parsed: ParsedFile,
+  path: DataPath,
+  options: { key?: boolean } = {},
+): Position {
   let node: unknown = parsed.document.contents;
   let found: Node | null = isNodeLike(node) ? node : null;
   for (const [index, segment] of path.entries()) {
     const last = index === path.length - 1;
     if (isMap(node)) {
-      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment));
+      const pair = node.items.find(
+        (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment),
+      );
       if (!pair) break;
       if (last && options.key && isNodeLike(pair.key)) {
         found = pair.key;
@@ -79,7 +103,9 @@ export function hasPath(parsed: ParsedFile, path: DataPath): boolean {
   let node: unknown = parsed.document.contents;
   for (const segment of path) {
     if (isMap(node)) {
-      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment));
+      const pair = node.items.find(
+        (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment),
+      );
       if (!pair) return false;
       node = pair.value;
     } else if (isSeq(node) && typeof segment === 'number') {

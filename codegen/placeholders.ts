@@ -38,22 +38,32 @@ export function splitPlaceholders(value: string): Piece[] {
 
 /** Placeholder names a string uses. */
 export function placeholdersIn(value: string): string[] {
-  return splitPlaceholders(value).flatMap((piece) => ('placeholder' in piece ? [piece.placeholder] : []));
+  return splitPlaceholders(value).flatMap((piece) =>
+    'placeholder' in piece ? [piece.placeholder] : [],
+  );
 }
 
 export type FanOutItem = Readonly<Record<string, string>> & { readonly id: string };
 
 /** What is wrong with a placeholder name in a field, or null. `allowRun` is false where run-time values make no sense. */
-export function placeholderProblem(name: string, item: FanOutItem | null, allowRun: boolean): string | null {
+export function placeholderProblem(
+  name: string,
+  item: FanOutItem | null,
+  allowRun: boolean,
+): string | null {
   if (name in RUN_PLACEHOLDERS) {
-    return allowRun ? null : `\${${name}} is a run-time value and cannot be used here (only \${item} placeholders)`;
+    return allowRun
+      ? null
+      : `\${${name}} is a run-time value and cannot be used here (only \${item} placeholders)`;
   }
   if (name === 'item' || name.startsWith('item.')) {
     if (item === null) return `\${${name}} is only available in a task with for_each`;
     const key = name === 'item' ? 'id' : name.slice('item.'.length);
     return key in item ? null : `fan-out item '${item.id}' has no key '${key}' for \${${name}}`;
   }
-  const known = [...Object.keys(RUN_PLACEHOLDERS), 'item', 'item.<key>'].map((known) => `\${${known}}`).join(', ');
+  const known = [...Object.keys(RUN_PLACEHOLDERS), 'item', 'item.<key>']
+    .map((known) => `\${${known}}`)
+    .join(', ');
   return `unknown placeholder \${${name}} (known: ${known}; write $\${ for a literal \${)`;
 }
 
@@ -73,7 +83,8 @@ export function toArg(value: string, item: FanOutItem | null): Arg {
       }
     }
     const previous = parts[parts.length - 1];
-    if (typeof part === 'string' && typeof previous === 'string') parts[parts.length - 1] = previous + part;
+    if (typeof part === 'string' && typeof previous === 'string')
+      parts[parts.length - 1] = previous + part;
     else parts.push(part);
   }
   if (parts.length === 0) return '';
@@ -84,7 +95,8 @@ export function toArg(value: string, item: FanOutItem | null): Arg {
 /** The value with only fan-out placeholders substituted (fields where run-time values are not allowed). */
 export function substituteItem(value: string, item: FanOutItem | null): string {
   const arg = toArg(value, item);
-  if (typeof arg !== 'string') throw new Error(`run-time placeholder in a compile-time field: ${value}`);
+  if (typeof arg !== 'string')
+    throw new Error(`run-time placeholder in a compile-time field: ${value}`);
   return arg;
 }
 

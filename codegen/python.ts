@@ -31,7 +31,13 @@ function codeEscape(code: number): string {
   return `\\U${code.toString(16).padStart(8, '0')}`;
 }
 
-export type PyValue = string | number | boolean | null | readonly PyValue[] | { readonly [key: string]: PyValue };
+export type PyValue =
+  | string
+  | number
+  | boolean
+  | null
+  | readonly PyValue[]
+  | { readonly [key: string]: PyValue };
 
 /** A Python expression for plain data (dict keys in the given order). */
 export function pyValue(value: PyValue): string {
@@ -69,7 +75,8 @@ function jinjaStringExpression(value: string): string {
   let out = '';
   for (const char of value) {
     const code = char.codePointAt(0) ?? 0;
-    out += /^[A-Za-z0-9 _.,:/=@+-]$/.test(char) ? char : codeEscape(code);
+    // Printable ASCII reads as itself; quotes, backslashes, braces and the rest are escaped.
+    out += code >= 0x20 && code < 0x7f && !`'\\{}%#`.includes(char) ? char : codeEscape(code);
   }
   return `{{ '${out}' }}`;
 }
@@ -88,7 +95,9 @@ export function argTemplate(arg: Arg): string {
   if ('jinja' in arg) return arg.jinja;
   return arg.concat
     .map((part: string | TemplateRef, index) =>
-      typeof part === 'string' ? jinjaText(part, index === arg.concat.length - 1) : TEMPLATE_JINJA[part.template],
+      typeof part === 'string'
+        ? jinjaText(part, index === arg.concat.length - 1)
+        : TEMPLATE_JINJA[part.template],
     )
     .join('');
 }

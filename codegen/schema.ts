@@ -9,7 +9,11 @@ import { z } from 'zod';
 import { cronProblem } from './cron.js';
 
 /** Diagnostic code carried by a refinement issue (see diagnostics.ts for the catalogue). */
-function refined<T extends z.ZodType>(schema: T, code: string, problem: (value: z.output<T>) => string | null) {
+function refined<T extends z.ZodType>(
+  schema: T,
+  code: string,
+  problem: (value: z.output<T>) => string | null,
+) {
   return schema.superRefine((value, ctx) => {
     const message = problem(value);
     if (message !== null) ctx.addIssue({ code: 'custom', message, params: { code } });
@@ -28,11 +32,13 @@ const identifier = (what: string) =>
   z
     .string()
     .max(200)
-    .regex(IDENTIFIER_PATTERN, { error: `${what} may hold only letters, digits, '_', '.' and '-', and must not start with '.' or '-'` });
+    .regex(IDENTIFIER_PATTERN, {
+      error: `${what} may hold only letters, digits, '_', '.' and '-', and must not start with '.' or '-'`,
+    });
 
-const envName = z
-  .string()
-  .regex(ENV_NAME_PATTERN, { error: 'environment variable names are letters, digits and _, not starting with a digit' });
+const envName = z.string().regex(ENV_NAME_PATTERN, {
+  error: 'environment variable names are letters, digits and _, not starting with a digit',
+});
 
 const duration = z
   .string()
@@ -45,14 +51,23 @@ const dateTime = refined(z.string(), 'E012', dateTimeProblem).meta({
 });
 
 const timeZone = refined(z.string(), 'E022', (value) =>
-  isTimeZone(value) ? null : `unknown time zone '${value}' (use an IANA name such as 'UTC' or 'Europe/Berlin')`,
+  isTimeZone(value)
+    ? null
+    : `unknown time zone '${value}' (use an IANA name such as 'UTC' or 'Europe/Berlin')`,
 ).meta({ description: "IANA time zone, e.g. 'UTC' or 'Europe/Berlin'." });
 
 const assetUri = z
   .string()
-  .regex(ASSET_URI_PATTERN, { error: "asset URIs look like 'clickhouse://raw/postgres_impressions'" })
-  .refine((value) => !value.startsWith('airflow://'), { error: "the 'airflow://' scheme is reserved by Airflow" })
-  .meta({ description: "An asset (Airflow 3) / dataset (Airflow 2) URI, e.g. 'clickhouse://raw/postgres_impressions'." });
+  .regex(ASSET_URI_PATTERN, {
+    error: "asset URIs look like 'clickhouse://raw/postgres_impressions'",
+  })
+  .refine((value) => !value.startsWith('airflow://'), {
+    error: "the 'airflow://' scheme is reserved by Airflow",
+  })
+  .meta({
+    description:
+      "An asset (Airflow 3) / dataset (Airflow 2) URI, e.g. 'clickhouse://raw/postgres_impressions'.",
+  });
 
 const image = z
   .string()
@@ -82,7 +97,12 @@ const taskSettingsShape = {
     .optional()
     .meta({ description: 'Fail a try that runs longer; null for no limit.' }),
   pool: poolName.optional(),
-  pool_slots: z.int().min(1).max(1000).optional().meta({ description: 'Slots one try takes in its pool.' }),
+  pool_slots: z
+    .int()
+    .min(1)
+    .max(1000)
+    .optional()
+    .meta({ description: 'Slots one try takes in its pool.' }),
 };
 export const taskSettingsSchema = z.strictObject(taskSettingsShape);
 
@@ -92,19 +112,29 @@ const flagValue = z
 
 const extractSchema = z
   .strictObject({
-    source: z.string().meta({ description: 'The extractor sub-command (a folder under extractors/).' }),
+    source: z
+      .string()
+      .meta({ description: 'The extractor sub-command (a folder under extractors/).' }),
     flags: z
       .record(z.string(), flagValue)
       .optional()
       .meta({ description: "Flags of the source's contract, without the leading dashes." }),
-    secrets: z
-      .array(envName)
-      .optional()
-      .meta({ description: 'Secret environment variables the extractor gets, by name (see _project.yaml secrets).' }),
+    secrets: z.array(envName).optional().meta({
+      description:
+        'Secret environment variables the extractor gets, by name (see _project.yaml secrets).',
+    }),
   })
   .meta({ description: 'Run `extract <source> [flags]` in the extractor image.' });
 
-export const DBT_COMMANDS = ['build', 'run', 'test', 'seed', 'snapshot', 'compile', 'source freshness'] as const;
+export const DBT_COMMANDS = [
+  'build',
+  'run',
+  'test',
+  'seed',
+  'snapshot',
+  'compile',
+  'source freshness',
+] as const;
 
 const dbtSchema = z
   .strictObject({
@@ -112,37 +142,55 @@ const dbtSchema = z
     select: z.array(z.string()).optional().meta({ description: 'dbt --select arguments.' }),
     exclude: z.array(z.string()).optional().meta({ description: 'dbt --exclude arguments.' }),
     selector: z.string().optional().meta({ description: 'A YAML selector name (--selector).' }),
-    full_refresh: z.boolean().optional().meta({ description: 'Pass --full-refresh (build, run, seed).' }),
-    vars: z.record(z.string(), z.unknown()).optional().meta({ description: 'Passed as --vars (JSON).' }),
+    full_refresh: z
+      .boolean()
+      .optional()
+      .meta({ description: 'Pass --full-refresh (build, run, seed).' }),
+    vars: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .meta({ description: 'Passed as --vars (JSON).' }),
     target: z.string().optional().meta({ description: 'A profiles.yml target (--target).' }),
   })
   .meta({ description: 'Run a dbt command in the dbt image.' });
 
 const containerSchema = z
   .strictObject({
-    image: image.optional().meta({ description: 'The image; defaults to the project extractor image.' }),
-    entrypoint: z
-      .array(z.string())
-      .min(1)
+    image: image
       .optional()
-      .meta({ description: "Overrides the image's ENTRYPOINT, e.g. [generate] in the extractor image." }),
+      .meta({ description: 'The image; defaults to the project extractor image.' }),
+    entrypoint: z.array(z.string()).min(1).optional().meta({
+      description: "Overrides the image's ENTRYPOINT, e.g. [generate] in the extractor image.",
+    }),
     command: z.array(z.string()).optional().meta({
-      description: 'Arguments. Items may use ${since}, ${until}, ${run_id}; items containing {{ }} pass to Airflow as Jinja.',
+      description: `Arguments. Items may use \${since}, \${until}, \${run_id}; items containing {{ }} pass to Airflow as Jinja.`,
     }),
     environment: z.record(envName, z.string()).optional().meta({
-      description: 'Extra environment (not secret). Values containing {{ }} pass to Airflow as Jinja.',
+      description:
+        'Extra environment (not secret). Values containing {{ }} pass to Airflow as Jinja.',
     }),
-    secrets: z.array(envName).optional().meta({ description: 'Secret environment variables, by name.' }),
+    secrets: z
+      .array(envName)
+      .optional()
+      .meta({ description: 'Secret environment variables, by name.' }),
   })
   .meta({ description: 'Run a command in a container image.' });
 
 const forEachItem = z
   .union([
-    z.string().regex(/^[A-Za-z0-9_]+$/, { error: 'fan-out items are letters, digits and _ (they become part of task ids)' }),
-    z.object({ id: z.string().regex(/^[A-Za-z0-9_]+$/, { error: 'fan-out item ids are letters, digits and _' }) }).catchall(z.string()),
+    z.string().regex(/^[A-Za-z0-9_]+$/, {
+      error: 'fan-out items are letters, digits and _ (they become part of task ids)',
+    }),
+    z
+      .object({
+        id: z
+          .string()
+          .regex(/^[A-Za-z0-9_]+$/, { error: 'fan-out item ids are letters, digits and _' }),
+      })
+      .catchall(z.string()),
   ])
   .meta({
-    description: 'An item: a plain id (${item}), or a map with `id` and string values (${item.<key>}).',
+    description: `An item: a plain id (\${item}), or a map with 'id' and string values (\${item.<key>}).`,
   });
 
 export const taskSchema = z
@@ -169,14 +217,18 @@ export const specSchema = z
   .strictObject({
     dag_id: identifier('a dag_id').meta({ description: 'Must equal the file name without .yaml.' }),
     description: z.string().optional(),
-    doc_md: z.string().optional().meta({ description: 'Markdown documentation shown in the Airflow UI.' }),
+    doc_md: z
+      .string()
+      .optional()
+      .meta({ description: 'Markdown documentation shown in the Airflow UI.' }),
     owner: z.string().optional(),
     tags: z.array(z.string()).optional(),
     schedule: z
       .union([cron, z.strictObject({ assets: z.array(assetUri).min(1) }), z.null()])
       .optional()
       .meta({
-        description: 'A cron expression or preset, {assets: [...]} to run when those assets update, or null / absent for manual runs.',
+        description:
+          'A cron expression or preset, {assets: [...]} to run when those assets update, or null / absent for manual runs.',
       }),
     timezone: timeZone.optional(),
     start_date: dateTime.optional(),
@@ -189,25 +241,45 @@ export const specSchema = z
       .union([z.boolean(), z.strictObject({ connection: identifier('a connection id') })])
       .optional()
       .meta({
-        description: "true posts to the project's failure webhook connection; {connection: id} names another.",
+        description:
+          "true posts to the project's failure webhook connection; {connection: id} names another.",
       }),
     defaults: taskSettingsSchema.optional().meta({ description: 'Task defaults for this DAG.' }),
     tasks: z.array(taskSchema).min(1),
   })
-  .meta({ title: 'adtech-pipeline DAG spec', description: 'One Airflow DAG, compiled by `npm run gen-dags`.' });
+  .meta({
+    title: 'adtech-pipeline DAG spec',
+    description: 'One Airflow DAG, compiled by `npm run gen-dags`.',
+  });
 
-export const CONNECTION_FIELDS = ['password', 'login', 'host', 'schema', 'port', 'uri', 'extra'] as const;
+export const CONNECTION_FIELDS = [
+  'password',
+  'login',
+  'host',
+  'schema',
+  'port',
+  'uri',
+  'extra',
+] as const;
 
 const secretSource = z
   .union([
     z.strictObject({ variable: identifier('a Variable key') }),
     z.strictObject({
       connection: identifier('a connection id'),
-      field: z.enum(CONNECTION_FIELDS).optional().meta({ description: "The connection field; default 'password'." }),
-      extra_key: z.string().optional().meta({ description: "With field 'extra': one key of the extra JSON." }),
+      field: z
+        .enum(CONNECTION_FIELDS)
+        .optional()
+        .meta({ description: "The connection field; default 'password'." }),
+      extra_key: z
+        .string()
+        .optional()
+        .meta({ description: "With field 'extra': one key of the extra JSON." }),
     }),
   ])
-  .meta({ description: 'Where Airflow reads the secret at run time: a Variable, or a Connection field.' });
+  .meta({
+    description: 'Where Airflow reads the secret at run time: a Variable, or a Connection field.',
+  });
 
 export const projectSchema = z
   .strictObject({
@@ -224,7 +296,9 @@ export const projectSchema = z
       .array(envName)
       .optional()
       .meta({ description: 'Secrets every task container gets (e.g. CLICKHOUSE_PASSWORD).' }),
-    secrets: z.record(envName, secretSource).meta({ description: 'Every secret env name a spec may use.' }),
+    secrets: z
+      .record(envName, secretSource)
+      .meta({ description: 'Every secret env name a spec may use.' }),
     dbt: z
       .strictObject({
         entrypoint: z.array(z.string()).min(1).optional(),
@@ -233,12 +307,15 @@ export const projectSchema = z
       })
       .optional(),
     pools: z
-      .record(identifier('a pool name'), z.strictObject({ slots: z.int().min(1), description: z.string().optional() }))
+      .record(
+        identifier('a pool name'),
+        z.strictObject({ slots: z.int().min(1), description: z.string().optional() }),
+      )
       .optional()
       .meta({ description: 'Pools tasks may use; created at stack start.' }),
-    failure_webhook_connection: identifier('a connection id')
-      .optional()
-      .meta({ description: 'HTTP connection (host + password = webhook path) for notify_on_failure: true.' }),
+    failure_webhook_connection: identifier('a connection id').optional().meta({
+      description: 'HTTP connection (host + password = webhook path) for notify_on_failure: true.',
+    }),
     dag_defaults: z
       .strictObject({
         owner: z.string().optional(),
@@ -280,14 +357,9 @@ export interface DateTimeParts {
 export function parseDateTime(value: string): DateTimeParts | null {
   const match = DATE_TIME_PATTERN.exec(value);
   if (!match) return null;
-  const [year, month, day, hour, minute, second] = match.slice(1).map((part) => Number(part ?? '0')) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ];
+  const [year, month, day, hour, minute, second] = match
+    .slice(1)
+    .map((part) => Number(part ?? '0')) as [number, number, number, number, number, number];
   const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
   if (month < 1 || month > 12 || day < 1 || day > daysInMonth) return null;
   if (hour > 23 || minute > 59 || second > 59) return null;
@@ -295,7 +367,8 @@ export function parseDateTime(value: string): DateTimeParts | null {
 }
 
 function dateTimeProblem(value: string): string | null {
-  if (!DATE_TIME_PATTERN.test(value)) return `'${value}' is not a date 'YYYY-MM-DD' or date-time 'YYYY-MM-DDTHH:MM[:SS]'`;
+  if (!DATE_TIME_PATTERN.test(value))
+    return `'${value}' is not a date 'YYYY-MM-DD' or date-time 'YYYY-MM-DDTHH:MM[:SS]'`;
   return parseDateTime(value) === null ? `'${value}' is not a real calendar date and time` : null;
 }
 

@@ -10,7 +10,13 @@ import type { FlagContract } from '../extractors/core/contract.js';
 import { type ContractSet, flagsOf } from './contracts.js';
 import { type Diagnostic, didYouMean } from './diagnostics.js';
 import { type DataPath, hasPath, locate, type ParsedFile } from './parse.js';
-import { type FanOutItem, looksLikeJinja, placeholderProblem, placeholdersIn, toArg } from './placeholders.js';
+import {
+  type FanOutItem,
+  looksLikeJinja,
+  placeholderProblem,
+  placeholdersIn,
+  toArg,
+} from './placeholders.js';
 import {
   DURATION_PATTERN,
   type ProjectSpec,
@@ -27,13 +33,27 @@ type Issue = z.core.$ZodIssue;
 // ---------------------------------------------------------------------------------------------
 // zod issues → located diagnostics
 
-export function schemaDiagnostics(parsed: ParsedFile, schema: z.ZodType, issues: readonly Issue[]): Diagnostic[] {
+export function schemaDiagnostics(
+  parsed: ParsedFile,
+  schema: z.ZodType,
+  issues: readonly Issue[],
+): Diagnostic[] {
   return issues.flatMap((issue) => issueDiagnostics(parsed, schema, issue, []));
 }
 
-function issueDiagnostics(parsed: ParsedFile, root: z.ZodType, issue: Issue, prefix: DataPath): Diagnostic[] {
+function issueDiagnostics(
+  parsed: ParsedFile,
+  root: z.ZodType,
+  issue: Issue,
+  prefix: DataPath,
+): Diagnostic[] {
   const at = [...prefix, ...(issue.path as (string | number)[])];
-  const located = (code: string, message: string, where: DataPath = at, key = false): Diagnostic => ({
+  const located = (
+    code: string,
+    message: string,
+    where: DataPath = at,
+    key = false,
+  ): Diagnostic => ({
     file: parsed.file,
     ...locate(parsed, where, { key }),
     code,
@@ -54,16 +74,30 @@ function issueDiagnostics(parsed: ParsedFile, root: z.ZodType, issue: Issue, pre
     case 'invalid_type': {
       if (!hasPath(parsed, at) && at.length > 0) {
         const key = at[at.length - 1];
-        return [located('E004', `missing required key '${String(key)}' in ${describePath(at.slice(0, -1))}`, at.slice(0, -1))];
+        return [
+          located(
+            'E004',
+            `missing required key '${String(key)}' in ${describePath(at.slice(0, -1))}`,
+            at.slice(0, -1),
+          ),
+        ];
       }
-      return [located('E003', `${describePath(at)}: expected ${issue.expected}, got ${typeName(valueAt(parsed.data, at))}`)];
+      return [
+        located(
+          'E003',
+          `${describePath(at)}: expected ${issue.expected}, got ${typeName(valueAt(parsed.data, at))}`,
+        ),
+      ];
     }
     case 'invalid_union': {
       const branches = issue.errors;
       const rootTypeOnly = (branch: readonly Issue[]) =>
-        branch.length > 0 && branch.every((inner) => inner.code === 'invalid_type' && inner.path.length === 0);
+        branch.length > 0 &&
+        branch.every((inner) => inner.code === 'invalid_type' && inner.path.length === 0);
       if (branches.length === 0 || branches.every(rootTypeOnly)) {
-        const expected = branches.flatMap((branch) => branch.map((inner) => (inner.code === 'invalid_type' ? inner.expected : '')));
+        const expected = branches.flatMap((branch) =>
+          branch.map((inner) => (inner.code === 'invalid_type' ? inner.expected : '')),
+        );
         return [
           located(
             'E003',
@@ -86,9 +120,11 @@ function issueDiagnostics(parsed: ParsedFile, root: z.ZodType, issue: Issue, pre
       ];
     }
     case 'invalid_format': {
-      const code = issue.pattern === DURATION_PATTERN.source ? 'E011' : 'E003';
+      const code = issue.pattern === String(DURATION_PATTERN) ? 'E011' : 'E003';
       const value = valueAt(parsed.data, at);
-      return [located(code, `${describePath(at)}: '${String(value)}' is invalid: ${issue.message}`)];
+      return [
+        located(code, `${describePath(at)}: '${String(value)}' is invalid: ${issue.message}`),
+      ];
     }
     case 'custom': {
       const code = typeof issue.params?.code === 'string' ? issue.params.code : 'E003';
@@ -96,7 +132,9 @@ function issueDiagnostics(parsed: ParsedFile, root: z.ZodType, issue: Issue, pre
     }
     case 'too_small':
     case 'too_big': {
-      return [located('E003', `${describePath(at)}: ${issue.message.replace(/^Too (small|big): /, '')}`)];
+      return [
+        located('E003', `${describePath(at)}: ${issue.message.replace(/^Too (small|big): /, '')}`),
+      ];
     }
     default:
       return [located('E003', `${describePath(at)}: ${issue.message}`)];
@@ -106,7 +144,11 @@ function issueDiagnostics(parsed: ParsedFile, root: z.ZodType, issue: Issue, pre
 /** `tasks[2].extract.flags` */
 export function describePath(at: DataPath): string {
   if (at.length === 0) return 'the top level';
-  return at.map((segment, index) => (typeof segment === 'number' ? `[${segment}]` : index === 0 ? segment : `.${segment}`)).join('');
+  return at
+    .map((segment, index) =>
+      typeof segment === 'number' ? `[${segment}]` : index === 0 ? segment : `.${segment}`,
+    )
+    .join('');
 }
 
 function valueAt(data: unknown, at: DataPath): unknown {
@@ -134,13 +176,17 @@ function allowedKeys(root: z.ZodType, at: DataPath): string[] {
   let candidates: ZodDef[] = [defOf(root)];
   for (const segment of at) {
     candidates = candidates.flatMap(unwrap).flatMap((def) => {
-      if (def.type === 'object' && typeof segment === 'string' && def.shape?.[segment]) return [defOf(def.shape[segment])];
-      if (def.type === 'array' && typeof segment === 'number' && def.element) return [defOf(def.element)];
+      if (def.type === 'object' && typeof segment === 'string' && def.shape?.[segment])
+        return [defOf(def.shape[segment])];
+      if (def.type === 'array' && typeof segment === 'number' && def.element)
+        return [defOf(def.element)];
       if (def.type === 'record' && def.valueType) return [defOf(def.valueType)];
       return [];
     });
   }
-  const keys = candidates.flatMap(unwrap).flatMap((def) => (def.type === 'object' && def.shape ? Object.keys(def.shape) : []));
+  const keys = candidates
+    .flatMap(unwrap)
+    .flatMap((def) => (def.type === 'object' && def.shape ? Object.keys(def.shape) : []));
   return [...new Set(keys)];
 }
 
@@ -158,19 +204,30 @@ function defOf(schema: z.ZodType): ZodDef {
 }
 
 function unwrap(def: ZodDef): ZodDef[] {
-  if ((def.type === 'optional' || def.type === 'nullable' || def.type === 'default') && def.innerType) {
+  if (
+    (def.type === 'optional' || def.type === 'nullable' || def.type === 'default') &&
+    def.innerType
+  ) {
     return unwrap(defOf(def.innerType));
   }
-  if (def.type === 'union' && def.options) return def.options.flatMap((option) => unwrap(defOf(option)));
+  if (def.type === 'union' && def.options)
+    return def.options.flatMap((option) => unwrap(defOf(option)));
   return [def];
 }
 
 // ---------------------------------------------------------------------------------------------
 // Project file
 
-export function validateProject(parsed: ParsedFile): { project: ProjectSpec | null; diagnostics: Diagnostic[] } {
+export function validateProject(parsed: ParsedFile): {
+  project: ProjectSpec | null;
+  diagnostics: Diagnostic[];
+} {
   const result = projectSchema.safeParse(parsed.data ?? {});
-  if (!result.success) return { project: null, diagnostics: schemaDiagnostics(parsed, projectSchema, result.error.issues) };
+  if (!result.success)
+    return {
+      project: null,
+      diagnostics: schemaDiagnostics(parsed, projectSchema, result.error.issues),
+    };
   const project = result.data;
   const diagnostics: Diagnostic[] = [];
   const declared = Object.keys(project.secrets);
@@ -184,8 +241,12 @@ export function validateProject(parsed: ParsedFile): { project: ProjectSpec | nu
       });
     }
   };
-  project.shared_secrets?.forEach((env, index) => checkSecret(env, ['shared_secrets', index]));
-  project.dbt?.secrets?.forEach((env, index) => checkSecret(env, ['dbt', 'secrets', index]));
+  for (const [index, env] of (project.shared_secrets ?? []).entries()) {
+    checkSecret(env, ['shared_secrets', index]);
+  }
+  for (const [index, env] of (project.dbt?.secrets ?? []).entries()) {
+    checkSecret(env, ['dbt', 'secrets', index]);
+  }
   const pool = project.task_defaults?.pool;
   if (pool !== undefined && !isKnownPool(project, pool)) {
     diagnostics.push(poolDiagnostic(parsed, project, pool, ['task_defaults', 'pool']));
@@ -207,7 +268,12 @@ function isKnownPool(project: ProjectSpec, pool: string): boolean {
   return pool === 'default_pool' || Object.hasOwn(project.pools ?? {}, pool);
 }
 
-function poolDiagnostic(parsed: ParsedFile, project: ProjectSpec, pool: string, where: DataPath): Diagnostic {
+function poolDiagnostic(
+  parsed: ParsedFile,
+  project: ProjectSpec,
+  pool: string,
+  where: DataPath,
+): Diagnostic {
   const declared = ['default_pool', ...Object.keys(project.pools ?? {})];
   return {
     file: parsed.file,
@@ -236,12 +302,19 @@ export interface ExpandedTask {
 
 export function fanOutItems(task: TaskSpec): (FanOutItem | null)[] {
   if (task.for_each === undefined) return [null];
-  return task.for_each.map((item) => (typeof item === 'string' ? { id: item } : (item as FanOutItem)));
+  return task.for_each.map((item) =>
+    typeof item === 'string' ? { id: item } : (item as FanOutItem),
+  );
 }
 
 export function expandTasks(spec: Spec): ExpandedTask[] {
   return spec.tasks.flatMap((task, index) =>
-    fanOutItems(task).map((item) => ({ task, index, item, taskId: item === null ? task.id : `${task.id}__${item.id}` })),
+    fanOutItems(task).map((item) => ({
+      task,
+      index,
+      item,
+      taskId: item === null ? task.id : `${task.id}__${item.id}`,
+    })),
   );
 }
 
@@ -249,24 +322,32 @@ export function expandTasks(spec: Spec): ExpandedTask[] {
 export function resolveAfter(task: TaskSpec, expanded: readonly ExpandedTask[]): string[] {
   const upstream = new Set<string>();
   for (const name of task.after ?? []) {
-    for (const other of expanded) if (other.task.id === name || other.taskId === name) upstream.add(other.taskId);
+    for (const other of expanded)
+      if (other.task.id === name || other.taskId === name) upstream.add(other.taskId);
   }
   return [...upstream].sort();
 }
 
 export function kindOf(task: TaskSpec): 'extract' | 'dbt' | 'container' | null {
-  const kinds = (['extract', 'dbt', 'container'] as const).filter((kind) => task[kind] !== undefined);
+  const kinds = (['extract', 'dbt', 'container'] as const).filter(
+    (kind) => task[kind] !== undefined,
+  );
   return kinds.length === 1 ? (kinds[0] ?? null) : null;
 }
 
-export function validateSpec(parsed: ParsedFile, context: SpecContext): { spec: Spec | null; diagnostics: Diagnostic[] } {
+export function validateSpec(
+  parsed: ParsedFile,
+  context: SpecContext,
+): { spec: Spec | null; diagnostics: Diagnostic[] } {
   const result = specSchema.safeParse(parsed.data ?? {});
-  if (!result.success) return { spec: null, diagnostics: schemaDiagnostics(parsed, specSchema, result.error.issues) };
+  if (!result.success)
+    return { spec: null, diagnostics: schemaDiagnostics(parsed, specSchema, result.error.issues) };
   const spec = result.data;
   const diagnostics: Diagnostic[] = [];
-  const report = (where: DataPath, code: string, message: string, key = false) =>
+  const report = (where: DataPath, code: string, message: string, key = false) => {
     diagnostics.push({ file: parsed.file, ...locate(parsed, where, { key }), code, message });
-  const { project, contracts } = context;
+  };
+  const { project } = context;
 
   const expectedId = path.basename(parsed.file).replace(/\.ya?ml$/, '');
   if (spec.dag_id !== expectedId) {
@@ -275,7 +356,11 @@ export function validateSpec(parsed: ParsedFile, context: SpecContext): { spec: 
 
   const startDate = spec.start_date ?? project.dag_defaults?.start_date;
   if (startDate === undefined) {
-    report([], 'E004', "missing required key 'start_date' (set it in the spec or in _project.yaml dag_defaults)");
+    report(
+      [],
+      'E004',
+      "missing required key 'start_date' (set it in the spec or in _project.yaml dag_defaults)",
+    );
   } else if (spec.end_date !== undefined && compareDateTimes(startDate, spec.end_date) > 0) {
     report(['end_date'], 'E028', `end_date ${spec.end_date} is before start_date ${startDate}`);
   }
@@ -297,7 +382,9 @@ export function validateSpec(parsed: ParsedFile, context: SpecContext): { spec: 
     const at: DataPath = ['tasks', index];
     const kind = kindOf(task);
     if (kind === null) {
-      const given = (['extract', 'dbt', 'container'] as const).filter((name) => task[name] !== undefined);
+      const given = (['extract', 'dbt', 'container'] as const).filter(
+        (name) => task[name] !== undefined,
+      );
       report(
         [...at, 'id'],
         'E018',
@@ -308,17 +395,21 @@ export function validateSpec(parsed: ParsedFile, context: SpecContext): { spec: 
     }
     const items = fanOutItems(task);
     const itemIds = new Set<string>();
-    items.forEach((item, itemIndex) => {
-      if (item === null) return;
-      if (itemIds.has(item.id)) report([...at, 'for_each', itemIndex], 'E019', `fan-out item '${item.id}' is listed twice`);
-      itemIds.add(item.id);
-    });
-    for (const item of items) {
+    for (const [itemIndex, item] of items.entries()) {
+      const where: DataPath = item === null ? [...at, 'id'] : [...at, 'for_each', itemIndex];
+      if (item !== null && itemIds.has(item.id)) {
+        report(where, 'E019', `fan-out item '${item.id}' is listed twice`);
+        continue;
+      }
+      if (item !== null) itemIds.add(item.id);
       const taskId = item === null ? task.id : `${task.id}__${item.id}`;
-      const where: DataPath = item === null ? [...at, 'id'] : [...at, 'for_each', items.indexOf(item)];
       const previous = seenIds.get(taskId);
       if (previous !== undefined) {
-        report(where, 'E007', `duplicate task id '${taskId}' (first defined at line ${locate(parsed, previous).line})`);
+        report(
+          where,
+          'E007',
+          `duplicate task id '${taskId}' (first defined at line ${locate(parsed, previous).line})`,
+        );
       } else {
         seenIds.set(taskId, where);
       }
@@ -326,34 +417,64 @@ export function validateSpec(parsed: ParsedFile, context: SpecContext): { spec: 
     checkPlaceholders(task, items, at, report);
     checkSettings(task, at, spec, project, parsed, report);
     if (task.extract !== undefined) checkExtract(task, at, context, report);
-    for (const [secretIndex, env] of (task.extract?.secrets ?? task.container?.secrets ?? []).entries()) {
+    for (const [secretIndex, env] of (
+      task.extract?.secrets ??
+      task.container?.secrets ??
+      []
+    ).entries()) {
       if (!(env in project.secrets)) {
-        const where: DataPath = [...at, task.extract ? 'extract' : 'container', 'secrets', secretIndex];
-        report(where, 'E016', `secret ${env} is not declared in _project.yaml \`secrets\`${didYouMean(env, Object.keys(project.secrets))}`);
+        const where: DataPath = [
+          ...at,
+          task.extract ? 'extract' : 'container',
+          'secrets',
+          secretIndex,
+        ];
+        report(
+          where,
+          'E016',
+          `secret ${env} is not declared in _project.yaml \`secrets\`${didYouMean(env, Object.keys(project.secrets))}`,
+        );
       }
     }
     const dbt = task.dbt;
     if (dbt?.full_refresh !== undefined && !['build', 'run', 'seed'].includes(dbt.command)) {
-      report([...at, 'dbt', 'full_refresh'], 'E026', `full_refresh applies to dbt build, run and seed, not '${dbt.command}'`);
+      report(
+        [...at, 'dbt', 'full_refresh'],
+        'E026',
+        `full_refresh applies to dbt build, run and seed, not '${dbt.command}'`,
+      );
     }
-    if (dbt?.command === 'source freshness' && (dbt.exclude !== undefined || dbt.selector !== undefined)) {
+    if (
+      dbt?.command === 'source freshness' &&
+      (dbt.exclude !== undefined || dbt.selector !== undefined)
+    ) {
       report([...at, 'dbt'], 'E026', "dbt 'source freshness' takes select only");
     }
   }
 
   // after: references, then cycles among the expanded tasks.
-  const names = [...new Set([...spec.tasks.map((task) => task.id), ...expanded.map((copy) => copy.taskId)])];
+  const names = [
+    ...new Set([...spec.tasks.map((task) => task.id), ...expanded.map((copy) => copy.taskId)]),
+  ];
   for (const [index, task] of spec.tasks.entries()) {
     for (const [refIndex, name] of (task.after ?? []).entries()) {
       if (!names.includes(name)) {
-        report(['tasks', index, 'after', refIndex], 'E008', `after: no task '${name}' in this DAG${didYouMean(name, names)}`);
+        report(
+          ['tasks', index, 'after', refIndex],
+          'E008',
+          `after: no task '${name}' in this DAG${didYouMean(name, names)}`,
+        );
       }
     }
   }
   const cycle = findCycle(expanded);
   if (cycle !== null) {
     const first = expanded.find((copy) => copy.taskId === cycle[0]);
-    report(['tasks', first?.index ?? 0, 'after'], 'E009', `dependency cycle: ${cycle.join(' -> ')}`);
+    report(
+      ['tasks', first?.index ?? 0, 'after'],
+      'E009',
+      `dependency cycle: ${cycle.join(' -> ')}`,
+    );
   }
   return { spec, diagnostics };
 }
@@ -380,21 +501,35 @@ function checkSettings(
       project.task_defaults?.retry_exponential_backoff ??
       false;
     if (!backoff) {
-      report([...at, 'max_retry_delay'], 'W004', 'max_retry_delay has no effect without retry_exponential_backoff: true');
+      report(
+        [...at, 'max_retry_delay'],
+        'W004',
+        'max_retry_delay has no effect without retry_exponential_backoff: true',
+      );
     }
   }
 }
 
-function checkPlaceholders(task: TaskSpec, items: readonly (FanOutItem | null)[], at: DataPath, report: Report): void {
+function checkPlaceholders(
+  task: TaskSpec,
+  items: readonly (FanOutItem | null)[],
+  at: DataPath,
+  report: Report,
+): void {
   // Fields where run-time placeholders are allowed, and whether raw Jinja passes through there.
   const fields: { where: DataPath; value: string; allowRun: boolean; jinja: boolean }[] = [];
   const add = (where: DataPath, value: unknown, allowRun: boolean, jinja = false) => {
     if (typeof value === 'string') fields.push({ where, value, allowRun, jinja });
-    else if (Array.isArray(value)) value.forEach((entry, index) => add([...where, index], entry, allowRun, jinja));
+    else if (Array.isArray(value)) {
+      for (const [index, entry] of value.entries()) add([...where, index], entry, allowRun, jinja);
+    }
   };
-  for (const [name, value] of Object.entries(task.extract?.flags ?? {})) add([...at, 'extract', 'flags', name], value, true);
-  for (const key of ['select', 'exclude', 'selector', 'target'] as const) add([...at, 'dbt', key], task.dbt?.[key], true);
-  if (task.dbt?.vars !== undefined) add([...at, 'dbt', 'vars'], JSON.stringify(task.dbt.vars), true);
+  for (const [name, value] of Object.entries(task.extract?.flags ?? {}))
+    add([...at, 'extract', 'flags', name], value, true);
+  for (const key of ['select', 'exclude', 'selector', 'target'] as const)
+    add([...at, 'dbt', key], task.dbt?.[key], true);
+  if (task.dbt?.vars !== undefined)
+    add([...at, 'dbt', 'vars'], JSON.stringify(task.dbt.vars), true);
   add([...at, 'container', 'command'], task.container?.command, true, true);
   add([...at, 'container', 'entrypoint'], task.container?.entrypoint, false);
   add([...at, 'container', 'image'], task.container?.image, false);
@@ -457,14 +592,24 @@ function checkExtract(task: TaskSpec, at: DataPath, context: SpecContext, report
       continue;
     }
     const problem = flagValueProblem(flag, value);
-    if (problem !== null) report([...at, 'extract', 'flags', name], 'E017', `flag '${name}': ${problem}`);
+    if (problem !== null)
+      report([...at, 'extract', 'flags', name], 'E017', `flag '${name}': ${problem}`);
   }
   const environment = { ...context.project.environment };
   for (const [name, flag] of Object.entries(contract.flags)) {
     if (!flag.required || name in given || flag.default !== undefined) continue;
-    if (RUN_FLAGS.includes(name as (typeof RUN_FLAGS)[number]) && (name === 'run-id' || windowed)) continue;
-    if (flag.env !== undefined && (flag.env in environment || (context.project.shared_secrets ?? []).includes(flag.env))) continue;
-    report([...at, 'extract'], 'E021', `source '${contract.source}' requires flag '${name}' (${flag.description})`);
+    if (RUN_FLAGS.includes(name as (typeof RUN_FLAGS)[number]) && (name === 'run-id' || windowed))
+      continue;
+    if (
+      flag.env !== undefined &&
+      (flag.env in environment || (context.project.shared_secrets ?? []).includes(flag.env))
+    )
+      continue;
+    report(
+      [...at, 'extract'],
+      'E021',
+      `source '${contract.source}' requires flag '${name}' (${flag.description})`,
+    );
   }
   const secrets = new Set([...(extract.secrets ?? []), ...(context.project.shared_secrets ?? [])]);
   for (const secret of contract.secrets) {
@@ -504,15 +649,21 @@ function flagValueProblem(flag: FlagContract, value: unknown): string | null {
   if (hasPlaceholder) return null;
   switch (flag.type) {
     case 'boolean':
-      return typeof value === 'boolean' ? null : `expected true or false, got ${JSON.stringify(value)}`;
+      return typeof value === 'boolean'
+        ? null
+        : `expected true or false, got ${JSON.stringify(value)}`;
     case 'integer':
-      return /^-?\d+$/.test(text) && !Array.isArray(value) ? null : `expected an integer, got ${JSON.stringify(value)}`;
+      return /^-?\d+$/.test(text) && !Array.isArray(value)
+        ? null
+        : `expected an integer, got ${JSON.stringify(value)}`;
     case 'number':
       return !Array.isArray(value) && text.trim() !== '' && Number.isFinite(Number(text))
         ? null
         : `expected a number, got ${JSON.stringify(value)}`;
     case 'date':
-      return typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value) && parseDateTime(value) !== null
+      return typeof value === 'string' &&
+        /^\d{4}-\d{2}-\d{2}$/.test(value) &&
+        parseDateTime(value) !== null
         ? null
         : `expected a date YYYY-MM-DD, got ${JSON.stringify(value)}`;
     case 'enum': {
@@ -522,20 +673,27 @@ function flagValueProblem(flag: FlagContract, value: unknown): string | null {
         : `'${text}' is not one of: ${allowed.join(', ')}${didYouMean(text, allowed)}`;
     }
     case 'list':
-      return typeof value === 'string' || Array.isArray(value) ? null : `expected a list or comma-separated string, got ${JSON.stringify(value)}`;
+      return typeof value === 'string' || Array.isArray(value)
+        ? null
+        : `expected a list or comma-separated string, got ${JSON.stringify(value)}`;
     default:
-      return typeof value === 'string' || typeof value === 'number' ? null : `expected a string, got ${JSON.stringify(value)}`;
+      return typeof value === 'string' || typeof value === 'number'
+        ? null
+        : `expected a string, got ${JSON.stringify(value)}`;
   }
 }
 
 function compareDateTimes(a: string, b: string): number {
-  const normalize = (value: string) => (value.length === 10 ? `${value}T00:00:00` : value.replace(' ', 'T').padEnd(19, ':00'));
+  const normalize = (value: string) =>
+    value.length === 10 ? `${value}T00:00:00` : value.replace(' ', 'T').padEnd(19, ':00');
   return normalize(a) < normalize(b) ? -1 : normalize(a) > normalize(b) ? 1 : 0;
 }
 
 /** The first dependency cycle as task ids (first repeated at the end), or null. */
 function findCycle(expanded: readonly ExpandedTask[]): string[] | null {
-  const upstream = new Map(expanded.map((copy) => [copy.taskId, resolveAfter(copy.task, expanded)]));
+  const upstream = new Map(
+    expanded.map((copy) => [copy.taskId, resolveAfter(copy.task, expanded)]),
+  );
   const state = new Map<string, 'visiting' | 'done'>();
   const stack: string[] = [];
   const visit = (id: string): string[] | null => {
@@ -561,7 +719,9 @@ function findCycle(expanded: readonly ExpandedTask[]): string[] | null {
 // ---------------------------------------------------------------------------------------------
 // Across specs
 
-export function crossSpecDiagnostics(specs: readonly { parsed: ParsedFile; spec: Spec }[]): Diagnostic[] {
+export function crossSpecDiagnostics(
+  specs: readonly { parsed: ParsedFile; spec: Spec }[],
+): Diagnostic[] {
   const diagnostics: Diagnostic[] = [];
   const firstFile = new Map<string, string>();
   for (const { parsed, spec } of specs) {
@@ -577,7 +737,9 @@ export function crossSpecDiagnostics(specs: readonly { parsed: ParsedFile; spec:
       firstFile.set(spec.dag_id, parsed.file);
     }
   }
-  const produced = new Set(specs.flatMap(({ spec }) => spec.tasks.flatMap((task) => producedUris(task))));
+  const produced = new Set(
+    specs.flatMap(({ spec }) => spec.tasks.flatMap((task) => producedUris(task))),
+  );
   for (const { parsed, spec } of specs) {
     const schedule = spec.schedule;
     if (typeof schedule !== 'object' || schedule === null) continue;

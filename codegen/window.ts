@@ -33,9 +33,12 @@ export function windowFor(run: RunInterval): { since: string; until: string } {
 /** `YYYY-MM-DD` of an instant in a time zone. */
 function localDate(instant: Date, timezone: string): string {
   // en-CA formats dates as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(
-    instant,
-  );
+  return new Intl.DateTimeFormat('en-CA', {
+    timeZone: timezone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+  }).format(instant);
 }
 
 function addDays(date: string, days: number): string {
@@ -61,5 +64,7 @@ export function renderArg(arg: Arg, values: RunValues): string {
   if (typeof arg === 'string') return arg;
   if ('template' in arg) return values[VALUE_OF[arg.template]];
   if ('jinja' in arg) throw new Error(`raw Airflow Jinja cannot run outside Airflow: ${arg.jinja}`);
-  return arg.concat.map((part) => (typeof part === 'string' ? part : values[VALUE_OF[part.template]])).join('');
+  return arg.concat
+    .map((part) => (typeof part === 'string' ? part : values[VALUE_OF[part.template]]))
+    .join('');
 }

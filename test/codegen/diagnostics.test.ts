@@ -1,0 +1,153 @@
+/**
+ * Invalid specs: every fixture in test/fixtures/codegen/invalid/ lists, in `# expect:` comments at
+ * its end, the exact diagnostics (line:col CODE message) compiling it must give, nothing more.
+ * Plus problems that need more than one file: duplicate dag_ids, asset triggers nobody produces,
+ * the project file, and the exit behaviour of the CLI on errors.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { formatDiagnostic } from '../../codegen/index.js';
+import { compileOne, compileSpecs, fixtureProjectText, fixtures } from './helpers.js';
+
+const invalidDir = path.join(fixtures, 'invalid');
+const invalidFixtures = readdirSync(invalidDir)
+  .filter((name) => name.endsWith('.yaml'))
+  .sort();
+
+describe('invalid spec fixtures', () => {
+  it('cover at least 25 distinct problems', () => {
+    expect(invalidFixtures.length).toBeGreaterThanOrEqual(25);
+    const codes = new Set(
+      invalidFixtures.flatMap((name) =>
+        [
+          ...readFileSync(path.join(invalidDir, name), 'utf8').matchAll(
+            /^# expect: \d+:\d+ (\w+)/gm,
+          ),
+        ].map((m) => m[1]),
+      ),
+    );
+    expect(codes.size).toBeGreaterThanOrEqual(25);
+  });
+
+  it.each(invalidFixtures)('%s gives exactly its expected diagnostics', (name) => {
+    const text = readFileSync(path.join(invalidDir, name), 'utf8');
+    const expected = [...text.matchAll(/^# expect: (.*)$/gm)].map((match) => match[1]);
+    expect(expected.length, 'fixture lists its expected diagnostics').toBeGreaterThan(0);
+    const result = compileSpecs([{ path: `invalid/${name}`, text }]);
+    const actual = result.diagnostics.map((d) => `${d.line}:${d.col} ${d.code} ${d.message}`);
+    expect(actual).toEqual(expected);
+    for (const d of result.diagnostics) expect(d.file).toBe(`invalid/${name}`);
+    if (result.diagnostics.some((d) => d.code.startsWith('E'))) {
+      expect(result.files).toEqual([]);
+      expect(result.ir).toBeNull();
+    } else {
+      expect(result.files).toHaveLength(1);
+    }
+  });
+});
+
+const minimal = (dagId: string, extra = '') =>
+  `dag_id: ${dagId}\n${extra}tasks:\n  - id: hello\n    container: { command: [echo] }\n`;
+
+describe('YAML syntax', () => {
+  // Inline, not a fixture file: the repository's formatter cannot parse broken YAML.
+  it('E001 at the position the yaml parser reports, for each error', () => {
+    const text = 'dag_id: broken\ndescription: first\n  nested: wrong\ntasks: []\n';
+    expect(compileOne('broken', text).diagnostics.map(formatDiagnostic)).toEqual([
+      'specs/broken.yaml:2:14: E001 YAML syntax: Implicit keys need to be on a single line',
+      'specs/broken.yaml:2:14: E001 YAML syntax: Nested mappings are not allowed in compact mappings',
+    ]);
+  });
+
+  it('E001 for an unclosed flow sequence and for a tab indentation', () => {
+    expect(
+      compileOne('b', 'dag_id: b\ntasks: [\n').diagnostics.map(
+        (d) => `${d.line}:${d.col} ${d.code}`,
+      ),
+    ).toEqual(['3:1 E001']);
+    expect(
+      compileOne('b', 'dag_id: b\ntasks:\n\t- id: x\n').diagnostics.map((d) => d.code),
+    ).toContain('E001');
+  });
+});
+
+describe('problems across files', () => {
+  it('E006 when two specs share a dag_id, at the second file (by path)', () => {
+    const result = compileSpecs([
+      { path: 'b/same.yaml', text: minimal('same') },
+      { path: 'a/same.yaml', text: minimal('same') },
+    ]);
+    expect(result.diagnostics.map(formatDiagnostic)).toEqual([
+      "b/same.yaml:1:9: E006 dag_id 'same' is already used by a/same.yaml",
+    ]);
+  });
+
+  it('W001 for an asset trigger no spec produces, none when one does', () => {
+    const consumer = minimal(
+      'consumer',
+      "schedule: { assets: ['clickhouse://raw/x', 'clickhouse://raw/y'] }\n",
+    );
+    const producer =
+      'dag_id: producer\ntasks:\n  - id: t\n    container: { command: [echo] }\n    produces: [clickhouse://raw/x]\n';
+    const result = compileSpecs([
+      { path: 'specs/consumer.yaml', text: consumer },
+      { path: 'specs/producer.yaml', text: producer },
+    ]);
+    expect(result.diagnostics.map(formatDiagnostic)).toEqual([
+      'specs/consumer.yaml:2:44: W001 no spec produces asset clickhouse://raw/y; this DAG runs only when something else updates it',
+    ]);
+    // A warning does not stop generation.
+    expect(result.files.map((file) => file.name)).toEqual(['consumer.py', 'producer.py']);
+  });
+
+  it('collects diagnostics from every file before failing, sorted by file and position', () => {
+    const result = compileSpecs([
+      { path: 'specs/two.yaml', text: minimal('two', "schedule: '99 * * * *'\n") },
+      { path: 'specs/one.yaml', text: minimal('one', 'catchup: maybe\nmax_active_runs: 0\n') },
+    ]);
+    expect(result.diagnostics.map((d) => `${d.file}:${d.line}:${d.col} ${d.code}`)).toEqual([
+      'specs/one.yaml:2:10 E003',
+      'specs/one.yaml:3:18 E003',
+      'specs/two.yaml:2:11 E010',
+    ]);
+  });
+});
+
+describe('project file', () => {
+  it('E027 when there is none', () => {
+    const result = compileOne('x', minimal('x'), null);
+    expect(result.diagnostics.map(formatDiagnostic)).toEqual([
+      '_project.yaml:1:1: E027 project file _project.yaml not found next to the specs (it names the images, docker network and secrets)',
+    ]);
+    expect(result.files).toEqual([]);
+  });
+
+  it('is validated with located diagnostics', () => {
+    const broken = fixtureProjectText
+      .replace('network: test-net', 'network: test-net\n  netwrok: other')
+      .replace('shared_secrets: [CLICKHOUSE_PASSWORD]', 'shared_secrets: [CLICKHOUSE_PASWORD]');
+    const result = compileOne('x', minimal('x'), broken);
+    expect(result.diagnostics.map(formatDiagnostic)).toEqual([
+      "specs/_project.yaml:8:3: E002 unknown key 'netwrok' in docker; allowed: url, network; did you mean 'network'?",
+    ]);
+    const secretOnly = fixtureProjectText.replace(
+      'shared_secrets: [CLICKHOUSE_PASSWORD]',
+      'shared_secrets: [CLICKHOUSE_PASWORD]',
+    );
+    expect(compileOne('x', minimal('x'), secretOnly).diagnostics.map(formatDiagnostic)).toEqual([
+      "specs/_project.yaml:11:18: E016 secret CLICKHOUSE_PASWORD is not declared in `secrets`; did you mean 'CLICKHOUSE_PASSWORD'?",
+    ]);
+  });
+
+  it('E029 for notify_on_failure: true without a webhook connection in the project', () => {
+    const project = fixtureProjectText.replace(
+      'failure_webhook_connection: test_failure_webhook\n',
+      '',
+    );
+    const result = compileOne('x', minimal('x', 'notify_on_failure: true\n'), project);
+    expect(result.diagnostics.map(formatDiagnostic)).toEqual([
+      'specs/x.yaml:2:20: E029 notify_on_failure: true needs failure_webhook_connection in _project.yaml (or name one: {connection: <id>})',
+    ]);
+  });
+});
