@@ -14,6 +14,7 @@ export {
   type CompileResult,
   compile,
   type GeneratedFile,
+  type SourceText,
   schemaFiles,
 } from './compile.js';
 export { type ContractSet, readContracts } from './contracts.js';
