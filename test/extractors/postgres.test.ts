@@ -1,0 +1,309 @@
+/**
+ * The PostgreSQL source end to end: the real `extract postgres` CLI against embedded PostgreSQL
+ * and embedded ClickHouse, with the real generator making the data. The tests form one story and
+ * run in order: initial load, incremental loads, no-op run, deletions, crash, bad configuration.
+ */
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { canonical } from '../../extractors/postgres/streams.js';
+import { tempClickHousePath } from '../support/clickhouse.js';
+import { startPostgres, type TestPostgres } from '../support/postgres.js';
+import { logRecords, runCli, withClickHouse } from './helpers.js';
+
+let postgres: TestPostgres;
+let clickhousePath: string;
+
+const TABLES = {
+  advertiser: ['id', 'name', 'updated_at', 'created_at'],
+  campaign: [
+    'id',
+    'name',
+    'bid',
+    'budget',
+    'start_date',
+    'end_date',
+    'advertiser_id',
+    'updated_at',
+    'created_at',
+  ],
+  impressions: ['id', 'campaign_id', 'created_at'],
+  clicks: ['id', 'campaign_id', 'created_at'],
+} as const;
+type Table = keyof typeof TABLES;
+
+const TYPES: Record<string, string> = {
+  bid: 'Decimal',
+  budget: 'Decimal',
+  updated_at: 'DateTime64',
+  created_at: 'DateTime64',
+};
+
+function normalise(table: Table, rows: Array<Record<string, unknown>>): string[] {
+  return rows.map((row) =>
+    TABLES[table]
+      .map((column) => canonical(TYPES[column] ?? 'String', row[column] as string | null))
+      .join('|'),
+  );
+}
+
+async function pgRows(table: Table): Promise<string[]> {
+  const client = new pg.Client({
+    connectionString: postgres.url,
+    types: { getTypeParser: () => (v: string) => v },
+  });
+  await client.connect();
+  try {
+    await client.query("SET DateStyle = 'ISO'");
+    const result = await client.query(
+      `SELECT ${TABLES[table].join(', ')} FROM ${table} ORDER BY id`,
+    );
+    return normalise(table, result.rows);
+  } finally {
+    await client.end();
+  }
+}
+
+const chSettings =
+  'SETTINGS output_format_json_quote_64bit_integers = 1, output_format_json_quote_decimals = 1, output_format_decimal_trailing_zeros = 1';
+
+async function clickhouseRows(table: Table): Promise<string[]> {
+  return withClickHouse(clickhousePath, async (query) =>
+    normalise(
+      table,
+      await query(
+        `SELECT ${TABLES[table].join(', ')} FROM raw.postgres_${table} FINAL WHERE _deleted = 0 ORDER BY id ${chSettings}`,
+      ),
+    ),
+  );
+}
+
+async function expectEqual(): Promise<void> {
+  for (const table of Object.keys(TABLES) as Table[]) {
+    const [source, warehouse] = [await pgRows(table), await clickhouseRows(table)];
+    expect(warehouse.length, `${table} row count`).toBe(source.length);
+    expect(warehouse, table).toEqual(source);
+  }
+}
+
+/** Physical rows (before dedup) per raw table: a run that writes nothing leaves them equal. */
+async function physicalCounts(): Promise<Record<string, string>> {
+  return withClickHouse(clickhousePath, async (query) => {
+    const rows = await query<{ table: string; n: string }>(
+      `SELECT 'advertiser' AS table, toString(count()) AS n FROM raw.postgres_advertiser
+       UNION ALL SELECT 'campaign', toString(count()) FROM raw.postgres_campaign
+       UNION ALL SELECT 'impressions', toString(count()) FROM raw.postgres_impressions
+       UNION ALL SELECT 'clicks', toString(count()) FROM raw.postgres_clicks`,
+    );
+    return Object.fromEntries(rows.map((r) => [r.table, r.n]));
+  });
+}
+
+const states = () => withClickHouse(clickhousePath, (_query, list) => list());
+
+function extract(args: string[] = [], env: Record<string, string | undefined> = {}) {
+  return runCli('extractors/cli.ts', ['postgres', '--batch-size', '700', ...args], {
+    PG_URL: postgres.url,
+    CLICKHOUSE_PATH: clickhousePath,
+    CLICKHOUSE_URL: undefined,
+    ...env,
+  });
+}
+
+function generate(...args: string[]) {
+  return runCli('generator/cli.ts', [...args, '--seed', '7'], { PG_URL: postgres.url });
+}
+
+async function mustGenerate(...args: string[]) {
+  const result = await generate(...args);
+  expect(result.exitCode, result.stderr).toBe(0);
+}
+
+beforeAll(async () => {
+  postgres = await startPostgres();
+  clickhousePath = await tempClickHousePath();
+  await mustGenerate('init');
+  await mustGenerate(
+    'batch',
+    '--advertisers',
+    '3',
+    '--campaigns',
+    '2',
+    '--impressions',
+    '500',
+    '--ctr',
+    '0.1',
+  );
+});
+
+afterAll(async () => {
+  await postgres?.stop();
+});
+
+describe('extract postgres', () => {
+  test('initial load: every table in ClickHouse equals PostgreSQL row for row', async () => {
+    const run = await extract(['--run-id', 'run-1']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/extract postgres ok: .* rows/);
+    await expectEqual();
+    const impressions = await clickhouseRows('impressions');
+    expect(impressions.length).toBe(3000);
+    const saved = await states();
+    expect(saved.map((s) => [s.stream, JSON.parse(s.state)])).toEqual([
+      ['clicks', { lastId: expect.any(String) }],
+      ['impressions', { lastId: '3000' }],
+    ]);
+    const meta = await withClickHouse(clickhousePath, (query) =>
+      query<{ run: string; version: string }>(
+        'SELECT DISTINCT _run_id AS run, toString(_version > 0) AS version FROM raw.postgres_impressions',
+      ),
+    );
+    expect(meta).toEqual([{ run: 'run-1', version: '1' }]);
+  });
+
+  test('incremental: back-dated impressions, clicks, new and changed dimensions arrive', async () => {
+    await mustGenerate('impressions', '--campaign-id', '1', '--count', '1234');
+    await mustGenerate('clicks', '--campaign-id', '1', '--ratio', '0.2');
+    await mustGenerate('advertisers', '--count', '2');
+    await mustGenerate('campaigns', '--advertiser-id', '4', '--count', '1');
+    const client = postgres.client();
+    await client.connect();
+    await client.query(
+      "UPDATE campaign SET bid = 9.99, name = 'renamed', updated_at = now() WHERE id = 2",
+    );
+    // The back-dating trap: new rows whose created_at is older than rows already loaded.
+    const backDated = await client.query<{ n: string }>(
+      'SELECT count(*) AS n FROM impressions WHERE id > 3000 AND created_at < (SELECT max(created_at) FROM impressions WHERE id <= 3000)',
+    );
+    await client.end();
+    expect(Number(backDated.rows[0]?.n)).toBeGreaterThan(0);
+
+    const run = await extract(['--run-id', 'run-2']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    await expectEqual();
+    // Only the changed campaign and the new one were written again, not the whole table.
+    const written = await withClickHouse(clickhousePath, (query) =>
+      query<{ id: string }>(
+        "SELECT toString(id) AS id FROM raw.postgres_campaign WHERE _run_id = 'run-2' ORDER BY id",
+      ),
+    );
+    expect(written.map((r) => r.id)).toEqual(['2', '7']);
+  });
+
+  test('a second run with no changes writes nothing and changes no state', async () => {
+    const before = { counts: await physicalCounts(), states: await states() };
+    const run = await extract(['--run-id', 'run-3']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/ok: 0 rows/);
+    expect(await physicalCounts()).toEqual(before.counts);
+    expect(await states()).toEqual(before.states);
+  });
+
+  test('deletions in PostgreSQL (generate reset, one impression deleted mid-range) become tombstones', async () => {
+    const liveBefore = (await clickhouseRows('impressions')).length;
+    const refused = await generate('reset');
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toMatch(/--yes/);
+    await mustGenerate('reset', '--yes');
+    const run = await extract(['--run-id', 'run-4']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    await expectEqual();
+    const tombstones = await withClickHouse(clickhousePath, (query) =>
+      query<{ n: string; run: string }>(
+        'SELECT toString(count()) AS n, any(_run_id) AS run FROM raw.postgres_impressions FINAL WHERE _deleted = 1',
+      ),
+    );
+    // History is kept: the rows are still there, marked deleted by the run that saw it.
+    expect(tombstones).toEqual([{ n: String(liveBefore), run: 'run-4' }]);
+
+    // Traffic resumes with higher ids; a row deleted in the middle is noticed as well.
+    await mustGenerate(
+      'batch',
+      '--advertisers',
+      '1',
+      '--campaigns',
+      '2',
+      '--impressions',
+      '300',
+      '--ctr',
+      '0.05',
+    );
+    expect((await extract()).exitCode).toBe(0);
+    const client = postgres.client();
+    await client.connect();
+    const victim = await client.query<{ id: string }>(
+      'SELECT id::text FROM impressions ORDER BY id OFFSET 10 LIMIT 1',
+    );
+    await client.query('DELETE FROM impressions WHERE id = $1', [victim.rows[0]?.id]);
+    await client.end();
+    expect((await extract()).exitCode).toBe(0);
+    await expectEqual();
+  });
+
+  test('a crash between insert and state update loses nothing and duplicates nothing', async () => {
+    await mustGenerate('impressions', '--campaign-id', '8', '--count', '2000');
+    const before = await states();
+    const crashed = await extract(['--run-id', 'crash'], {
+      EXTRACT_CRASH_AFTER_INSERT: 'impressions',
+    });
+    // tsx relays the killed child as exit status 128 + 9.
+    expect(crashed.signal === 'SIGKILL' || crashed.exitCode === 137, crashed.stderr).toBe(true);
+    expect(crashed.stdout).not.toMatch(/extract postgres/);
+    // The batch is in ClickHouse, but the state did not move past it.
+    const crashRows = await withClickHouse(clickhousePath, (query) =>
+      query<{ n: string }>(
+        "SELECT toString(count()) AS n FROM raw.postgres_impressions WHERE _run_id = 'crash'",
+      ),
+    );
+    expect(crashRows).toEqual([{ n: '700' }]);
+    expect(await states()).toEqual(before);
+    const rerun = await extract(['--run-id', 'after-crash']);
+    expect(rerun.exitCode, rerun.stderr).toBe(0);
+    await expectEqual();
+    const duplicates = await withClickHouse(clickhousePath, (query) =>
+      query<{ rows: string; ids: string }>(
+        'SELECT toString(count()) AS rows, toString(uniqExact(id)) AS ids FROM raw.postgres_impressions FINAL',
+      ),
+    );
+    expect(duplicates[0]?.rows).toBe(duplicates[0]?.ids);
+  });
+
+  describe('bad configuration: clear message, right exit code, state untouched', () => {
+    test('unreachable host → exit 1', async () => {
+      const before = await states();
+      const run = await extract([], { PG_URL: 'postgresql://postgres:pw@127.0.0.1:1/adtech' });
+      expect(run.exitCode).toBe(1);
+      expect(run.stderr).toMatch(/host unreachable \(ECONNREFUSED\)/);
+      expect(await states()).toEqual(before);
+    });
+
+    test('wrong password → exit 2, and the password never reaches the log', async () => {
+      const before = await states();
+      const url = `postgresql://postgres:Wr0ngSecret!@127.0.0.1:${postgres.port}/adtech`;
+      const run = await extract([], { PG_URL: url });
+      expect(run.exitCode).toBe(2);
+      expect(run.stderr).toMatch(/authentication failed \(28P01\)/);
+      expect(run.stderr + run.stdout).not.toContain('Wr0ngSecret');
+      expect(await states()).toEqual(before);
+    });
+
+    test('missing table and missing column → exit 2 naming them', async () => {
+      const client = postgres.client();
+      await client.connect();
+      await client.query('CREATE SCHEMA broken');
+      await client.query(
+        'CREATE TABLE broken.advertiser (id int, name text, created_at timestamp)',
+      );
+      await client.end();
+      const before = await states();
+      const run = await extract(['--schema', 'broken', '--streams', 'advertiser,clicks']);
+      expect(run.exitCode).toBe(2);
+      expect(run.stderr).toMatch(
+        /table broken\.advertiser in PostgreSQL .* lacks column\(s\): updated_at/,
+      );
+      expect(run.stderr).toMatch(/table broken\.clicks does not exist/);
+      const failed = logRecords(run.stderr).filter((r) => r.event === 'stream_failed');
+      expect(failed.map((r) => r.stream)).toEqual(['advertiser', 'clicks']);
+      expect(await states()).toEqual(before);
+    });
+  });
+});
