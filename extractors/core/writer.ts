@@ -126,9 +126,10 @@ export class ClickHouseWriter {
   ): Promise<number> {
     const rowCount = batch.kind === 'rows' ? batch.rows.length : batch.rowCount;
     if (rowCount === 0) return 0;
-    const columns: [string, ...string[]] = [
-      ...Object.keys(stream.columns),
-      ...(Object.keys(META_COLUMNS) as [string, ...string[]]),
+    // Never empty: the meta columns are always there.
+    const columns = [...Object.keys(stream.columns), ...Object.keys(META_COLUMNS)] as [
+      string,
+      ...string[],
     ];
     const loadedAt = meta.loadedAt.toISOString().replace('T', ' ').replace('Z', '');
     const version = meta.version.toString();
