@@ -7,6 +7,8 @@
  * platforms restate recent days (attribution, conversion window, processing lag).
  */
 
+import type { Batch } from '../core/source.js';
+
 export interface AccountCursor {
   /** Last day (inclusive) whose data has been written for this account. */
   readonly lastLoadedDate: string;
@@ -87,4 +89,23 @@ export function chunkWindow(window: DateWindow, days: number): DateWindow[] {
     chunks.push({ since: start, until: [end, window.until].sort()[0] as string });
   }
   return chunks;
+}
+
+/** The state of a daily stream: the account's cursor. */
+export interface WindowState {
+  readonly cursor?: AccountCursor;
+}
+
+/**
+ * A batch of a daily stream that also says which days it covers completely (all rows of those
+ * days are in it, possibly none), so the state can advance over days without data too.
+ */
+export type WindowBatch<Row> = Extract<Batch<Row>, { kind: 'rows' }> & {
+  readonly window: DateWindow;
+};
+
+/** The stream's `nextState`: pure, moves the cursor to the end of the batch's window. */
+export function nextWindowState(state: WindowState, batch: Batch<unknown>): WindowState {
+  const window = (batch as Partial<WindowBatch<unknown>>).window;
+  return window ? { cursor: advanceCursor(state.cursor, window) } : state;
 }

@@ -9,16 +9,16 @@
 
 import { todayIn } from '../ad-platforms/config.js';
 import {
-  type AccountCursor,
   addDays,
-  advanceCursor,
   chunkWindow,
-  type DateWindow,
   daysBetween,
+  nextWindowState,
   resolveWindow,
+  type WindowBatch,
+  type WindowState,
 } from '../ad-platforms/window.js';
 import type { Logger } from '../core/logger.js';
-import type { Batch, StreamDefinition } from '../core/source.js';
+import type { StreamDefinition } from '../core/source.js';
 import {
   type AccountInfo,
   AsyncJobFailedError,
@@ -204,9 +204,6 @@ export const insightsColumns = {
   action_values_flat: 'Map(String, Decimal(18, 4))',
 } as const;
 
-/** A batch of insights rows that also says which days it covers completely. */
-export type InsightsBatch = Extract<Batch<Row>, { kind: 'rows' }> & { readonly window: DateWindow };
-
 /** `[{action_type, value}]` → `{type: value}` for the configured types (values stay strings). */
 function flattenActions(list: unknown, types: readonly string[]): Record<string, string> {
   const flat: Record<string, string> = {};
@@ -301,7 +298,7 @@ export async function fetchInsightsExact(
 
 function insightsStream(
   config: FacebookConfig,
-): StreamDefinition<FacebookSession, { cursor?: AccountCursor }, Row> {
+): StreamDefinition<FacebookSession, WindowState, Row> {
   return {
     name: 'ads_insights',
     table: 'raw.facebook_ads_ads_insights',
@@ -310,10 +307,7 @@ function insightsStream(
     columns: insightsColumns,
     partitionBy: 'toYYYYMM(date)',
     initialState: {},
-    nextState(state, batch) {
-      const window = (batch as Partial<InsightsBatch>).window;
-      return window ? { cursor: advanceCursor(state.cursor, window) } : state;
-    },
+    nextState: nextWindowState,
     async *read({ session, state, log }) {
       const window = resolveWindow({
         ...config.window,
@@ -338,7 +332,7 @@ function insightsStream(
           },
           { maxAttempts: config.retry.maxAttempts, log },
         );
-        const batch: InsightsBatch = {
+        const batch: WindowBatch<Row> = {
           kind: 'rows',
           rows: items.map((item) => insightsRow(item, session, config)),
           window: chunk,

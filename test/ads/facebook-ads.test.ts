@@ -419,7 +419,7 @@ describe('extract facebook-ads', () => {
         name: 'Brand',
         status: 'PAUSED',
         objective: 'OUTCOME_AWARENESS',
-        daily_budget: '\\N',
+        daily_budget: null,
         created_time: '2024-02-03 10:00:00',
       },
       {
@@ -428,7 +428,7 @@ describe('extract facebook-ads', () => {
         name: 'Frühling',
         status: 'ACTIVE',
         objective: 'OUTCOME_SALES',
-        daily_budget: '\\N',
+        daily_budget: null,
         created_time: '2024-02-01 10:00:00',
       },
     ]);

@@ -1,0 +1,256 @@
+/**
+ * Google Ads API client: google-ads-api's `Customer.queryStream` (GAQL over REST
+ * `googleAds:searchStream`) with retries on quota and transient errors, Google's RetryInfo /
+ * `retryDelay` honoured, and token-free errors.
+ *
+ * Parsing is disabled (`disable_parsing`): the library's parser turns int64 strings such as
+ * `costMicros` into JavaScript numbers, which loses precision; we keep the REST JSON as it is.
+ */
+import { createRequire } from 'node:module';
+import type { AxiosStatic } from 'axios';
+import { Customer } from 'google-ads-api';
+import { accessToken, type GoogleOAuthClient } from '../ad-platforms/google-oauth.js';
+import {
+  RetriesExhaustedError,
+  type RetryDecision,
+  type RetryEvent,
+  type RetryPolicy,
+  retrying,
+  type Sleep,
+} from '../ad-platforms/retry.js';
+import { EXIT_RUNTIME, EXIT_USAGE, ExtractorError } from '../core/errors.js';
+import { redact } from '../core/redact.js';
+
+export const GOOGLE_ADS_HOST = 'https://googleads.googleapis.com';
+
+// The axios google-ads-api itself requires (CommonJS): an ESM `import axios` is a different
+// module instance, whose interceptors the library would never see.
+const requireFromLibrary = createRequire(createRequire(import.meta.url).resolve('google-ads-api'));
+const axios = requireFromLibrary('axios') as AxiosStatic;
+
+/** A REST result row as Google sends it: nested camelCase objects, int64 as strings. */
+export type GaqlRow = Record<string, Record<string, unknown> | undefined>;
+
+export interface GoogleAdsClientOptions {
+  readonly customerId: string;
+  readonly loginCustomerId?: string;
+  readonly developerToken: string;
+  readonly oauth: GoogleOAuthClient;
+  readonly retry: RetryPolicy;
+  readonly sleep?: Sleep;
+  readonly onRetry?: (event: RetryEvent) => void;
+}
+
+/** An API error without tokens or URLs. Authentication/authorization problems exit 2. */
+export class GoogleAdsApiError extends ExtractorError {
+  constructor(
+    readonly operation: string,
+    readonly detail: string,
+    readonly configuration: boolean,
+  ) {
+    super(
+      redact(`${operation}: Google Ads API error: ${detail}`, 600),
+      configuration ? EXIT_USAGE : EXIT_RUNTIME,
+    );
+  }
+}
+
+let rewriteInstalled = false;
+
+/**
+ * google-ads-api builds its REST URLs with a fixed host; an axios request interceptor (the
+ * library calls the default axios instance) sends them to `apiUrl` instead. Process-wide, like
+ * the host it replaces.
+ */
+export function routeGoogleAdsTo(apiUrl: string): void {
+  const target = apiUrl.replace(/\/+$/, '');
+  if (rewriteInstalled) axios.interceptors.request.clear();
+  axios.interceptors.request.use((config) => {
+    if (config.url?.startsWith(GOOGLE_ADS_HOST)) {
+      config.url = target + config.url.slice(GOOGLE_ADS_HOST.length);
+    }
+    return config;
+  });
+  rewriteInstalled = true;
+}
+
+interface GoogleErrorShape {
+  errorCode?: Record<string, string>;
+  message?: string;
+  details?: { quotaErrorDetails?: { retryDelay?: string } };
+}
+
+/** "30s" / "1.5s" (protobuf Duration in JSON) → milliseconds. */
+export function durationMs(value: unknown): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const match = /^(\d+(?:\.\d+)?)s$/.exec(value);
+  return match ? Math.round(Number(match[1]) * 1000) : undefined;
+}
+
+const RETRYABLE_CODES = new Set([
+  'RESOURCE_EXHAUSTED',
+  'RESOURCE_TEMPORARILY_EXHAUSTED',
+  'INTERNAL_ERROR',
+  'TRANSIENT_ERROR',
+  'DEADLINE_EXCEEDED',
+]);
+const RETRYABLE_STATUSES = new Set([
+  'RESOURCE_EXHAUSTED',
+  'UNAVAILABLE',
+  'INTERNAL',
+  'DEADLINE_EXCEEDED',
+  'ABORTED',
+]);
+const CONFIGURATION_KINDS = new Set(['authenticationError', 'authorizationError']);
+
+/** What an error from the library says, whichever of its shapes it has. */
+function describe(error: unknown): {
+  kind: 'failure' | 'status' | 'network' | 'unparseable' | 'other';
+  codes: string[];
+  kinds: string[];
+  message: string;
+  retryDelayMs?: number;
+} {
+  // A GoogleAdsFailure (the first entry of error.details): a list of typed errors.
+  const failureErrors = (error as { errors?: GoogleErrorShape[] } | null)?.errors;
+  if (Array.isArray(failureErrors)) {
+    const codes = failureErrors.flatMap((e) => Object.values(e.errorCode ?? {}));
+    const kinds = failureErrors.flatMap((e) => Object.keys(e.errorCode ?? {}));
+    const delays = failureErrors.map(
+      (e) => durationMs(e.details?.quotaErrorDetails?.retryDelay) ?? 0,
+    );
+    return {
+      kind: 'failure',
+      codes,
+      kinds,
+      message: failureErrors.map((e) => `${codes.join(',')}: ${e.message ?? ''}`).join('; '),
+      retryDelayMs: Math.max(0, ...delays) || undefined,
+    };
+  }
+  if (error instanceof Error) {
+    // No GoogleAdsFailure: the library wraps the google.rpc.Status as `cause`.
+    const cause = (
+      error as { cause?: { code?: number; status?: string; details?: { retryDelay?: string }[] } }
+    ).cause;
+    if (cause && (cause.status || cause.code)) {
+      const delay = (cause.details ?? []).map((d) => durationMs(d.retryDelay) ?? 0);
+      return {
+        kind: 'status',
+        codes: [String(cause.status ?? ''), String(cause.code ?? '')],
+        kinds: [],
+        message: `${cause.status ?? cause.code}: ${error.message}`,
+        retryDelayMs: Math.max(0, ...delay) || undefined,
+      };
+    }
+    // An HTML page from a proxy fails the library's streaming JSON parser.
+    if (/parse|Unexpected token|JSON/i.test(error.message)) {
+      return {
+        kind: 'unparseable',
+        codes: [],
+        kinds: [],
+        message: 'response was not JSON (HTML error page?)',
+      };
+    }
+    if (axios.isAxiosError(error) && !error.response) {
+      return {
+        kind: 'network',
+        codes: [String(error.code ?? '')],
+        kinds: [],
+        message: `network error ${error.code ?? ''}`,
+      };
+    }
+  }
+  return {
+    kind: 'other',
+    codes: [],
+    kinds: [],
+    message: error instanceof Error ? error.message : String(error),
+  };
+}
+
+export function classifyGoogleAdsError(error: unknown): RetryDecision {
+  if (error instanceof ExtractorError) return { retry: false };
+  const info = describe(error);
+  if (info.kind === 'network' || info.kind === 'unparseable')
+    return { retry: true, reason: info.message };
+  const retryable =
+    info.codes.some((c) => RETRYABLE_CODES.has(c) || RETRYABLE_STATUSES.has(c)) ||
+    info.codes.some((c) => /^(429|5\d\d)$/.test(c));
+  if (!retryable) return { retry: false };
+  return {
+    retry: true,
+    reason: info.codes.filter(Boolean).join(' '),
+    waitHintMs: info.retryDelayMs,
+  };
+}
+
+function toApiError(operation: string, error: unknown): Error {
+  if (error instanceof ExtractorError) return error;
+  if (error instanceof RetriesExhaustedError) {
+    return new GoogleAdsApiError(
+      operation,
+      `gave up after ${error.attempts} attempts: ${describe(error.cause).message}`,
+      false,
+    );
+  }
+  const info = describe(error);
+  return new GoogleAdsApiError(
+    operation,
+    info.message,
+    info.kinds.some((k) => CONFIGURATION_KINDS.has(k)),
+  );
+}
+
+/** `123-456-7890` → `1234567890`, the form the API wants. */
+export function normaliseCustomerId(id: string): string {
+  return id.replace(/-/g, '');
+}
+
+export class GoogleAdsClient {
+  private readonly customer: Customer;
+
+  constructor(private readonly options: GoogleAdsClientOptions) {
+    const { oauth } = options;
+    const customer = new Customer(
+      {
+        // The library only uses these for its own token refresh, which getAccessToken replaces.
+        client_id: '',
+        client_secret: '',
+        developer_token: options.developerToken,
+        disable_parsing: true,
+      },
+      {
+        customer_id: normaliseCustomerId(options.customerId),
+        login_customer_id: options.loginCustomerId
+          ? normaliseCustomerId(options.loginCustomerId)
+          : undefined,
+        refresh_token: '',
+      },
+    );
+    // Our OAuth client (overridable token endpoint, token-free errors) instead of the library's.
+    customer.getAccessToken = () => accessToken(oauth);
+    this.customer = customer;
+  }
+
+  /** All rows of one GAQL query; a failed stream is retried from the start. */
+  async query(operation: string, gaql: string): Promise<GaqlRow[]> {
+    try {
+      return await retrying(
+        operation,
+        async () => {
+          const rows: GaqlRow[] = [];
+          for await (const row of this.customer.queryStream<GaqlRow>(gaql)) rows.push(row);
+          return rows;
+        },
+        {
+          policy: this.options.retry,
+          classify: classifyGoogleAdsError,
+          sleep: this.options.sleep,
+          onRetry: this.options.onRetry,
+        },
+      );
+    } catch (error) {
+      throw toApiError(operation, error);
+    }
+  }
+}

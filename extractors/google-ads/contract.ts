@@ -1,0 +1,129 @@
+import type { SourceContract } from '../core/contract.js';
+
+/**
+ * What `extract google-ads` accepts and writes. A plain literal: the DAG compiler reads it
+ * statically (see extractors/core/contract.ts).
+ */
+export const contract = {
+  source: 'google-ads',
+  description:
+    'Google Ads API (GAQL searchStream): campaigns, ad groups and ads (snapshots) and campaign- and ad-group-level daily metrics, for one account group.',
+  flags: {
+    'accounts-file': {
+      type: 'string',
+      description:
+        "YAML/JSON file of account groups: `google-ads.<group>.accounts` (customer ids), optional `login_customer_id` (manager) and the NAMES of the env variables holding the group's credentials.",
+      env: 'ADS_ACCOUNTS_FILE',
+      required: true,
+    },
+    group: {
+      type: 'string',
+      description:
+        'Account group to load (a key under `google-ads` in the accounts file, e.g. g1).',
+      required: true,
+    },
+    since: {
+      type: 'date',
+      description:
+        'First day to load (YYYY-MM-DD, customer time zone). Default: from the state minus the lookback.',
+    },
+    until: {
+      type: 'date',
+      description:
+        'Day after the last day to load (exclusive). Default: tomorrow (today is included).',
+    },
+    'start-date': {
+      type: 'date',
+      description:
+        'First day for a customer that has no state yet. Default: today minus the lookback.',
+    },
+    'lookback-days': {
+      type: 'integer',
+      description:
+        'Days before the stored state re-pulled on every run (conversions keep arriving for the conversion window).',
+      default: 14,
+    },
+    'chunk-days': {
+      type: 'integer',
+      description:
+        'Days per GAQL query of the daily metrics streams; each chunk is written, then the state advances.',
+      default: 14,
+    },
+    'max-attempts': {
+      type: 'integer',
+      description: 'Tries per query on quota (RESOURCE_EXHAUSTED), internal and transient errors.',
+      default: 6,
+    },
+    'retry-base-ms': {
+      type: 'integer',
+      description: 'Backoff before the second try; doubles per try, with full jitter.',
+      default: 2000,
+    },
+    'retry-max-ms': {
+      type: 'integer',
+      description: "Longest single wait, also caps Google's retryDelay.",
+      default: 300000,
+    },
+    'api-url': {
+      type: 'string',
+      description:
+        'Google Ads API base URL instead of https://googleads.googleapis.com (a proxy; tests use a loopback fake).',
+      env: 'GOOGLE_ADS_API_URL',
+    },
+    'oauth-token-url': {
+      type: 'string',
+      description: 'OAuth token endpoint instead of https://oauth2.googleapis.com/token.',
+      env: 'GOOGLE_OAUTH_TOKEN_URL',
+    },
+  },
+  secrets: [
+    {
+      env: 'GOOGLE_ADS_DEVELOPER_TOKEN',
+      description: 'Developer token (group g1 of the example accounts file).',
+      required: false,
+    },
+    {
+      env: 'GOOGLE_ADS_CLIENT_ID',
+      description: 'OAuth client id (group g1 of the example accounts file).',
+      required: false,
+    },
+    {
+      env: 'GOOGLE_ADS_CLIENT_SECRET',
+      description: 'OAuth client secret (group g1 of the example accounts file).',
+      required: false,
+    },
+    {
+      env: 'GOOGLE_ADS_REFRESH_TOKEN',
+      description: 'OAuth refresh token (group g1 of the example accounts file).',
+      required: false,
+    },
+  ],
+  tables: [
+    {
+      table: 'raw.google_ads_campaigns',
+      stream: 'campaigns',
+      description: 'Campaign snapshot per customer.',
+    },
+    {
+      table: 'raw.google_ads_ad_groups',
+      stream: 'ad_groups',
+      description: 'Ad group snapshot per customer.',
+    },
+    {
+      table: 'raw.google_ads_ads',
+      stream: 'ads',
+      description: 'Ad (ad_group_ad) snapshot per customer.',
+    },
+    {
+      table: 'raw.google_ads_campaign_daily',
+      stream: 'campaign_daily',
+      description:
+        'Daily campaign metrics: impressions, clicks, cost_micros (Int64), conversions, conversions value; customer currency and time zone.',
+    },
+    {
+      table: 'raw.google_ads_ad_group_daily',
+      stream: 'ad_group_daily',
+      description: 'Daily ad group metrics, same measures as campaign_daily.',
+    },
+  ],
+} as const satisfies SourceContract;

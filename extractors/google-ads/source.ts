@@ -1,0 +1,60 @@
+/**
+ * `extract google-ads`: one account group per run, each customer with its own session, state
+ * and result (the runtime in extractors/core runs the streams).
+ */
+import { resolveCredentials } from '../ad-platforms/account-groups.js';
+import { googleOAuthClient } from '../ad-platforms/google-oauth.js';
+import type { SourceDefinition } from '../core/source.js';
+import { GoogleAdsClient, routeGoogleAdsTo } from './client.js';
+import { type GoogleAdsConfig, googleAdsConfigSchema } from './config.js';
+import { contract } from './contract.js';
+import {
+  CUSTOMER_QUERY,
+  customerInfo,
+  type GoogleAdsSession,
+  googleAdsStreams,
+} from './streams.js';
+
+export const googleAdsSource: SourceDefinition<GoogleAdsConfig, GoogleAdsSession> = {
+  contract,
+  config: googleAdsConfigSchema,
+  accounts: (config) => config.group.accounts,
+  async open(config, account, { env, log }) {
+    const credentials = resolveCredentials(
+      `google-ads group ${config.groupName}`,
+      config.group.credentials,
+      env,
+    );
+    if (config.apiUrl) routeGoogleAdsTo(config.apiUrl);
+    const client = new GoogleAdsClient({
+      customerId: account,
+      loginCustomerId: config.group.login_customer_id,
+      developerToken: credentials.developer_token,
+      oauth: googleOAuthClient({
+        clientId: credentials.client_id,
+        clientSecret: credentials.client_secret,
+        refreshToken: credentials.refresh_token,
+        tokenUrl: config.tokenUrl,
+      }),
+      retry: config.retry,
+      onRetry: (event) =>
+        log.warn(
+          `${event.operation}: ${event.reason}; retry ${event.attempt} in ${event.waitMs} ms`,
+          {
+            event: 'retry',
+            wait_ms: event.waitMs,
+          },
+        ),
+    });
+    const customer = customerInfo(
+      await client.query(`customer ${account}`, CUSTOMER_QUERY),
+      account,
+    );
+    log.info(`customer ${account}: ${customer.name} (${customer.currency}, ${customer.timezone})`, {
+      event: 'account_open',
+    });
+    return { client, customer };
+  },
+  async close() {},
+  streams: googleAdsStreams,
+};

@@ -1,0 +1,256 @@
+/**
+ * Google Ads streams, each one GAQL query: campaigns, ad groups and ads as snapshots, and
+ * campaign- and ad-group-level daily metrics over the date window in chunks.
+ *
+ * Every column is declared once with its GAQL field, so the query and the row mapping cannot
+ * drift apart. REST JSON omits proto3 defaults (a metric of 0 is absent), so absent metrics are
+ * written as 0; int64 values arrive as strings and stay strings until ClickHouse parses them.
+ */
+import { todayIn } from '../ad-platforms/config.js';
+import {
+  addDays,
+  chunkWindow,
+  nextWindowState,
+  resolveWindow,
+  type WindowBatch,
+  type WindowState,
+} from '../ad-platforms/window.js';
+import type { StreamDefinition } from '../core/source.js';
+import type { GaqlRow, GoogleAdsClient } from './client.js';
+import type { GoogleAdsConfig } from './config.js';
+
+export interface CustomerInfo {
+  readonly customerId: string;
+  readonly name: string;
+  readonly currency: string;
+  readonly timezone: string;
+}
+
+export interface GoogleAdsSession {
+  readonly client: GoogleAdsClient;
+  readonly customer: CustomerInfo;
+}
+
+type Row = Record<string, unknown>;
+
+interface Column {
+  readonly field: string;
+  readonly type: string;
+  /** Value written when the API omits the field (proto3 default). */
+  readonly absent: string | null;
+}
+
+const text = (field: string): Column => ({ field, type: 'String', absent: '' });
+const int64 = (field: string): Column => ({ field, type: 'Int64', absent: '0' });
+const double = (field: string): Column => ({ field, type: 'Float64', absent: '0' });
+
+/** `metrics.cost_micros` → the value at result.metrics.costMicros. */
+export function gaqlValue(row: GaqlRow, field: string): unknown {
+  let node: unknown = row;
+  for (const part of field.split('.')) {
+    if (!node || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[
+      part.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase())
+    ];
+  }
+  return node;
+}
+
+function toRow(result: GaqlRow, columns: Readonly<Record<string, Column>>): Row {
+  const row: Row = {};
+  for (const [name, column] of Object.entries(columns)) {
+    const value = gaqlValue(result, column.field);
+    row[name] = value === undefined || value === null ? column.absent : value;
+  }
+  return row;
+}
+
+function selectList(columns: Readonly<Record<string, Column>>): string {
+  return Object.values(columns)
+    .map((c) => c.field)
+    .join(', ');
+}
+
+function columnTypes(columns: Readonly<Record<string, Column>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(columns).map(([name, c]) => [name, c.type]));
+}
+
+interface SnapshotSpec {
+  readonly name: string;
+  readonly resource: string;
+  readonly key: readonly string[];
+  readonly columns: Readonly<Record<string, Column>>;
+}
+
+const snapshotSpecs: readonly SnapshotSpec[] = [
+  {
+    name: 'campaigns',
+    resource: 'campaign',
+    key: ['customer_id', 'id'],
+    columns: {
+      customer_id: text('customer.id'),
+      id: text('campaign.id'),
+      name: text('campaign.name'),
+      status: text('campaign.status'),
+      advertising_channel_type: text('campaign.advertising_channel_type'),
+      budget_amount_micros: int64('campaign_budget.amount_micros'),
+    },
+  },
+  {
+    name: 'ad_groups',
+    resource: 'ad_group',
+    key: ['customer_id', 'id'],
+    columns: {
+      customer_id: text('customer.id'),
+      campaign_id: text('campaign.id'),
+      id: text('ad_group.id'),
+      name: text('ad_group.name'),
+      status: text('ad_group.status'),
+      type: text('ad_group.type'),
+    },
+  },
+  {
+    name: 'ads',
+    resource: 'ad_group_ad',
+    key: ['customer_id', 'ad_group_id', 'id'],
+    columns: {
+      customer_id: text('customer.id'),
+      campaign_id: text('campaign.id'),
+      ad_group_id: text('ad_group.id'),
+      id: text('ad_group_ad.ad.id'),
+      name: text('ad_group_ad.ad.name'),
+      type: text('ad_group_ad.ad.type'),
+      status: text('ad_group_ad.status'),
+    },
+  },
+];
+
+function snapshotStream(spec: SnapshotSpec): StreamDefinition<GoogleAdsSession, object, Row> {
+  return {
+    name: spec.name,
+    table: `raw.google_ads_${spec.name}`,
+    key: spec.key,
+    columns: columnTypes(spec.columns),
+    initialState: {},
+    // A snapshot has no cursor: every run re-reads the whole resource.
+    nextState: (state) => state,
+    async *read({ session }) {
+      const results = await session.client.query(
+        `${spec.name} of ${session.customer.customerId}`,
+        `SELECT ${selectList(spec.columns)} FROM ${spec.resource}`,
+      );
+      yield { kind: 'rows', rows: results.map((r) => toRow(r, spec.columns)) };
+    },
+  };
+}
+
+const metricColumns = {
+  impressions: int64('metrics.impressions'),
+  clicks: int64('metrics.clicks'),
+  cost_micros: int64('metrics.cost_micros'),
+  conversions: double('metrics.conversions'),
+  conversions_value: double('metrics.conversions_value'),
+};
+
+interface DailySpec {
+  readonly name: string;
+  readonly resource: string;
+  readonly key: readonly string[];
+  readonly columns: Readonly<Record<string, Column>>;
+}
+
+const dailySpecs: readonly DailySpec[] = [
+  {
+    name: 'campaign_daily',
+    resource: 'campaign',
+    key: ['customer_id', 'campaign_id', 'date'],
+    columns: {
+      customer_id: text('customer.id'),
+      currency_code: text('customer.currency_code'),
+      time_zone: text('customer.time_zone'),
+      campaign_id: text('campaign.id'),
+      campaign_name: text('campaign.name'),
+      date: { field: 'segments.date', type: 'Date32', absent: null },
+      ...metricColumns,
+    },
+  },
+  {
+    name: 'ad_group_daily',
+    resource: 'ad_group',
+    key: ['customer_id', 'campaign_id', 'ad_group_id', 'date'],
+    columns: {
+      customer_id: text('customer.id'),
+      currency_code: text('customer.currency_code'),
+      time_zone: text('customer.time_zone'),
+      campaign_id: text('campaign.id'),
+      campaign_name: text('campaign.name'),
+      ad_group_id: text('ad_group.id'),
+      ad_group_name: text('ad_group.name'),
+      date: { field: 'segments.date', type: 'Date32', absent: null },
+      ...metricColumns,
+    },
+  },
+];
+
+function dailyStream(
+  spec: DailySpec,
+  config: GoogleAdsConfig,
+): StreamDefinition<GoogleAdsSession, WindowState, Row> {
+  return {
+    name: spec.name,
+    table: `raw.google_ads_${spec.name}`,
+    key: spec.key,
+    cursor: 'date',
+    columns: columnTypes(spec.columns),
+    partitionBy: 'toYYYYMM(date)',
+    initialState: {},
+    nextState: nextWindowState,
+    async *read({ session, state, log }) {
+      const { customer } = session;
+      // Dates are the customer's calendar days, so "today" is today in its time zone.
+      const window = resolveWindow({
+        ...config.window,
+        cursor: state.cursor,
+        today: todayIn(customer.timezone),
+      });
+      log.info(`${spec.name} window ${window.since}..${window.until} (until exclusive)`, {
+        event: 'window',
+        since: window.since,
+        until: window.until,
+      });
+      for (const chunk of chunkWindow(window, config.chunkDays)) {
+        const results = await session.client.query(
+          `${spec.name} of ${customer.customerId} ${chunk.since}..${chunk.until}`,
+          `SELECT ${selectList(spec.columns)} FROM ${spec.resource} ` +
+            `WHERE segments.date BETWEEN '${chunk.since}' AND '${addDays(chunk.until, -1)}'`,
+        );
+        const batch: WindowBatch<Row> = {
+          kind: 'rows',
+          rows: results.map((r) => toRow(r, spec.columns)),
+          window: chunk,
+        };
+        yield batch;
+      }
+    },
+  };
+}
+
+export const CUSTOMER_QUERY =
+  'SELECT customer.id, customer.descriptive_name, customer.currency_code, customer.time_zone FROM customer';
+
+export function customerInfo(results: readonly GaqlRow[], customerId: string): CustomerInfo {
+  const row = results[0];
+  return {
+    customerId: String((row && gaqlValue(row, 'customer.id')) ?? customerId),
+    name: String((row && gaqlValue(row, 'customer.descriptive_name')) ?? ''),
+    currency: String((row && gaqlValue(row, 'customer.currency_code')) ?? ''),
+    timezone: String((row && gaqlValue(row, 'customer.time_zone')) ?? 'UTC'),
+  };
+}
+
+export function googleAdsStreams(config: GoogleAdsConfig) {
+  return [
+    ...snapshotSpecs.map(snapshotStream),
+    ...dailySpecs.map((spec) => dailyStream(spec, config)),
+  ];
+}

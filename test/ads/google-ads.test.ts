@@ -1,0 +1,429 @@
+/**
+ * google-ads end to end: the real CLI and google-ads-api (REST searchStream) against the
+ * loopback Google Ads fake, OAuth through the fake token endpoint, into embedded ClickHouse.
+ */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { classifyGoogleAdsError, durationMs } from '../../extractors/google-ads/client.js';
+import {
+  ACCESS_TOKEN,
+  type FakeCustomer,
+  type FakeGoogleAds,
+  type GaqlValue,
+  googleError,
+  quotaExhausted,
+  startFakeGoogleAds,
+} from '../fakes/google-ads.js';
+import { HTML_500_PAGE } from '../fakes/http.js';
+import { openClickHouse, queryRows, tempClickHousePath } from '../support/clickhouse.js';
+import { runCli, runCliProcess } from './support.js';
+
+const CREDENTIALS = {
+  developerToken: 'devTok-0123456789abcdef',
+  clientId: '123-fake.apps.googleusercontent.com',
+  clientSecret: 'GOCSPX-fakeClientSecret01',
+  refreshToken: '1//0fakeRefreshTokenValue0123456789',
+};
+const DAYS = ['2024-03-01', '2024-03-02', '2024-03-03', '2024-03-04', '2024-03-05', '2024-03-06'];
+/** Above 2^53: a JavaScript number would round it. */
+const HUGE_COST = '9007199254740993';
+
+function customer(
+  id: string,
+  currency: string,
+  timeZone: string,
+  seed: number,
+  managers?: string[],
+): FakeCustomer {
+  const info = {
+    'customer.id': id,
+    'customer.descriptive_name': `Customer ${id}`,
+    'customer.currency_code': currency,
+    'customer.time_zone': timeZone,
+  };
+  const campaigns = [
+    {
+      'campaign.id': `${seed}01`,
+      'campaign.name': 'Search brand',
+      'campaign.status': 'ENABLED',
+      'campaign.advertising_channel_type': 'SEARCH',
+      'campaign_budget.amount_micros': '50000000',
+    },
+    {
+      'campaign.id': `${seed}02`,
+      'campaign.name': 'Display',
+      'campaign.status': 'PAUSED',
+      'campaign.advertising_channel_type': 'DISPLAY',
+      'campaign_budget.amount_micros': '20000000',
+    },
+  ];
+  const campaignRows: Record<string, GaqlValue>[] = [];
+  const adGroupRows: Record<string, GaqlValue>[] = [];
+  DAYS.forEach((date, d) => {
+    campaigns.forEach((campaign, c) => {
+      const n = seed + d * 5 + c;
+      const metrics: Record<string, GaqlValue> = {
+        'metrics.impressions': String(500 + n * 11),
+        'metrics.cost_micros': c === 0 && d === 0 ? HUGE_COST : String(1_000_000 * n + 123_457),
+        'metrics.conversions': (n % 3) * 0.5,
+        'metrics.conversions_value': (n % 3) * 12.25,
+      };
+      // REST omits zero values (proto3 defaults): no clicks field on quiet days.
+      if (n % 4 !== 0) metrics['metrics.clicks'] = String((n % 7) + 1);
+      campaignRows.push({ ...info, ...campaign, 'segments.date': date, ...metrics });
+      adGroupRows.push({
+        ...info,
+        'campaign.id': campaign['campaign.id'],
+        'campaign.name': campaign['campaign.name'],
+        'ad_group.id': `${campaign['campaign.id']}9`,
+        'ad_group.name': `${campaign['campaign.name']} AG`,
+        'ad_group.status': 'ENABLED',
+        'ad_group.type': 'SEARCH_STANDARD',
+        'segments.date': date,
+        ...metrics,
+      });
+    });
+  });
+  return {
+    id,
+    managers,
+    resources: {
+      customer: [info],
+      campaign: campaignRows,
+      ad_group: adGroupRows,
+      ad_group_ad: [
+        {
+          'customer.id': id,
+          'campaign.id': `${seed}01`,
+          'ad_group.id': `${seed}019`,
+          'ad_group_ad.ad.id': `${seed}0191`,
+          'ad_group_ad.ad.name': 'RSA 1',
+          'ad_group_ad.ad.type': 'RESPONSIVE_SEARCH_AD',
+          'ad_group_ad.status': 'ENABLED',
+        },
+      ],
+    },
+  };
+}
+
+const CUSTOMERS = [
+  customer('1234567890', 'USD', 'America/New_York', 1, ['9990001111']),
+  customer('2223334444', 'EUR', 'Europe/Paris', 20, ['9990001111']),
+];
+
+function expectedCampaignDaily(since: string, until: string) {
+  return CUSTOMERS.flatMap((c) =>
+    (c.resources.campaign ?? [])
+      .filter((r) => String(r['segments.date']) >= since && String(r['segments.date']) < until)
+      .map((r) => ({
+        customer_id: c.id,
+        currency_code: String(r['customer.currency_code']),
+        campaign_id: String(r['campaign.id']),
+        date: String(r['segments.date']),
+        impressions: String(r['metrics.impressions']),
+        clicks: String(r['metrics.clicks'] ?? '0'),
+        cost_micros: String(r['metrics.cost_micros']),
+        conversions: Number(r['metrics.conversions']),
+      })),
+  ).sort((a, b) =>
+    `${a.customer_id}${a.campaign_id}${a.date}`.localeCompare(
+      `${b.customer_id}${b.campaign_id}${b.date}`,
+    ),
+  );
+}
+
+const CAMPAIGN_DAILY_SQL = `
+  SELECT customer_id, currency_code, campaign_id, toString(date) AS date, toString(impressions) AS impressions,
+         toString(clicks) AS clicks, toString(cost_micros) AS cost_micros, conversions
+  FROM raw.google_ads_campaign_daily FINAL ORDER BY customer_id, campaign_id, date`;
+
+let fake: FakeGoogleAds;
+let accountsFile: string;
+let chPath: string;
+const FAST = ['--retry-base-ms', '1', '--retry-max-ms', '5'];
+
+function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    CLICKHOUSE_PATH: chPath,
+    ADS_ACCOUNTS_FILE: accountsFile,
+    GOOGLE_ADS_API_URL: fake.url,
+    GOOGLE_OAUTH_TOKEN_URL: `${fake.url}/token`,
+    T_DEV: CREDENTIALS.developerToken,
+    T_ID: CREDENTIALS.clientId,
+    T_SECRET: CREDENTIALS.clientSecret,
+    T_REFRESH: CREDENTIALS.refreshToken,
+    ...extra,
+  };
+}
+
+async function loaded(sql: string) {
+  const ch = await openClickHouse(chPath);
+  try {
+    return await queryRows<Record<string, unknown>>(ch.client, sql);
+  } finally {
+    await ch.close();
+  }
+}
+
+beforeAll(async () => {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'google-ads-'));
+  accountsFile = path.join(dir, 'ad-accounts.yaml');
+  const credentials =
+    '{ developer_token: T_DEV, client_id: T_ID, client_secret: T_SECRET, refresh_token: T_REFRESH }';
+  await writeFile(
+    accountsFile,
+    [
+      'google-ads:',
+      '  g1:',
+      '    login_customer_id: "999-000-1111"',
+      '    accounts: ["123-456-7890", "2223334444"]',
+      `    credentials: ${credentials}`,
+      '  g2:',
+      '    login_customer_id: "9990001111"',
+      '    accounts: ["1234567890", "5556667777", "2223334444"]',
+      `    credentials: ${credentials}`,
+      '',
+    ].join('\n'),
+  );
+});
+
+beforeEach(async () => {
+  await fake?.close();
+  fake = await startFakeGoogleAds({ ...CREDENTIALS, customers: CUSTOMERS });
+  chPath = await tempClickHousePath();
+});
+
+afterAll(async () => {
+  await fake?.close();
+});
+
+describe('google-ads client signals', () => {
+  it('honours RetryInfo delays and retries only quota and transient errors', () => {
+    expect(durationMs('30s')).toBe(30_000);
+    expect(durationMs('0.25s')).toBe(250);
+    const failure = (errorCode: Record<string, string>, retryDelay?: string) => ({
+      errors: [
+        {
+          errorCode,
+          message: 'x',
+          details: retryDelay ? { quotaErrorDetails: { retryDelay } } : undefined,
+        },
+      ],
+    });
+    expect(classifyGoogleAdsError(failure({ quotaError: 'RESOURCE_EXHAUSTED' }, '7s'))).toEqual({
+      retry: true,
+      reason: 'RESOURCE_EXHAUSTED',
+      waitHintMs: 7000,
+    });
+    expect(classifyGoogleAdsError(failure({ internalError: 'TRANSIENT_ERROR' })).retry).toBe(true);
+    expect(
+      classifyGoogleAdsError(failure({ authorizationError: 'USER_PERMISSION_DENIED' })).retry,
+    ).toBe(false);
+    expect(classifyGoogleAdsError(failure({ queryError: 'UNRECOGNIZED_FIELD' })).retry).toBe(false);
+  });
+});
+
+describe('extract google-ads', () => {
+  it('loads exact rows (int64 intact) through quota errors, 503, an HTML 500 and slow answers, via the manager account', async () => {
+    fake.faults.push(
+      { route: 'searchStream', times: 1, response: quotaExhausted('0.003s') },
+      {
+        route: 'searchStream',
+        times: 1,
+        response: googleError(503, 'UNAVAILABLE', 'The service is currently unavailable.'),
+      },
+      {
+        route: 'searchStream',
+        times: 1,
+        response: { status: 500, body: HTML_500_PAGE, html: true },
+      },
+      { route: 'searchStream', times: 1, delayMs: 150 },
+      { route: 'token', times: 1, response: { status: 503, body: { error: 'backend_error' } } },
+    );
+    const { code, stdout, stderr } = await runCli(
+      [
+        'google-ads',
+        '--group',
+        'g1',
+        '--since',
+        '2024-03-01',
+        '--until',
+        '2024-03-07',
+        '--chunk-days',
+        '4',
+        ...FAST,
+      ],
+      env(),
+    );
+    expect(code, stderr).toBe(0);
+    expect(stdout).toMatch(/extract google-ads ok/);
+    expect(await loaded(CAMPAIGN_DAILY_SQL)).toEqual(
+      expectedCampaignDaily('2024-03-01', '2024-03-07'),
+    );
+    expect(
+      await loaded(
+        `SELECT toString(cost_micros) AS c FROM raw.google_ads_campaign_daily FINAL WHERE date = '2024-03-01' AND campaign_id = '101'`,
+      ),
+    ).toEqual([{ c: HUGE_COST }]);
+    expect(
+      await loaded(
+        `SELECT customer_id, toString(count()) AS n, toString(sum(cost_micros)) AS cost FROM raw.google_ads_ad_group_daily FINAL GROUP BY customer_id ORDER BY customer_id`,
+      ),
+    ).toEqual(
+      ['1234567890', '2223334444'].map((id) => {
+        const rows = CUSTOMERS.find((c) => c.id === id)?.resources.ad_group ?? [];
+        return {
+          customer_id: id,
+          n: String(rows.length),
+          cost: String(rows.reduce((sum, r) => sum + BigInt(String(r['metrics.cost_micros'])), 0n)),
+        };
+      }),
+    );
+    expect(
+      await loaded(
+        `SELECT customer_id, id, name, status, toString(budget_amount_micros) AS budget FROM raw.google_ads_campaigns FINAL ORDER BY customer_id, id`,
+      ),
+    ).toEqual([
+      {
+        customer_id: '1234567890',
+        id: '101',
+        name: 'Search brand',
+        status: 'ENABLED',
+        budget: '50000000',
+      },
+      {
+        customer_id: '1234567890',
+        id: '102',
+        name: 'Display',
+        status: 'PAUSED',
+        budget: '20000000',
+      },
+      {
+        customer_id: '2223334444',
+        id: '2001',
+        name: 'Search brand',
+        status: 'ENABLED',
+        budget: '50000000',
+      },
+      {
+        customer_id: '2223334444',
+        id: '2002',
+        name: 'Display',
+        status: 'PAUSED',
+        budget: '20000000',
+      },
+    ]);
+    expect(
+      await loaded(
+        `SELECT customer_id, ad_group_id, id, type FROM raw.google_ads_ads FINAL ORDER BY customer_id`,
+      ),
+    ).toEqual([
+      { customer_id: '1234567890', ad_group_id: '1019', id: '10191', type: 'RESPONSIVE_SEARCH_AD' },
+      {
+        customer_id: '2223334444',
+        ad_group_id: '20019',
+        id: '200191',
+        type: 'RESPONSIVE_SEARCH_AD',
+      },
+    ]);
+    expect(new Set(fake.queries.map((q) => q.loginCustomerId))).toEqual(new Set(['9990001111']));
+    expect(
+      fake.queries
+        .filter((q) => q.query.includes('FROM campaign WHERE'))
+        .map((q) => q.query.slice(q.query.indexOf('BETWEEN'))),
+    ).toEqual([
+      "BETWEEN '2024-03-01' AND '2024-03-04'",
+      "BETWEEN '2024-03-05' AND '2024-03-06'",
+      "BETWEEN '2024-03-01' AND '2024-03-04'",
+      "BETWEEN '2024-03-05' AND '2024-03-06'",
+    ]);
+    const retries = stderr.split('\n').filter((l) => l.includes('"event":"retry"'));
+    expect(retries.join('\n')).toContain('RESOURCE_EXHAUSTED');
+    expect(retries.join('\n')).toContain('HTML error page');
+    expect(stderr).not.toContain(ACCESS_TOKEN);
+  });
+
+  it('re-runs overlapping windows idempotently and continues from the state minus the lookback', async () => {
+    const args = ['google-ads', '--group', 'g1', ...FAST];
+    expect(
+      (await runCli([...args, '--since', '2024-03-01', '--until', '2024-03-05'], env())).code,
+    ).toBe(0);
+    fake.queries.length = 0;
+    expect(
+      (await runCli([...args, '--until', '2024-03-07', '--lookback-days', '2'], env())).code,
+    ).toBe(0);
+    // State after the first run: 2024-03-04 loaded; 2 days of lookback → from 2024-03-03.
+    expect(
+      fake.queries
+        .filter((q) => q.query.includes('FROM campaign WHERE'))
+        .map((q) => q.query.slice(q.query.indexOf('BETWEEN'))),
+    ).toEqual(["BETWEEN '2024-03-03' AND '2024-03-06'", "BETWEEN '2024-03-03' AND '2024-03-06'"]);
+    expect(await loaded(CAMPAIGN_DAILY_SQL)).toEqual(
+      expectedCampaignDaily('2024-03-01', '2024-03-07'),
+    );
+    expect(
+      await loaded(`SELECT toString(count()) AS n FROM raw.google_ads_campaign_daily`),
+    ).toEqual([{ n: String(4 * 4 + 4 * 4) }]);
+  });
+
+  it('loads the healthy customers when one keeps failing, and exits 1', async () => {
+    fake.faults.push({
+      route: 'searchStream:5556667777',
+      times: 1000,
+      response: googleError(503, 'UNAVAILABLE', 'The service is currently unavailable.'),
+    });
+    const { code, stdout, stderr } = await runCli(
+      ['google-ads', '--group', 'g2', '--since', '2024-03-01', '--until', '2024-03-03', ...FAST],
+      env(),
+    );
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/FAILED \(5556667777\)/);
+    expect(stderr).toMatch(
+      /customer 5556667777: Google Ads API error: gave up after 6 attempts: UNAVAILABLE/,
+    );
+    expect(
+      await loaded(
+        `SELECT customer_id, toString(count()) AS n FROM raw.google_ads_campaign_daily FINAL GROUP BY customer_id ORDER BY customer_id`,
+      ),
+    ).toEqual([
+      { customer_id: '1234567890', n: '4' },
+      { customer_id: '2223334444', n: '4' },
+    ]);
+  });
+
+  it('exits 2 on a revoked refresh token and never prints any credential (separate process)', async () => {
+    const revoked = await runCliProcess(
+      ['google-ads', '--group', 'g1', '--log-level', 'debug', ...FAST],
+      env({ T_REFRESH: '1//0revokedRefreshToken99999999' }),
+    );
+    expect(revoked.code).toBe(2);
+    expect(revoked.stderr).toContain('Google OAuth token refresh failed (HTTP 400 invalid_grant)');
+    fake.faults.push({ route: 'searchStream', times: 1000, response: quotaExhausted('0.001s') });
+    const throttled = await runCliProcess(
+      [
+        'google-ads',
+        '--group',
+        'g1',
+        '--since',
+        '2024-03-01',
+        '--until',
+        '2024-03-02',
+        '--log-level',
+        'debug',
+        ...FAST,
+      ],
+      env(),
+    );
+    expect(throttled.code).toBe(1);
+    const output = `${revoked.stdout}${revoked.stderr}${throttled.stdout}${throttled.stderr}`;
+    for (const secret of [
+      ...Object.values(CREDENTIALS),
+      '1//0revokedRefreshToken99999999',
+      ACCESS_TOKEN,
+    ]) {
+      expect(output).not.toContain(secret);
+    }
+  });
+});
