@@ -198,12 +198,13 @@ export async function startFakeGoogleAds(options: {
         const result: Record<string, Record<string, unknown>> = {};
         for (const field of gaql.fields) {
           const [resource, ...rest] = field.split('.');
-          const key = camel(resource!);
-          const target = (result[key] ??= {});
           // Nested paths such as ad_group_ad.ad.id become nested objects.
-          let node: Record<string, unknown> = target;
-          for (const part of rest.slice(0, -1))
-            node = (node[camel(part)] ??= {}) as Record<string, unknown>;
+          let node: Record<string, unknown> = result;
+          for (const part of [resource!, ...rest.slice(0, -1)]) {
+            const child = (node[camel(part)] ?? {}) as Record<string, unknown>;
+            node[camel(part)] = child;
+            node = child;
+          }
           if (row[field] !== undefined) node[camel(rest[rest.length - 1]!)] = row[field];
         }
         return result;
