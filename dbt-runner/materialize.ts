@@ -126,9 +126,9 @@ export function materializeSteps(options: {
   if (strategy === 'append') {
     return [{ sql: `INSERT INTO ${name}\n${sql}`, label: `append into ${name}` }];
   }
-  if (strategy !== 'delete_insert') {
+  if (strategy !== 'delete_insert' && strategy !== 'legacy') {
     throw new MaterializationError(
-      `${model}: incremental_strategy='${String(strategy)}' is not supported by the local runner (append, delete_insert)`,
+      `${model}: incremental_strategy='${String(strategy)}' is not supported by the local runner (append, delete_insert, legacy)`,
     );
   }
   const key = uniqueKeyList(config, model);
@@ -137,17 +137,40 @@ export function materializeSteps(options: {
     identifier: `${relation.identifier}__dbt_new_data_${options.invocationId}`,
   };
   const newDataName = relationName(newData);
-  return [
+  const createNewData = [
     { sql: `DROP TABLE IF EXISTS ${newDataName}`, label: `drop stale ${newDataName}` },
     ...createTableAs(newData, config, sql),
+  ];
+  if (strategy === 'delete_insert') {
+    return [
+      ...createNewData,
+      {
+        sql: `DELETE FROM ${name} WHERE (${key}) IN (SELECT ${key} FROM ${newDataName})`,
+        label: `delete replaced rows from ${name}`,
+      },
+      {
+        sql: `INSERT INTO ${name} SELECT * FROM ${newDataName}`,
+        label: `insert new rows into ${name}`,
+      },
+      { sql: `DROP TABLE ${newDataName}`, label: `drop ${newDataName}` },
+    ];
+  }
+  // legacy: a fresh copy of the table (kept rows + new rows) swapped in atomically.
+  const intermediate = relationName({ ...relation, identifier: `${relation.identifier}__dbt_tmp` });
+  return [
+    ...createNewData,
+    { sql: `DROP TABLE IF EXISTS ${intermediate}`, label: `drop stale ${intermediate}` },
+    { sql: `CREATE TABLE ${intermediate} AS ${newDataName}`, label: `create ${intermediate}` },
     {
-      sql: `DELETE FROM ${name} WHERE (${key}) IN (SELECT ${key} FROM ${newDataName})`,
-      label: `delete replaced rows from ${name}`,
+      sql: `INSERT INTO ${intermediate} SELECT * FROM ${name} WHERE (${key}) NOT IN (SELECT ${key} FROM ${newDataName})`,
+      label: `copy kept rows into ${intermediate}`,
     },
     {
-      sql: `INSERT INTO ${name} SELECT * FROM ${newDataName}`,
-      label: `insert new rows into ${name}`,
+      sql: `INSERT INTO ${intermediate} SELECT * FROM ${newDataName}`,
+      label: `insert new rows into ${intermediate}`,
     },
     { sql: `DROP TABLE ${newDataName}`, label: `drop ${newDataName}` },
+    { sql: `EXCHANGE TABLES ${intermediate} AND ${name}`, label: `exchange into ${name}` },
+    { sql: `DROP TABLE ${intermediate}`, label: `drop ${intermediate}` },
   ];
 }

@@ -21,6 +21,8 @@ export interface RunOptions {
   vars?: Record<string, unknown>;
   targetSchema?: string;
   log?: (line: string) => void;
+  /** Per-statement timings. */
+  debug?: (line: string) => void;
 }
 
 export interface ModelResult {
@@ -111,6 +113,7 @@ export async function runProject(
   options: RunOptions,
 ): Promise<RunResult> {
   const log = options.log ?? (() => {});
+  const debug = options.debug ?? (() => {});
   const compiler = new Compiler(project, {
     targetSchema: options.targetSchema ?? 'analytics',
     targetName: 'local',
@@ -159,7 +162,11 @@ export async function runProject(
       sql,
       invocationId,
     });
-    for (const step of steps) await execute(step.sql, `${model.file} (${step.label})`);
+    for (const step of steps) {
+      const stepStarted = performance.now();
+      await execute(step.sql, `${model.file} (${step.label})`);
+      debug(`  ${step.label}: ${((performance.now() - stepStarted) / 1000).toFixed(2)}s`);
+    }
     const seconds = (performance.now() - started) / 1000;
     result.models.push({
       model: model.name,

@@ -87,9 +87,13 @@ describe('the dbt project', () => {
       expect(config.engine, `${model.file} engine`).toMatch(/MergeTree/);
       expect(config.order_by, `${model.file} order_by`).toBeTruthy();
       if (config.materialized === 'incremental') {
-        expect(config.incremental_strategy, model.file).toBe('delete_insert');
+        // insert_overwrite of dbt-clickhouse 1.10.1 fails on ClickHouse 26.6+; legacy swaps a
+        // rebuilt copy in atomically without lightweight-delete mutations.
+        expect(config.incremental_strategy, model.file).toBe('legacy');
         expect(config.unique_key, model.file).toBeTruthy();
-        expect(config.partition_by, model.file).toBeTruthy();
+      }
+      if (/^advertiser_campaigns_(impressions|clicks|daily_ctr_report)$/.test(model.name)) {
+        expect(config.partition_by, `${model.file} partition_by`).toBeTruthy();
       }
     }
   });

@@ -307,8 +307,8 @@ describe('incremental runs', () => {
     const incremental = await build();
     const daily = incremental.models.filter((model) => model.materialization === 'incremental');
     expect(daily.map((model) => [model.model, model.incremental])).toEqual([
-      ['advertiser_campaigns_clicks', true],
-      ['advertiser_campaigns_impressions', true],
+      ['int_clicks_by_id_block', true],
+      ['int_impressions_by_id_block', true],
     ]);
     const afterIncremental = await snapshot();
 
@@ -340,25 +340,28 @@ describe('incremental runs', () => {
     expect(await snapshot()).toEqual(before);
   });
 
-  it('only re-counts the touched days', async () => {
+  it('only re-counts the touched id blocks', async () => {
     await loadScenario();
-    await build();
-    // Overwrite an untouched day's count behind dbt's back: an incremental run must leave it
-    // alone, proving the untouched days were not recomputed.
+    // Blocks of 5 ids: 1-4 (replayed at the newest load, so re-read once more), 5-9, 10-14, 15-.
+    const vars = { id_block_size: 5 };
+    await build({ vars });
+    // Overwrite an untouched block's count behind dbt's back: an incremental run must leave it
+    // alone, proving the untouched blocks were not recomputed.
     await clickhouse.client.command({
       query:
-        "ALTER TABLE analytics.advertiser_campaigns_impressions UPDATE impressions = 99 WHERE campaign_id = 12 AND activity_date = '2024-03-14' SETTINGS mutations_sync = 2",
+        'ALTER TABLE analytics.int_impressions_by_id_block UPDATE impressions = 99 WHERE id_block = 1 AND campaign_id = 11 SETTINGS mutations_sync = 2',
     });
-    await loadImpressions(clickhouse.client, events(30, 1, 10, '2024-03-10 20:00:00'), {
+    // A back-dated impression in a new block (id 15) for campaign 12's old day.
+    await loadImpressions(clickhouse.client, events(15, 1, 12, '2024-03-14 09:00:00'), {
       loadedAt: '2024-03-16 01:00:00.000',
     });
-    await build();
+    await build({ vars });
     const rows = await queryRows(
       clickhouse.client,
       `SELECT campaign_id, toString(activity_date) AS day, impressions
        FROM analytics.advertiser_campaigns_impressions ORDER BY campaign_id, day`,
     );
-    expect(rows).toContainEqual({ campaign_id: 12, day: '2024-03-14', impressions: 99 });
-    expect(rows).toContainEqual({ campaign_id: 10, day: '2024-03-10', impressions: 5 });
+    expect(rows).toContainEqual({ campaign_id: 11, day: '2024-02-10', impressions: 99 });
+    expect(rows).toContainEqual({ campaign_id: 12, day: '2024-03-14', impressions: 4 });
   });
 });
