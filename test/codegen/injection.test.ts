@@ -238,7 +238,7 @@ describe('hostile spec strings', () => {
         'dag_id: jinja',
         'tasks:',
         '  - id: t',
-        "    container: { command: ['{{ run_id }}', 'at ${since}'], environment: { X: '{{ 6 * 7 }}' } }",
+        `    container: { command: ['{{ run_id }}', 'at \${since}'], environment: { X: '{{ 6 * 7 }}' } }`,
         '',
       ].join('\n'),
     );
