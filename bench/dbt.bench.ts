@@ -24,11 +24,16 @@ const project = loadProject(path.resolve(import.meta.dirname, '../dbt'));
 const command = (query: string) => client.command({ query });
 const seconds = (since: number) => ((performance.now() - since) / 1000).toFixed(2);
 
-/** Events with ids [from, from + count), spread over campaigns and the `days` before 2024-04-01. */
-const eventsSql = (table: string, from: number, count: number, loadedAt: string, days = DAYS) => `
+/**
+ * Events with ids [from, from + count) out of `total`: time grows with the id over the 90 days
+ * before 2024-04-01, each back-dated by up to 7 days (as the generator does), campaigns mixed.
+ */
+const eventsSql = (table: string, from: number, count: number, total: number, loadedAt: string) => `
   INSERT INTO raw.${table} (id, campaign_id, created_at, _deleted, _version, _loaded_at, _run_id)
-  SELECT ${from} + number, 1 + (number * 7919) % ${CAMPAIGNS},
-         toDateTime64('2024-04-01 00:00:00', 6, 'UTC') - toIntervalSecond((number * 104729) % (${days} * 86400)),
+  SELECT ${from} + number, 1 + ((${from} + number) * 7919) % ${CAMPAIGNS},
+         toDateTime64('2024-01-02 00:00:00', 6, 'UTC')
+           + toIntervalSecond(intDiv((${from} + number) * ${DAYS * 86400}, ${total}))
+           - toIntervalSecond(((${from} + number) * 104729) % ${7 * 86400}),
          0, toUnixTimestamp64Micro(toDateTime64('${loadedAt}', 6, 'UTC')), toDateTime64('${loadedAt}', 3, 'UTC'), 'bench'
   FROM numbers(${count})`;
 
@@ -65,12 +70,13 @@ try {
         'postgres_impressions',
         from,
         count,
+        IMPRESSIONS,
         `2024-04-01 00:00:${String(batch % 60).padStart(2, '0')}`,
       ),
     );
   }
   await command(
-    eventsSql('postgres_clicks', 1, Math.floor(IMPRESSIONS / 50), '2024-04-01 00:00:00'),
+    eventsSql('postgres_clicks', 1, IMPRESSIONS / 50, IMPRESSIONS / 50, '2024-04-01 00:00:00'),
   );
   console.log(`raw data loaded in ${seconds(started)}s`);
 
@@ -85,9 +91,11 @@ try {
   }
   const incrementalRuns: number[] = [];
   for (let i = 0; i < REPEAT; i += 1) {
-    // New rows back-dated over the last 7 days, as the generator produces them.
+    // New ids after the existing ones, back-dated over up to 7 days like the generator's.
     const from = IMPRESSIONS + 1 + i * NEW_ROWS;
-    await command(eventsSql('postgres_impressions', from, NEW_ROWS, `2024-04-01 01:00:0${i}`, 7));
+    await command(
+      eventsSql('postgres_impressions', from, NEW_ROWS, IMPRESSIONS, `2024-04-01 01:00:0${i}`),
+    );
     const run = await buildReport(false);
     incrementalRuns.push(Number(run.total));
     console.log(`incremental run ${i + 1}: ${run.total}s (${run.perModel.join(', ')})`);

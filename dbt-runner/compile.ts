@@ -148,8 +148,17 @@ export class Compiler {
 
   /** The model's SQL as dbt would compile it. */
   compileModel(model: Model, incremental: boolean): string {
+    const { refs } = this.parse(model);
     return this.render(model, incremental, {
-      ref: (name) => this.modelRelation(name, model.file),
+      ref: (name) => {
+        if (!refs.includes(name)) {
+          // dbt fails the same way: its dependency graph comes from the parse render.
+          throw new ProjectError(
+            `${model.file}: ref('${name}') was not seen when parsing (it sits in a branch such as is_incremental()); add "-- depends_on: {{ ref('${name}') }}"`,
+          );
+        }
+        return this.modelRelation(name, model.file);
+      },
       source: (source, table) => this.sourceRelation(source, table, model.file),
       config: () => {},
     });

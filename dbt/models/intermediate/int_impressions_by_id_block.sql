@@ -10,6 +10,9 @@
 
 {%- set block_size = var('id_block_size') %}
 
+-- Only referenced in the incremental branch, which dbt does not see when it parses the model.
+-- depends_on: {{ ref('stg_postgres__impression_loads') }}
+
 -- Impressions per campaign, UTC day and block of {{ block_size }} consecutive impression ids. Every
 -- version of an id lives in one block, so re-counting a block from the deduplicated staging
 -- models is exact: replayed loads count once, deletions (tombstones) drop out.
