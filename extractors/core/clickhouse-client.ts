@@ -46,12 +46,35 @@ export async function createClickHouseClient(
   // Imported lazily: chdb is a dev dependency (a large native library) that the extractor
   // image, which always has a server, does not ship.
   const { createChdbConnection } = await import('chdb/connection');
-  return createClient({
+  const connection = createChdbConnection({ path: settings.path });
+  const client = createClient({
     // chdb types its connection against @clickhouse/client-common, which @clickhouse/client
     // now bundles under another path; the shapes are the same at run time.
-    connection: createChdbConnection({ path: settings.path }) as unknown as ClientConnection,
+    connection: connection as unknown as ClientConnection,
     clickhouse_settings: { date_time_input_format: 'best_effort' },
   });
+  rawInserts.set(client, (params) => connection.chdb.rawInsert(params));
+  return client;
+}
+
+/** A bulk insert of bytes already in a ClickHouse text format. */
+export type RawInsert = (params: {
+  table: string;
+  columns: readonly string[];
+  format: 'TabSeparated' | 'JSONEachRow';
+  values: Buffer;
+  settings?: Record<string, string | number>;
+}) => Promise<unknown>;
+
+const rawInserts = new WeakMap<ClickHouseClient, RawInsert>();
+
+/**
+ * The embedded engine's zero-copy insert (the Buffer goes to chdb's parallel parser as is),
+ * when `client` is embedded; through the client's connection a body is first turned into one
+ * big SQL string. Undefined for a server, where `client.insert` already streams the bytes.
+ */
+export function rawInsertFor(client: ClickHouseClient): RawInsert | undefined {
+  return rawInserts.get(client);
 }
 
 /** Human-readable target for logs; never includes the password. */

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { rawInsertFor } from './clickhouse-client.js';
 import { RuntimeFailure } from './errors.js';
 import type { Logger } from './logger.js';
 import type { AnyStream, Batch } from './source.js';
@@ -17,6 +18,10 @@ export const META_COLUMNS = {
   _loaded_at: "DateTime64(3, 'UTC')",
   _run_id: 'String',
 } as const;
+
+/** Encoded batches carry ISO timestamps (PostgreSQL COPY, our meta columns): the strict parser
+ *  is markedly faster than the client's default best_effort. */
+const ENCODED_INSERT_SETTINGS = { date_time_input_format: 'basic' } as const;
 
 export interface WriteMeta {
   version: bigint;
@@ -136,26 +141,41 @@ export class ClickHouseWriter {
     const metaFields = `\t${version}\t${loadedAt}\t${escapeTabSeparated(meta.runId)}`;
     // The meta columns travel in the data itself: plain `INSERT … FORMAT` works the same on a
     // server and on chdb (which does not feed inline data to `INSERT … SELECT … FROM input()`).
-    const insert =
-      batch.kind === 'rows'
-        ? {
-            format: 'JSONEachRow' as const,
-            values: batch.rows.map((row) => ({
-              ...(row as object),
-              _version: version,
-              _loaded_at: loadedAt,
-              _run_id: meta.runId,
-            })),
-          }
-        : {
+    try {
+      if (batch.kind === 'rows') {
+        await this.client.insert({
+          table: stream.table,
+          columns,
+          format: 'JSONEachRow',
+          values: batch.rows.map((row) => ({
+            ...(row as object),
+            _version: version,
+            _loaded_at: loadedAt,
+            _run_id: meta.runId,
+          })),
+        });
+      } else {
+        const bytes = Buffer.from(appendToLines(batch.data, metaFields));
+        const rawInsert = rawInsertFor(this.client);
+        if (rawInsert) {
+          await rawInsert({
+            table: stream.table,
+            columns,
+            format: batch.format,
+            values: bytes,
+            settings: ENCODED_INSERT_SETTINGS,
+          });
+        } else {
+          await this.client.insert({
+            table: stream.table,
+            columns,
             format: batch.format,
             // A byte stream (not object mode) passes through the client unchanged.
-            values: Readable.from([Buffer.from(appendToLines(batch.data, metaFields))], {
-              objectMode: false,
-            }),
-          };
-    try {
-      await this.client.insert({ table: stream.table, columns, ...insert });
+            values: Readable.from([bytes], { objectMode: false }),
+            clickhouse_settings: ENCODED_INSERT_SETTINGS,
+          });
+        }
+      }
     } catch (error) {
       throw new RuntimeFailure(
         `insert of ${rowCount} rows into ${stream.table} failed: ${error instanceof Error ? error.message : String(error)}`,
