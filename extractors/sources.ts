@@ -6,9 +6,15 @@
 import type { AnySource } from './core/source.js';
 import { facebookAdsSource } from './facebook-ads/source.js';
 import { googleAdsSource } from './google-ads/source.js';
+import { googleAnalyticsSource } from './google-analytics/source.js';
 import { postgresSource } from './postgres/source.js';
 
-export const sources: readonly AnySource[] = [postgresSource, facebookAdsSource, googleAdsSource];
+export const sources: readonly AnySource[] = [
+  postgresSource,
+  facebookAdsSource,
+  googleAdsSource,
+  googleAnalyticsSource,
+];
 
 export function findSource(name: string): AnySource | undefined {
   return sources.find((source) => source.contract.source === name);

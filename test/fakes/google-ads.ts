@@ -78,6 +78,36 @@ export const quotaExhausted = (retryDelay: string) =>
     retryDelay,
   });
 
+/** Google's OAuth token endpoint (refresh_token grant), as both Google fakes serve it. */
+export function oauthTokenResponse(
+  expected: { clientId: string; clientSecret: string; refreshToken: string },
+  requestBody: unknown,
+): FakeResponse {
+  const body = (requestBody ?? {}) as Record<string, string>;
+  if (
+    body.grant_type !== 'refresh_token' ||
+    body.client_id !== expected.clientId ||
+    body.client_secret !== expected.clientSecret
+  ) {
+    return { status: 401, body: { error: 'invalid_client', error_description: 'Unauthorized' } };
+  }
+  if (body.refresh_token !== expected.refreshToken) {
+    return {
+      status: 400,
+      body: { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' },
+    };
+  }
+  return {
+    status: 200,
+    body: {
+      access_token: ACCESS_TOKEN,
+      expires_in: 3599,
+      scope: 'https://www.googleapis.com/auth/adwords',
+      token_type: 'Bearer',
+    },
+  };
+}
+
 const camel = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
 function parseGaql(query: string) {
@@ -109,37 +139,7 @@ export async function startFakeGoogleAds(options: {
   const state = { batchSize: 3 };
   const server = await startFakeServer((request) => {
     if (request.path === '/token') {
-      return withFaults(faults, 'token', '', () => {
-        const body = request.body as Record<string, string>;
-        if (
-          body.grant_type !== 'refresh_token' ||
-          body.client_id !== options.clientId ||
-          body.client_secret !== options.clientSecret
-        ) {
-          return {
-            status: 401,
-            body: { error: 'invalid_client', error_description: 'Unauthorized' },
-          };
-        }
-        if (body.refresh_token !== options.refreshToken) {
-          return {
-            status: 400,
-            body: {
-              error: 'invalid_grant',
-              error_description: 'Token has been expired or revoked.',
-            },
-          };
-        }
-        return {
-          status: 200,
-          body: {
-            access_token: ACCESS_TOKEN,
-            expires_in: 3599,
-            scope: 'https://www.googleapis.com/auth/adwords',
-            token_type: 'Bearer',
-          },
-        };
-      });
+      return withFaults(faults, 'token', '', () => oauthTokenResponse(options, request.body));
     }
     const route = /^\/v24\/customers\/(\d+)\/googleAds:searchStream$/.exec(request.path);
     if (!route || request.method !== 'POST')

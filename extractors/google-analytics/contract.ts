@@ -1,0 +1,127 @@
+import type { SourceContract } from '../core/contract.js';
+
+/**
+ * What `extract google-analytics` accepts and writes. A plain literal: the DAG compiler reads it
+ * statically (see extractors/core/contract.ts).
+ */
+export const contract = {
+  source: 'google-analytics',
+  description:
+    'Google Analytics 4 Data API (runReport): daily report rows with configurable dimensions and metrics, for one group of properties.',
+  flags: {
+    'accounts-file': {
+      type: 'string',
+      description:
+        "YAML/JSON file of account groups: `google-analytics.<group>.accounts` (GA4 property ids) and the NAMES of the env variables holding the group's OAuth credentials.",
+      env: 'ADS_ACCOUNTS_FILE',
+      required: true,
+    },
+    group: {
+      type: 'string',
+      description:
+        'Property group to load (a key under `google-analytics` in the accounts file, e.g. a1).',
+      required: true,
+    },
+    since: {
+      type: 'date',
+      description:
+        'First day to load (YYYY-MM-DD, property time zone). Default: from the state minus the lookback.',
+    },
+    until: {
+      type: 'date',
+      description:
+        'Day after the last day to load (exclusive). Default: tomorrow (today is included).',
+    },
+    'start-date': {
+      type: 'date',
+      description:
+        'First day for a property that has no state yet. Default: today minus the lookback.',
+    },
+    'lookback-days': {
+      type: 'integer',
+      description:
+        'Days before the stored state re-pulled on every run (GA4 keeps processing recent days).',
+      default: 3,
+    },
+    dimensions: {
+      type: 'list',
+      description:
+        'Report dimensions besides `date`, which is always included; each combination is its own row and part of the key.',
+      default: 'sessionDefaultChannelGroup,sessionSource,sessionMedium,sessionCampaignName',
+    },
+    metrics: {
+      type: 'list',
+      description: 'Report metrics, stored in a map column by name.',
+      default: 'sessions,totalUsers,keyEvents,totalRevenue',
+    },
+    'chunk-days': {
+      type: 'integer',
+      description: 'Days per report; each chunk is written, then the state advances.',
+      default: 7,
+    },
+    'page-size': {
+      type: 'integer',
+      description: 'Rows per runReport page (limit); further pages by offset.',
+      default: 100000,
+    },
+    'quota-reserve-pct': {
+      type: 'integer',
+      description:
+        'Stop a property (keeping what is loaded) when less than this share of an hourly or daily token quota is left.',
+      default: 5,
+    },
+    'max-attempts': {
+      type: 'integer',
+      description:
+        'Tries per request on 429, 5xx and network errors (POST retries are switched on explicitly).',
+      default: 6,
+    },
+    'retry-base-ms': {
+      type: 'integer',
+      description: 'Backoff before the second try; doubles per try, with full jitter.',
+      default: 2000,
+    },
+    'retry-max-ms': {
+      type: 'integer',
+      description: 'Longest single wait, also caps a Retry-After header.',
+      default: 300000,
+    },
+    'api-url': {
+      type: 'string',
+      description:
+        'Data API root URL instead of https://analyticsdata.googleapis.com/ (a proxy; tests use a loopback fake).',
+      env: 'GOOGLE_ANALYTICS_API_URL',
+    },
+    'oauth-token-url': {
+      type: 'string',
+      description: 'OAuth token endpoint instead of https://oauth2.googleapis.com/token.',
+      env: 'GOOGLE_OAUTH_TOKEN_URL',
+    },
+  },
+  secrets: [
+    {
+      env: 'GOOGLE_ANALYTICS_CLIENT_ID',
+      description: 'OAuth client id (group a1 of the example accounts file).',
+      required: false,
+    },
+    {
+      env: 'GOOGLE_ANALYTICS_CLIENT_SECRET',
+      description: 'OAuth client secret (group a1 of the example accounts file).',
+      required: false,
+    },
+    {
+      env: 'GOOGLE_ANALYTICS_REFRESH_TOKEN',
+      description:
+        'OAuth refresh token with analytics.readonly (group a1 of the example accounts file).',
+      required: false,
+    },
+  ],
+  tables: [
+    {
+      table: 'raw.google_analytics_daily_report',
+      stream: 'daily_report',
+      description:
+        'One row per property, day and dimension combination; metrics by name, property currency and time zone.',
+    },
+  ],
+} as const satisfies SourceContract;

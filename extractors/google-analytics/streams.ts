@@ -1,0 +1,92 @@
+/**
+ * The GA4 stream: one daily report per property with the configured dimensions and metrics,
+ * read in date chunks. `date` is always a dimension and its own column; the other dimension
+ * values form part of the key (as canonical JSON), metrics are stored by name in a map.
+ */
+import { todayIn } from '../ad-platforms/config.js';
+import {
+  addDays,
+  chunkWindow,
+  nextWindowState,
+  resolveWindow,
+  type WindowBatch,
+  type WindowState,
+} from '../ad-platforms/window.js';
+import type { StreamDefinition } from '../core/source.js';
+import { type AnalyticsClient, gaDate } from './client.js';
+import type { AnalyticsConfig } from './config.js';
+
+export interface AnalyticsSession {
+  readonly client: AnalyticsClient;
+  readonly propertyId: string;
+  readonly currency: string;
+  readonly timezone: string;
+}
+
+type Row = Record<string, unknown>;
+
+export const reportColumns = {
+  property_id: 'String',
+  property_currency: 'LowCardinality(String)',
+  property_timezone: 'LowCardinality(String)',
+  date: 'Date32',
+  dimensions: 'String',
+  dimension_values: 'String',
+  metrics: 'Map(String, Float64)',
+} as const;
+
+function dailyReportStream(
+  config: AnalyticsConfig,
+): StreamDefinition<AnalyticsSession, WindowState, Row> {
+  return {
+    name: 'daily_report',
+    table: 'raw.google_analytics_daily_report',
+    key: ['property_id', 'dimensions', 'dimension_values', 'date'],
+    cursor: 'date',
+    columns: reportColumns,
+    partitionBy: 'toYYYYMM(date)',
+    initialState: {},
+    nextState: nextWindowState,
+    async *read({ session, state, log }) {
+      const window = resolveWindow({
+        ...config.window,
+        cursor: state.cursor,
+        today: todayIn(session.timezone),
+      });
+      log.info(`daily_report window ${window.since}..${window.until} (until exclusive)`, {
+        event: 'window',
+        since: window.since,
+        until: window.until,
+      });
+      for (const chunk of chunkWindow(window, config.chunkDays)) {
+        const report = await session.client.runReport({
+          propertyId: session.propertyId,
+          since: chunk.since,
+          untilInclusive: addDays(chunk.until, -1),
+          dimensions: ['date', ...config.dimensions],
+          metrics: config.metrics,
+        });
+        const batch: WindowBatch<Row> = {
+          kind: 'rows',
+          rows: report.rows.map((row) => ({
+            property_id: session.propertyId,
+            property_currency: report.currency || session.currency,
+            property_timezone: report.timezone || session.timezone,
+            date: gaDate(row.dimensions.date ?? ''),
+            dimensions: config.dimensions.join(','),
+            dimension_values: JSON.stringify(
+              Object.fromEntries(config.dimensions.map((d) => [d, row.dimensions[d] ?? ''])),
+            ),
+            metrics: row.metrics,
+          })),
+          window: chunk,
+        };
+        yield batch;
+      }
+    },
+  };
+}
+
+export function analyticsStreams(config: AnalyticsConfig) {
+  return [dailyReportStream(config)];
+}
