@@ -25,7 +25,6 @@ export const MODEL_CONFIG_KEYS = [
   'unique_key',
   'incremental_strategy',
   'tags',
-  'enabled',
 ] as const;
 export type ModelConfig = Partial<Record<(typeof MODEL_CONFIG_KEYS)[number], unknown>>;
 

@@ -138,6 +138,37 @@ describe('the Jinja subset', () => {
   });
 });
 
+describe('refs only in the incremental branch', () => {
+  const model = (dependsOn: string) =>
+    [
+      "{{ config(materialized='incremental', incremental_strategy='append', order_by='x') }}",
+      dependsOn,
+      'select 1 as x',
+      "{% if is_incremental() %}where x > (select count() from {{ ref('other') }}){% endif %}",
+    ].join('\n');
+
+  it('fail like dbt unless declared with -- depends_on', async () => {
+    const undeclared = project({
+      'models/inc.sql': model(''),
+      'models/other.sql': 'select 1 as y',
+    });
+    await run(undeclared);
+    await expect(run(undeclared)).rejects.toThrow(
+      `models/inc.sql: ref('other') was not seen when parsing`,
+    );
+    const declared = project({
+      'models/inc.sql': model("-- depends_on: {{ ref('other') }}"),
+      'models/other.sql': 'select 1 as y',
+    });
+    await run(declared);
+    const second = await run(declared);
+    expect(second.models.map((m) => [m.model, m.incremental])).toEqual([
+      ['other', false],
+      ['inc', true],
+    ]);
+  });
+});
+
 describe('materializations', () => {
   const tableModel = (value: number) =>
     [
@@ -240,7 +271,7 @@ describe('data tests', () => {
     'models:',
     '  - name: things',
     '    data_tests:',
-    '      - unique: {arguments: {column_name: "(id, day)"}}',
+    '      - unique: {column_name: "(id, day)"}',
     '    columns:',
     '      - name: id',
     '        data_tests: [not_null, unique]',
