@@ -602,7 +602,8 @@ function checkExtract(task: TaskSpec, at: DataPath, context: SpecContext, report
       continue;
     if (
       flag.env !== undefined &&
-      (flag.env in environment || (context.project.shared_secrets ?? []).includes(flag.env))
+      (flag.env in environment ||
+        [...(context.project.shared_secrets ?? []), ...(extract.secrets ?? [])].includes(flag.env))
     )
       continue;
     report(
@@ -657,7 +658,8 @@ function flagValueProblem(flag: FlagContract, value: unknown): string | null {
         ? null
         : `expected an integer, got ${JSON.stringify(value)}`;
     case 'number':
-      return !Array.isArray(value) && text.trim() !== '' && Number.isFinite(Number(text))
+      // The same syntax the extractor CLI's flag parser accepts.
+      return !Array.isArray(value) && /^-?\d+(\.\d+)?$/.test(text)
         ? null
         : `expected a number, got ${JSON.stringify(value)}`;
     case 'date':
@@ -673,9 +675,10 @@ function flagValueProblem(flag: FlagContract, value: unknown): string | null {
         : `'${text}' is not one of: ${allowed.join(', ')}${didYouMean(text, allowed)}`;
     }
     case 'list':
-      return typeof value === 'string' || Array.isArray(value)
-        ? null
-        : `expected a list or comma-separated string, got ${JSON.stringify(value)}`;
+      if (typeof value !== 'string' && !Array.isArray(value)) {
+        return `expected a list or comma-separated string, got ${JSON.stringify(value)}`;
+      }
+      return text.split(',').some((item) => item.trim() !== '') ? null : 'the list is empty';
     default:
       return typeof value === 'string' || typeof value === 'number'
         ? null

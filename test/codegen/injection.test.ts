@@ -65,7 +65,7 @@ function hostileSpec(values: readonly string[]): string {
       `    description: ${y(value)}`,
       '    extract:',
       '      source: fakeads',
-      `      flags: { account-group: d1, api-url: ${y(value)}, streams: [${y(value)}] }`,
+      `      flags: { account-group: d1, api-url: ${y(value)}, streams: [${y(value)}, x] }`,
       '      secrets: [FAKEADS_TOKEN]',
       `  - id: dbt_${index}`,
       `    dbt: { command: run, select: [${y(value)}], vars: { key: ${y(value)} } }`,
@@ -191,7 +191,7 @@ describe('hostile spec strings', () => {
     for (const [index, value] of HOSTILE.entries()) {
       const extract = tasks[`extract_${index}`].command;
       expect(extract[extract.indexOf('--api-url') + 1], `flag ${index}`).toBe(value);
-      expect(extract[extract.indexOf('--streams') + 1], `list flag ${index}`).toBe(value);
+      expect(extract[extract.indexOf('--streams') + 1], `list flag ${index}`).toBe(`${value},x`);
       const dbt = tasks[`dbt_${index}`].command;
       expect(dbt[dbt.indexOf('--select') + 1], `dbt select ${index}`).toBe(value);
       expect(JSON.parse(dbt[dbt.indexOf('--vars') + 1]), `dbt vars ${index}`).toEqual({
