@@ -120,9 +120,14 @@ export async function demo(options: DemoOptions): Promise<void> {
       `demo: PostgreSQL (embedded) on ${new URL(postgres.url).host}; ${describeClickHouse(clickHouseSettingsFromEnv(env))}`,
     );
     say(`generate init: ${await runGenerator(['init'], env)}`);
-    say(
-      `generate batch: ${await runGenerator(['batch', ...BATCH, '--seed', String(options.seed)], env)}`,
-    );
+    // A re-run adds another batch; a seed that moves with the data keeps its names new.
+    const before = JSON.parse(
+      (await runGenerator(['stats'], env)).replace(/ \(seed \d+\)$/, ''),
+    ) as {
+      advertisers: number;
+    };
+    const seed = String(options.seed + before.advertisers);
+    say(`generate batch: ${await runGenerator(['batch', ...BATCH, '--seed', seed], env)}`);
     await runDags(env);
     let reports = await withClickHouse(env, (r) => r);
     say('');

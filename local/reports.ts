@@ -106,7 +106,13 @@ export function textTable<T>(columns: Column<T>[], rows: T[]): string {
 
 /** Both reports as text; the daily report shows its newest `dailyLimit` rows. */
 export function formatReports(reports: Reports, dailyLimit = 20): string {
-  const newest = [...reports.daily].reverse().slice(0, dailyLimit);
+  const newest = [...reports.daily]
+    .sort(
+      (a, b) =>
+        b.activity_date.localeCompare(a.activity_date) ||
+        Number(a.campaign_id) - Number(b.campaign_id),
+    )
+    .slice(0, dailyLimit);
   const hidden = reports.daily.length - newest.length;
   return [
     `Campaign totals (${TOTALS_TABLE}, ${reports.totals.length} rows)`,
