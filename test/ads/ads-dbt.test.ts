@@ -1,0 +1,362 @@
+/**
+ * The ad-platform dbt models (staging per source and the `ads_daily_performance` mart), run by
+ * the local model runner on embedded ClickHouse over raw tables created with the extractors' own
+ * DDL: exact mart rows, restatements, breakdown rows not double counted, no division by zero.
+ */
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadProject, type Project } from '../../dbt-runner/project.js';
+import { runProject } from '../../dbt-runner/runner.js';
+import type { AnyStream } from '../../extractors/core/source.js';
+import { createTableSql } from '../../extractors/core/writer.js';
+import { facebookAdsSource } from '../../extractors/facebook-ads/source.js';
+import { googleAdsSource } from '../../extractors/google-ads/source.js';
+import { googleAnalyticsSource } from '../../extractors/google-analytics/source.js';
+import { openClickHouse, queryRows, type TestClickHouse } from '../support/clickhouse.js';
+
+const DBT_DIR = path.resolve(import.meta.dirname, '../../dbt');
+const MODELS = [
+  '+ads_daily_performance',
+  'stg_facebook_ads__campaigns',
+  'stg_google_ads__campaigns',
+  'stg_google_ads__ad_group_daily',
+  'stg_google_analytics__daily_sessions',
+];
+
+let clickhouse: TestClickHouse;
+let project: Project;
+
+/** Streams only need their config to read; their tables are fixed. */
+const anyConfig = {} as never;
+const STREAMS: AnyStream<unknown>[] = [
+  ...facebookAdsSource.streams(anyConfig),
+  ...googleAdsSource.streams(anyConfig),
+  ...googleAnalyticsSource.streams(anyConfig),
+];
+
+async function load(
+  table: string,
+  rows: Record<string, unknown>[],
+  loadedAt: string,
+): Promise<void> {
+  const version = (BigInt(Date.parse(`${loadedAt.replace(' ', 'T')}Z`)) * 1000n).toString();
+  await clickhouse.client.insert({
+    table,
+    format: 'JSONEachRow',
+    values: rows.map((row) => ({
+      ...row,
+      _version: version,
+      _loaded_at: loadedAt,
+      _run_id: 'test',
+    })),
+  });
+}
+
+const fbRow = (overrides: Record<string, unknown>) => ({
+  account_id: '1001',
+  account_currency: 'USD',
+  account_timezone: 'America/Los_Angeles',
+  date: '2024-03-01',
+  breakdowns: '',
+  breakdown_values: '{}',
+  campaign_id: '2001',
+  campaign_name: 'Spring sale',
+  adset_id: '3001',
+  adset_name: 'US 18-34',
+  ad_id: '4001',
+  ad_name: 'Red shoe',
+  impressions: '0',
+  clicks: '0',
+  spend: '0',
+  actions: '[]',
+  action_values: '[]',
+  actions_flat: {},
+  action_values_flat: {},
+  ...overrides,
+});
+
+const googleRow = (overrides: Record<string, unknown>) => ({
+  customer_id: '1234567890',
+  currency_code: 'EUR',
+  time_zone: 'Europe/Paris',
+  campaign_id: '101',
+  campaign_name: 'Search brand',
+  date: '2024-03-01',
+  impressions: '0',
+  clicks: '0',
+  cost_micros: '0',
+  conversions: 0,
+  conversions_value: 0,
+  ...overrides,
+});
+
+beforeAll(async () => {
+  clickhouse = await openClickHouse();
+  project = loadProject(DBT_DIR);
+  const { client } = clickhouse;
+  await client.command({ query: 'CREATE DATABASE IF NOT EXISTS raw' });
+  for (const stream of STREAMS) await client.command({ query: createTableSql(stream) });
+
+  const first = '2024-03-05 01:00:00.000';
+  const restated = '2024-03-06 01:00:00.000';
+  await load(
+    'raw.facebook_ads_ads_insights',
+    [
+      fbRow({
+        impressions: '1000',
+        clicks: '10',
+        spend: '12.34',
+        actions_flat: { purchase: '2', link_click: '8' },
+        action_values_flat: { purchase: '59.98' },
+      }),
+      // Restated the next day (late attribution): the later load replaces it.
+      fbRow({
+        ad_id: '4002',
+        ad_name: 'Blue shoe',
+        impressions: '500',
+        clicks: '0',
+        spend: '0.50',
+        actions_flat: {},
+      }),
+      // The same ad and day broken down by age: must not add to the totals.
+      fbRow({
+        breakdowns: 'age',
+        breakdown_values: '{"age":"18-24"}',
+        impressions: '600',
+        clicks: '6',
+        spend: '7.00',
+      }),
+      fbRow({
+        breakdowns: 'age',
+        breakdown_values: '{"age":"25-34"}',
+        impressions: '400',
+        clicks: '4',
+        spend: '5.34',
+      }),
+      // A day with spend but no delivery: every ratio undefined.
+      fbRow({ date: '2024-03-02' }),
+    ],
+    first,
+  );
+  await load(
+    'raw.facebook_ads_ads_insights',
+    [
+      fbRow({
+        ad_id: '4002',
+        ad_name: 'Blue shoe',
+        impressions: '500',
+        clicks: '0',
+        spend: '0.66',
+        actions_flat: { purchase: '1' },
+      }),
+    ],
+    restated,
+  );
+  await load(
+    'raw.google_ads_campaign_daily',
+    [
+      googleRow({
+        impressions: '2000',
+        clicks: '50',
+        cost_micros: '9007199254740993',
+        conversions: 2.5,
+        conversions_value: 99.5,
+      }),
+      googleRow({
+        campaign_id: '102',
+        campaign_name: 'Display',
+        impressions: '100',
+        clicks: '0',
+        cost_micros: '1500000',
+      }),
+    ],
+    first,
+  );
+  await load(
+    'raw.facebook_ads_campaigns',
+    [
+      {
+        account_id: '1001',
+        id: '2001',
+        name: 'Spring sale',
+        status: 'ACTIVE',
+        effective_status: 'ACTIVE',
+        created_time: null,
+        updated_time: null,
+        objective: 'OUTCOME_SALES',
+        daily_budget: '5000',
+        lifetime_budget: null,
+      },
+    ],
+    first,
+  );
+  await load(
+    'raw.google_ads_campaigns',
+    [
+      {
+        customer_id: '1234567890',
+        id: '101',
+        name: 'Search brand',
+        status: 'ENABLED',
+        advertising_channel_type: 'SEARCH',
+        budget_amount_micros: '50000000',
+      },
+    ],
+    first,
+  );
+  await load(
+    'raw.google_analytics_daily_report',
+    [
+      {
+        property_id: '111',
+        property_currency: 'USD',
+        property_timezone: 'America/Chicago',
+        date: '2024-03-01',
+        dimensions: 'sessionCampaignName,sessionDefaultChannelGroup,sessionMedium,sessionSource',
+        dimension_values:
+          '{"sessionCampaignName":"spring_sale","sessionDefaultChannelGroup":"Paid Social","sessionMedium":"cpc","sessionSource":"facebook"}',
+        metrics: { sessions: 120, totalUsers: 100, keyEvents: 3, totalRevenue: 59.97 },
+      },
+    ],
+    first,
+  );
+
+  const result = await runProject(project, client, { command: 'build', select: MODELS });
+  expect(
+    result.tests.filter((t) => t.failures > 0),
+    'failing data tests',
+  ).toEqual([]);
+  expect(result.ok).toBe(true);
+});
+
+afterAll(async () => {
+  await clickhouse?.destroy();
+});
+
+describe('ads dbt models', () => {
+  it('builds ads_daily_performance with exact rows and NULL ratios where undefined', async () => {
+    const rows = await queryRows(
+      clickhouse.client,
+      `SELECT channel, account_id, currency, campaign_id, campaign_name, toString(date_day) AS date_day,
+              impressions, clicks, toString(spend) AS spend, conversions, ctr,
+              toString(cpc) AS cpc, toString(cpm) AS cpm
+       FROM analytics.ads_daily_performance ORDER BY channel, account_id, campaign_id, date_day`,
+    );
+    expect(rows).toEqual([
+      // 4001 + restated 4002: 1500 impressions, 10 clicks, 12.34 + 0.66 spend, 2 + 1 purchases.
+      {
+        channel: 'facebook_ads',
+        account_id: '1001',
+        currency: 'USD',
+        campaign_id: '2001',
+        campaign_name: 'Spring sale',
+        date_day: '2024-03-01',
+        impressions: 1500,
+        clicks: 10,
+        spend: '13',
+        conversions: 3,
+        ctr: 0.006667,
+        cpc: '1.3',
+        cpm: '8.666666',
+      },
+      {
+        channel: 'facebook_ads',
+        account_id: '1001',
+        currency: 'USD',
+        campaign_id: '2001',
+        campaign_name: 'Spring sale',
+        date_day: '2024-03-02',
+        impressions: 0,
+        clicks: 0,
+        spend: '0',
+        conversions: 0,
+        ctr: null,
+        cpc: null,
+        cpm: null,
+      },
+      // cost_micros above 2^53 stays exact: 9007199254740993 micros = 9007199254.740993.
+      {
+        channel: 'google_ads',
+        account_id: '1234567890',
+        currency: 'EUR',
+        campaign_id: '101',
+        campaign_name: 'Search brand',
+        date_day: '2024-03-01',
+        impressions: 2000,
+        clicks: 50,
+        spend: '9007199254.740993',
+        conversions: 2.5,
+        ctr: 0.025,
+        cpc: '180143985.094819',
+        cpm: '4503599627.370496',
+      },
+      {
+        channel: 'google_ads',
+        account_id: '1234567890',
+        currency: 'EUR',
+        campaign_id: '102',
+        campaign_name: 'Display',
+        date_day: '2024-03-01',
+        impressions: 100,
+        clicks: 0,
+        spend: '1.5',
+        conversions: 0,
+        ctr: 0,
+        cpc: null,
+        cpm: '15',
+      },
+    ]);
+  });
+
+  it('stages money in currency units and flattens actions', async () => {
+    expect(
+      await queryRows(
+        clickhouse.client,
+        `SELECT ad_id, toString(spend) AS spend, purchases, link_clicks, toString(purchase_value) AS purchase_value, conversions FROM staging.stg_facebook_ads__ad_insights WHERE breakdowns = '' AND date_day = '2024-03-01' ORDER BY ad_id`,
+      ),
+    ).toEqual([
+      {
+        ad_id: '4001',
+        spend: '12.34',
+        purchases: 2,
+        link_clicks: 8,
+        purchase_value: '59.98',
+        conversions: 2,
+      },
+      {
+        ad_id: '4002',
+        spend: '0.66',
+        purchases: 1,
+        link_clicks: 0,
+        purchase_value: '0',
+        conversions: 1,
+      },
+    ]);
+    expect(
+      await queryRows(
+        clickhouse.client,
+        `SELECT toString(daily_budget) AS b FROM staging.stg_facebook_ads__campaigns`,
+      ),
+    ).toEqual([{ b: '50' }]);
+    expect(
+      await queryRows(
+        clickhouse.client,
+        `SELECT toString(budget_amount) AS b FROM staging.stg_google_ads__campaigns`,
+      ),
+    ).toEqual([{ b: '50' }]);
+    expect(
+      await queryRows(
+        clickhouse.client,
+        `SELECT channel_group, session_source, sessions, key_events, total_revenue FROM staging.stg_google_analytics__daily_sessions`,
+      ),
+    ).toEqual([
+      {
+        channel_group: 'Paid Social',
+        session_source: 'facebook',
+        sessions: 120,
+        key_events: 3,
+        total_revenue: 59.97,
+      },
+    ]);
+  });
+});
