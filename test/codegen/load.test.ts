@@ -2,9 +2,17 @@
  * The loader other parts use: loadProject gives the IR of the generated DAGs (run-time values kept
  * structured), and listExternalResources the pools, Variables and Connections Airflow must have.
  */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { listExternalResources, loadProject, renderArg } from '../../codegen/index.js';
+import {
+  compile,
+  formatDiagnostic,
+  listExternalResources,
+  loadProject,
+  readContracts,
+  renderArg,
+} from '../../codegen/index.js';
 import { contractsDir, goldenSpecs, repoRoot } from './helpers.js';
 
 describe('loadProject', () => {
@@ -126,5 +134,31 @@ describe('listExternalResources', () => {
     expect(resources.variables).toContain('adtech_clickhouse_password');
     expect(resources.variables).toContain('adtech_pg_url');
     expect(resources.pools.map((pool) => pool.name)).toContain('oltp_postgres');
+  });
+});
+
+describe('dag-specs/README.md', () => {
+  it('has a complete example that compiles against the shipped project file and real contracts', () => {
+    const readme = readFileSync(path.join(repoRoot, 'dag-specs/README.md'), 'utf8');
+    const example = /```yaml\n(# yaml-language-server[^\n]*\ndag_id: (\w+)[\s\S]*?)```/.exec(
+      readme,
+    );
+    if (example === null) throw new Error('no example spec in dag-specs/README.md');
+    const [, text = '', dagId = ''] = example;
+    const result = compile({
+      specs: [{ path: `dag-specs/${dagId}.yaml`, text }],
+      project: {
+        path: 'dag-specs/_project.yaml',
+        text: readFileSync(path.join(repoRoot, 'dag-specs/_project.yaml'), 'utf8'),
+      },
+      contracts: readContracts(path.join(repoRoot, 'extractors'), repoRoot).contracts,
+    });
+    expect(result.diagnostics.map(formatDiagnostic)).toEqual([]);
+    expect(result.ir?.dags[0]?.tasks.map((task) => task.taskId)).toEqual([
+      'extract_facebook_ads__d1',
+      'extract_facebook_ads__d2',
+      'build_facebook_models',
+      'touch_marker',
+    ]);
   });
 });
