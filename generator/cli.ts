@@ -68,6 +68,7 @@ export async function main(
   argv: readonly string[],
   env: NodeJS.ProcessEnv = process.env,
   out: (text: string) => void = (text) => process.stdout.write(text),
+  err: (text: string) => void = (text) => process.stderr.write(text),
 ): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h') {
@@ -128,7 +129,7 @@ export async function main(
       error instanceof GeneratorInputError
         ? new UsageError(`generate ${name}: ${error.message}`)
         : error;
-    process.stderr.write(`generate: ${describeError(wrapped)}\n`);
+    err(`generate: ${describeError(wrapped)}\n`);
     return exitCodeOf(wrapped);
   } finally {
     await client?.end().catch(() => {});
