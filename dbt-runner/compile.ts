@@ -4,7 +4,7 @@
  * `generate_schema_name` macro when it defines one, dbt's default rule otherwise.
  */
 import nunjucks from 'nunjucks';
-import { JinjaError, renderTemplate, splitKeywordArgs } from './jinja.js';
+import { checkTemplate, JinjaError, renderTemplate, splitKeywordArgs } from './jinja.js';
 import {
   MODEL_CONFIG_KEYS,
   type Model,
@@ -63,6 +63,7 @@ export class Compiler {
     const environment = new nunjucks.Environment(null, {
       autoescape: false,
       throwOnUndefined: true,
+      dev: true, // keeps our own errors raised inside macros as `cause`
     });
     // getExported (the template's top-level macros as functions) is missing from @types/nunjucks.
     const template = new nunjucks.Template(this.project.macroSource, environment) as unknown as {
@@ -208,6 +209,7 @@ export class Compiler {
 
   /** Renders an expression such as `ref('x')` from YAML (a relationships test's `to`). */
   renderExpression(expression: string, from: string): string {
+    checkTemplate(from, `{{ ${expression} }}`, []);
     return renderTemplate(from, `{{ ${expression} }}`, {
       ...this.baseContext(),
       ref: (name: string) => jinjaRelation(this.modelRelation(name, from)),

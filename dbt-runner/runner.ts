@@ -60,11 +60,9 @@ export function dependencyOrder(project: Project, compiler: Compiler): Model[] {
       throw new ProjectError(`dependency cycle: ${[...path, model.name].join(' -> ')}`);
     }
     state.set(model.name, 'visiting');
-    for (const ref of compiler.parse(model).refs) {
-      const parent = project.models.get(ref);
-      if (!parent) throw new ProjectError(`${model.file}: ref('${ref}') does not name a model`);
-      visit(parent, [...path, model.name]);
-    }
+    // parse() has already checked that every ref names a model.
+    for (const ref of compiler.parse(model).refs)
+      visit(project.models.get(ref)!, [...path, model.name]);
     state.set(model.name, 'done');
     order.push(model);
   };

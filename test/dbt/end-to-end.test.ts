@@ -43,7 +43,10 @@ const extract = (runId: string) => cli('extractors/cli.ts', ['postgres', '--run-
 async function buildModels() {
   const clickhouse = await openClickHouse(clickhousePath);
   try {
-    const result = await runProject(project, clickhouse.client, { command: 'build' });
+    const result = await runProject(project, clickhouse.client, {
+      command: 'build',
+      select: ['+advertiser_campaigns_totals_report', '+advertiser_campaigns_daily_ctr_report'],
+    });
     const totals = await queryRows(
       clickhouse.client,
       `SELECT campaign_id, advertiser_id, campaign_name, toString(budget) AS budget,
