@@ -225,30 +225,35 @@ describe('materializations', () => {
     expect(await engine()).toBe('View');
   });
 
-  it('delete_insert replaces rows by unique_key and keeps the others', async () => {
-    const model = (values: string) =>
-      [
-        "{{ config(materialized='incremental', incremental_strategy='delete_insert',",
-        "          unique_key=['k'], order_by='k') }}",
-        `select * from values('k UInt32, v String', ${values})`,
-      ].join('\n');
-    const dir = project({ 'models/inc.sql': model("(1, 'a'), (2, 'b')") });
-    await run(dir);
-    writeFileSync(path.join(dir, 'models/inc.sql'), model("(2, 'B'), (3, 'c')"));
-    const result = await run(dir);
-    expect(result.models[0]?.incremental).toBe(true);
-    expect(await queryRows(clickhouse.client, 'SELECT k, v FROM t_target.inc ORDER BY k')).toEqual([
-      { k: 1, v: 'a' },
-      { k: 2, v: 'B' },
-      { k: 3, v: 'c' },
-    ]);
-    // --full-refresh rebuilds from the model alone.
-    await run(dir, 'run', { fullRefresh: true });
-    expect(await queryRows(clickhouse.client, 'SELECT k FROM t_target.inc ORDER BY k')).toEqual([
-      { k: 2 },
-      { k: 3 },
-    ]);
-  });
+  it.each(['delete_insert', 'legacy'])(
+    '%s replaces rows by unique_key and keeps the others',
+    async (strategy) => {
+      const model = (values: string) =>
+        [
+          `{{ config(materialized='incremental', incremental_strategy='${strategy}',`,
+          "          unique_key=['k'], order_by='k') }}",
+          `select * from values('k UInt32, v String', ${values})`,
+        ].join('\n');
+      const dir = project({ 'models/inc.sql': model("(1, 'a'), (2, 'b')") });
+      await run(dir);
+      writeFileSync(path.join(dir, 'models/inc.sql'), model("(2, 'B'), (3, 'c')"));
+      const result = await run(dir);
+      expect(result.models[0]?.incremental).toBe(true);
+      expect(
+        await queryRows(clickhouse.client, 'SELECT k, v FROM t_target.inc ORDER BY k'),
+      ).toEqual([
+        { k: 1, v: 'a' },
+        { k: 2, v: 'B' },
+        { k: 3, v: 'c' },
+      ]);
+      // --full-refresh rebuilds from the model alone.
+      await run(dir, 'run', { fullRefresh: true });
+      expect(await queryRows(clickhouse.client, 'SELECT k FROM t_target.inc ORDER BY k')).toEqual([
+        { k: 2 },
+        { k: 3 },
+      ]);
+    },
+  );
 
   it('rejects an incremental strategy and configs it does not implement', async () => {
     const strategy = project({
