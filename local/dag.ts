@@ -129,14 +129,12 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  // 0: every task succeeded; 1: a task did not; 2: usage or spec error.
   main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
+    (code) => process.exit(code),
     (error: unknown) => {
-      // Usage and spec errors; a failing task is exit 1 above.
       process.stderr.write(`dag: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exitCode = 2;
+      process.exit(2);
     },
   );
 }

