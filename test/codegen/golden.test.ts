@@ -5,16 +5,9 @@
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compileFolder } from '../../codegen/index.js';
-import {
-  contractsDir,
-  fixtures,
-  goldenSpecs,
-  pythonAvailable,
-  repoRoot,
-  runPython,
-} from './helpers.js';
+import { contractsDir, fixtures, goldenSpecs, PYTHON, repoRoot, runPython } from './helpers.js';
 
 const expectedDir = path.join(fixtures, 'golden/expected');
 
@@ -81,12 +74,7 @@ describe('golden DAG files', () => {
   });
 });
 
-describe('generated Python parses', () => {
-  let python = false;
-  beforeAll(async () => {
-    python = await pythonAvailable();
-  });
-
+describe.skipIf(!PYTHON)('generated Python parses', () => {
   const files = [
     ...readdirSync(expectedDir).map((name) => path.join(expectedDir, name)),
     ...readdirSync(path.join(repoRoot, 'airflow/dags'))
@@ -101,7 +89,6 @@ describe('generated Python parses', () => {
   });
 
   it.each(files.map((file) => [path.relative(repoRoot, file), file]))('%s', async (_, file) => {
-    if (!python) return;
     // compile() of the whole file: syntax errors and also misplaced `from __future__` etc.
     const checked = await runPython(
       'import ast, sys\nsource = open(sys.argv[1], encoding="utf-8").read()\nast.parse(source)\ncompile(source, sys.argv[1], "exec")\nprint("ok")',

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,14 +50,18 @@ export function compileOk(dagId: string, text: string, projectText?: string): st
 }
 
 /**
- * python3 is needed to check generated Python. Missing locally: tests skip visibly. Missing in CI
- * (CI set): they fail, so the check is never skipped silently there.
+ * python3 is needed to check generated Python. Missing locally: those tests are skipped (vitest
+ * lists them as skipped). Missing in CI (CI set): importing this module throws, so the test files
+ * fail and the check is never skipped silently there.
  */
-export async function pythonAvailable(): Promise<boolean> {
-  const found = await execa('python3', ['--version'], { reject: false });
-  if (found.exitCode === 0) return true;
+export const PYTHON = detectPython();
+/** jinja2 (what Airflow renders templates with) is optional: only some machines have it. */
+export const JINJA = PYTHON && spawnSync('python3', ['-c', 'import jinja2']).status === 0;
+
+function detectPython(): boolean {
+  if (spawnSync('python3', ['--version']).status === 0) return true;
   if (process.env.CI) throw new Error('python3 is required in CI for the generated-DAG checks');
-  console.warn('python3 not found: skipping the Python checks of generated DAG files');
+  console.warn('python3 not found: the Python checks of generated DAG files are skipped');
   return false;
 }
 

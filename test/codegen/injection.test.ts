@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileOk, fixtureProjectText, fixtures, pythonAvailable, runPython } from './helpers.js';
+import { compileOk, fixtureProjectText, fixtures, JINJA, PYTHON, runPython } from './helpers.js';
 
 const HOSTILE = [
   '"',
@@ -105,20 +105,12 @@ out["shape"] = ast.dump(Blank().visit(tree))
 json.dump(out, sys.stdout)
 `;
 
-let python = false;
-let jinja = false;
 let tmp = '';
 
-beforeAll(async () => {
-  python = await pythonAvailable();
+beforeAll(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'codegen-injection-'));
-  if (python) {
-    jinja = (await runPython('import jinja2')).exitCode === 0;
-    if (!jinja)
-      console.warn(
-        'jinja2 not installed: skipping the Jinja rendering check of the injection test',
-      );
-  }
+  if (PYTHON && !JINJA)
+    console.warn('jinja2 not installed: the Jinja rendering checks are skipped');
 });
 
 afterAll(() => {
@@ -142,71 +134,78 @@ describe('hostile spec strings', () => {
     expect(text).not.toContain('os.system("echo pwned")\n');
   });
 
-  it('come back from Python literals exactly, and the module has the same shape as with harmless strings', async () => {
-    if (!python) return;
-    const out = await analyse(text);
-    const plain = await analyse(harmless);
-    const firstDifference = [...out.shape].findIndex((char, index) => char !== plain.shape[index]);
-    expect(
-      firstDifference,
-      `module shape differs at: ${out.shape.slice(firstDifference, firstDifference + 200)}`,
-    ).toBe(-1);
-    expect(out.shape.length).toBe(plain.shape.length);
-    expect(out.dag.description).toBe(HOSTILE.join('|'));
-    expect(out.dag.doc_md).toBe(HOSTILE.join('\n'));
-    expect(out.dag.default_args).toEqual({ owner: HOSTILE[0] });
-    expect(out.dag.tags).toEqual(
-      ['adtech', ...HOSTILE].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
-    );
-    HOSTILE.forEach((value, index) => {
-      expect(out.tasks[`extract_${index}`].doc_md, `task doc ${index}`).toBe(value);
-    });
-  });
-
-  it('in templated fields, are either left as they are or wrapped so Jinja gives them back exactly', async () => {
-    if (!python) return;
-    const out = await analyse(text);
-    for (const [index, value] of HOSTILE.entries()) {
-      const command: string[] = out.tasks[`extract_${index}`].command;
-      const apiUrl = command[command.indexOf('--api-url') + 1];
-      const needsWrapping = /[{\r\n]/.test(value) || /\.(sh|bash|env)$/i.test(value);
-      if (needsWrapping) expect(apiUrl).toMatch(/^\{\{ '.*' \}\}$/s);
-      else expect(apiUrl).toBe(value);
-    }
-  });
-
-  it('render back to exactly the input through Jinja, as Airflow renders templated fields', async () => {
-    if (!python || !jinja) return;
-    const file = path.join(tmp, 'hostile.py');
-    writeFileSync(file, text);
-    const stubs = path.join(tmp, 'stubs');
-    await execa('python3', [path.join(fixtures, 'python/stubs.py'), stubs, '3']);
-    const rendered = await execa(
-      'python3',
-      [path.join(fixtures, 'python/driver.py'), 'render', file, JSON.stringify({ run_id: 'r1' })],
-      { reject: false, env: { PYTHONPATH: stubs, PYTHONDONTWRITEBYTECODE: '1' } },
-    );
-    expect(rendered.stderr).toBe('');
-    const tasks = JSON.parse(rendered.stdout);
-    for (const [index, value] of HOSTILE.entries()) {
-      const extract = tasks[`extract_${index}`].command;
-      expect(extract[extract.indexOf('--api-url') + 1], `flag ${index}`).toBe(value);
-      expect(extract[extract.indexOf('--streams') + 1], `list flag ${index}`).toBe(`${value},x`);
-      const dbt = tasks[`dbt_${index}`].command;
-      expect(dbt[dbt.indexOf('--select') + 1], `dbt select ${index}`).toBe(value);
-      expect(JSON.parse(dbt[dbt.indexOf('--vars') + 1]), `dbt vars ${index}`).toEqual({
-        key: value,
+  it.skipIf(!PYTHON)(
+    'come back from Python literals exactly, and the module has the same shape as with harmless strings',
+    async () => {
+      const out = await analyse(text);
+      const plain = await analyse(harmless);
+      const firstDifference = [...out.shape].findIndex(
+        (char, index) => char !== plain.shape[index],
+      );
+      expect(
+        firstDifference,
+        `module shape differs at: ${out.shape.slice(firstDifference, firstDifference + 200)}`,
+      ).toBe(-1);
+      expect(out.shape.length).toBe(plain.shape.length);
+      expect(out.dag.description).toBe(HOSTILE.join('|'));
+      expect(out.dag.doc_md).toBe(HOSTILE.join('\n'));
+      expect(out.dag.default_args).toEqual({ owner: HOSTILE[0] });
+      expect(out.dag.tags).toEqual(
+        ['adtech', ...HOSTILE].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)),
+      );
+      HOSTILE.forEach((value, index) => {
+        expect(out.tasks[`extract_${index}`].doc_md, `task doc ${index}`).toBe(value);
       });
-      const container = tasks[`container_${index}`];
-      if (container !== undefined) {
-        expect(container.command, `container command ${index}`).toEqual([value]);
-        expect(container.environment.HOSTILE, `container env ${index}`).toBe(value);
-      }
-    }
-  });
+    },
+  );
 
-  it('in the project environment are escaped the same way', async () => {
-    if (!python || !jinja) return;
+  it.skipIf(!PYTHON)(
+    'in templated fields, are either left as they are or wrapped so Jinja gives them back exactly',
+    async () => {
+      const out = await analyse(text);
+      for (const [index, value] of HOSTILE.entries()) {
+        const command: string[] = out.tasks[`extract_${index}`].command;
+        const apiUrl = command[command.indexOf('--api-url') + 1];
+        const needsWrapping = /[{\r\n]/.test(value) || /\.(sh|bash|env)$/i.test(value);
+        if (needsWrapping) expect(apiUrl).toMatch(/^\{\{ '.*' \}\}$/s);
+        else expect(apiUrl).toBe(value);
+      }
+    },
+  );
+
+  it.skipIf(!JINJA)(
+    'render back to exactly the input through Jinja, as Airflow renders templated fields',
+    async () => {
+      const file = path.join(tmp, 'hostile.py');
+      writeFileSync(file, text);
+      const stubs = path.join(tmp, 'stubs');
+      await execa('python3', [path.join(fixtures, 'python/stubs.py'), stubs, '3']);
+      const rendered = await execa(
+        'python3',
+        [path.join(fixtures, 'python/driver.py'), 'render', file, JSON.stringify({ run_id: 'r1' })],
+        { reject: false, env: { PYTHONPATH: stubs, PYTHONDONTWRITEBYTECODE: '1' } },
+      );
+      expect(rendered.stderr).toBe('');
+      const tasks = JSON.parse(rendered.stdout);
+      for (const [index, value] of HOSTILE.entries()) {
+        const extract = tasks[`extract_${index}`].command;
+        expect(extract[extract.indexOf('--api-url') + 1], `flag ${index}`).toBe(value);
+        expect(extract[extract.indexOf('--streams') + 1], `list flag ${index}`).toBe(`${value},x`);
+        const dbt = tasks[`dbt_${index}`].command;
+        expect(dbt[dbt.indexOf('--select') + 1], `dbt select ${index}`).toBe(value);
+        expect(JSON.parse(dbt[dbt.indexOf('--vars') + 1]), `dbt vars ${index}`).toEqual({
+          key: value,
+        });
+        const container = tasks[`container_${index}`];
+        if (container !== undefined) {
+          expect(container.command, `container command ${index}`).toEqual([value]);
+          expect(container.environment.HOSTILE, `container env ${index}`).toBe(value);
+        }
+      }
+    },
+  );
+
+  it.skipIf(!JINJA)('in the project environment are escaped the same way', async () => {
     const project = fixtureProjectText.replace(
       'CLICKHOUSE_USER: pipeline',
       `CLICKHOUSE_USER: ${y('{{ 7 * 7 }}\r\n{% x %}')}`,
@@ -230,39 +229,41 @@ describe('hostile spec strings', () => {
     );
   });
 
-  it('Jinja in container command and environment passes through as a template', async () => {
-    if (!python || !jinja) return;
-    const generated = compileOk(
-      'jinja',
-      [
-        'dag_id: jinja',
-        'tasks:',
-        '  - id: t',
-        `    container: { command: ['{{ run_id }}', 'at \${since}'], environment: { X: '{{ 6 * 7 }}' } }`,
-        '',
-      ].join('\n'),
-    );
-    const file = path.join(tmp, 'jinja.py');
-    writeFileSync(file, generated);
-    const stubs = path.join(tmp, 'stubs');
-    await execa('python3', [path.join(fixtures, 'python/stubs.py'), stubs, '2']);
-    const rendered = await execa(
-      'python3',
-      [
-        path.join(fixtures, 'python/driver.py'),
-        'render',
-        file,
-        JSON.stringify({
-          run_id: 'scheduled__x',
-          data_interval_start: '2026-03-01T00:00:00+00:00',
-          data_interval_end: '2026-03-02T00:00:00+00:00',
-        }),
-      ],
-      { env: { PYTHONPATH: stubs, PYTHONDONTWRITEBYTECODE: '1' } },
-    );
-    expect(JSON.parse(rendered.stdout).t).toMatchObject({
-      command: ['scheduled__x', 'at 2026-03-01'],
-      environment: { X: '42' },
-    });
-  });
+  it.skipIf(!JINJA)(
+    'Jinja in container command and environment passes through as a template',
+    async () => {
+      const generated = compileOk(
+        'jinja',
+        [
+          'dag_id: jinja',
+          'tasks:',
+          '  - id: t',
+          `    container: { command: ['{{ run_id }}', 'at \${since}'], environment: { X: '{{ 6 * 7 }}' } }`,
+          '',
+        ].join('\n'),
+      );
+      const file = path.join(tmp, 'jinja.py');
+      writeFileSync(file, generated);
+      const stubs = path.join(tmp, 'stubs');
+      await execa('python3', [path.join(fixtures, 'python/stubs.py'), stubs, '2']);
+      const rendered = await execa(
+        'python3',
+        [
+          path.join(fixtures, 'python/driver.py'),
+          'render',
+          file,
+          JSON.stringify({
+            run_id: 'scheduled__x',
+            data_interval_start: '2026-03-01T00:00:00+00:00',
+            data_interval_end: '2026-03-02T00:00:00+00:00',
+          }),
+        ],
+        { env: { PYTHONPATH: stubs, PYTHONDONTWRITEBYTECODE: '1' } },
+      );
+      expect(JSON.parse(rendered.stdout).t).toMatchObject({
+        command: ['scheduled__x', 'at 2026-03-01'],
+        environment: { X: '42' },
+      });
+    },
+  );
 });
