@@ -56,17 +56,20 @@ export interface WindowInput {
 }
 
 /**
- * Explicit `since`/`until` (a backfill or Airflow's data interval) win. Otherwise the window runs
- * from the stored cursor minus the lookback up to and including today (today's partial numbers
- * are restated by the next run).
+ * Explicit `since`/`until` (a backfill, or Airflow's data interval) set the window; otherwise it
+ * runs from `lookbackDays` before the stored cursor up to and including today (today's partial
+ * numbers are restated by the next run). Either way the window reaches back at least
+ * `lookbackDays` before `until`: the platforms restate recent days, and a daily Airflow run
+ * passes a one-day interval. `--lookback-days 0` loads an explicit window exactly.
  */
 export function resolveWindow(input: WindowInput): DateWindow {
   const until = input.until ?? addDays(input.today, 1);
   let since: string;
   if (input.since) since = input.since;
   else if (input.cursor) since = addDays(input.cursor.lastLoadedDate, 1 - input.lookbackDays);
-  else since = input.startDate ?? addDays(input.today, -input.lookbackDays);
-  if (since > until) since = until;
+  else since = input.startDate ?? until;
+  const lookbackStart = addDays(until, -input.lookbackDays);
+  if (lookbackStart < since) since = lookbackStart;
   return { since, until };
 }
 

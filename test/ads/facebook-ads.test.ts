@@ -243,6 +243,8 @@ let accountsFile: string;
 let chPath: string;
 
 const FAST = [
+  '--lookback-days',
+  '0',
   '--retry-base-ms',
   '1',
   '--retry-max-ms',

@@ -247,6 +247,8 @@ describe('extract google-ads', () => {
         'google-ads',
         '--group',
         'g1',
+        '--lookback-days',
+        '0',
         '--since',
         '2024-03-01',
         '--until',
@@ -348,7 +350,12 @@ describe('extract google-ads', () => {
   it('re-runs overlapping windows idempotently and continues from the state minus the lookback', async () => {
     const args = ['google-ads', '--group', 'g1', ...FAST];
     expect(
-      (await runCli([...args, '--since', '2024-03-01', '--until', '2024-03-05'], env())).code,
+      (
+        await runCli(
+          [...args, '--lookback-days', '0', '--since', '2024-03-01', '--until', '2024-03-05'],
+          env(),
+        )
+      ).code,
     ).toBe(0);
     fake.queries.length = 0;
     expect(
@@ -375,7 +382,18 @@ describe('extract google-ads', () => {
       response: googleError(503, 'UNAVAILABLE', 'The service is currently unavailable.'),
     });
     const { code, stdout, stderr } = await runCli(
-      ['google-ads', '--group', 'g2', '--since', '2024-03-01', '--until', '2024-03-03', ...FAST],
+      [
+        'google-ads',
+        '--group',
+        'g2',
+        '--lookback-days',
+        '0',
+        '--since',
+        '2024-03-01',
+        '--until',
+        '2024-03-03',
+        ...FAST,
+      ],
       env(),
     );
     expect(code).toBe(1);
@@ -406,6 +424,8 @@ describe('extract google-ads', () => {
         'google-ads',
         '--group',
         'g1',
+        '--lookback-days',
+        '0',
         '--since',
         '2024-03-01',
         '--until',

@@ -1,0 +1,66 @@
+import { describe, expect, it } from 'vitest';
+import { advanceCursor, chunkWindow, resolveWindow } from '../../extractors/ad-platforms/window.js';
+
+describe('ad-platform date window', () => {
+  it('re-pulls the lookback before the cursor, up to and including today', () => {
+    expect(
+      resolveWindow({
+        cursor: { lastLoadedDate: '2024-03-10' },
+        lookbackDays: 28,
+        today: '2024-03-11',
+      }),
+    ).toEqual({
+      since: '2024-02-12',
+      until: '2024-03-12',
+    });
+  });
+
+  it('widens a one-day Airflow interval to the lookback, unless the lookback is 0', () => {
+    const airflowDay = { since: '2024-03-10', until: '2024-03-11', today: '2024-03-20' };
+    expect(resolveWindow({ ...airflowDay, lookbackDays: 3 })).toEqual({
+      since: '2024-03-08',
+      until: '2024-03-11',
+    });
+    expect(resolveWindow({ ...airflowDay, lookbackDays: 0 })).toEqual({
+      since: '2024-03-10',
+      until: '2024-03-11',
+    });
+    // A backfill longer than the lookback is taken as it is.
+    expect(
+      resolveWindow({
+        since: '2024-01-01',
+        until: '2024-03-01',
+        lookbackDays: 14,
+        today: '2024-03-20',
+      }),
+    ).toEqual({
+      since: '2024-01-01',
+      until: '2024-03-01',
+    });
+  });
+
+  it('starts a new account at --start-date, else the lookback before today', () => {
+    expect(
+      resolveWindow({ startDate: '2024-01-01', lookbackDays: 3, today: '2024-03-20' }).since,
+    ).toBe('2024-01-01');
+    expect(resolveWindow({ lookbackDays: 3, today: '2024-03-20' })).toEqual({
+      since: '2024-03-18',
+      until: '2024-03-21',
+    });
+  });
+
+  it('advances the cursor only forward and chunks windows without gaps', () => {
+    expect(
+      advanceCursor({ lastLoadedDate: '2024-03-10' }, { since: '2024-03-01', until: '2024-03-05' }),
+    ).toEqual({
+      lastLoadedDate: '2024-03-10',
+    });
+    expect(advanceCursor(undefined, { since: '2024-03-01', until: '2024-03-05' })).toEqual({
+      lastLoadedDate: '2024-03-04',
+    });
+    expect(chunkWindow({ since: '2024-02-27', until: '2024-03-04' }, 3)).toEqual([
+      { since: '2024-02-27', until: '2024-03-01' },
+      { since: '2024-03-01', until: '2024-03-04' },
+    ]);
+  });
+});
