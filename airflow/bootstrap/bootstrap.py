@@ -55,23 +55,35 @@ def variables_payload(variables):
     return payload, skipped
 
 
+CONNECTION_FIELDS = ("host", "port", "schema", "login", "password")
+
+
 def connections_payload(connections):
+    """Connection fields are literal (`host`) or read from the environment (`host_env`)."""
     payload = {}
+    skipped = []
     for connection in connections:
         conn_id = connection["conn_id"]
-        where = f"connection {conn_id}"
+        required = connection.get("required", True)
         fields = {"conn_type": connection["conn_type"]}
-        for field in ("host", "port", "schema", "description"):
+        if "description" in connection:
+            fields["description"] = connection["description"]
+        missing = []
+        for field in CONNECTION_FIELDS:
             if field in connection:
                 fields[field] = connection[field]
-        if "login_env" in connection:
-            fields["login"] = env_value(connection["login_env"], where, True)
-        if "password_env" in connection:
-            fields["password"] = env_value(connection["password_env"], where, True)
+            elif f"{field}_env" in connection:
+                name = connection[f"{field}_env"]
+                fields[field] = env_value(name, f"connection {conn_id}", required)
+                if fields[field] == "":
+                    missing.append(name)
         if "extra" in connection:
             fields["extra"] = json.dumps(connection["extra"])
-        payload[conn_id] = fields
-    return payload
+        if missing:
+            skipped.append(f"connection {conn_id} (set {', '.join(missing)} in .env to enable it)")
+        else:
+            payload[conn_id] = fields
+    return payload, skipped
 
 
 def airflow_import(kind, payload, extra_args):
@@ -107,14 +119,14 @@ def main(argv):
     try:
         pools = pools_payload(resources.get("pools", []))
         variables, skipped = variables_payload(resources.get("variables", []))
-        connections = connections_payload(resources.get("connections", []))
+        connections, skipped_connections = connections_payload(resources.get("connections", []))
         airflow_import("pools", pools, [])
         airflow_import("variables", variables, ["--action-on-existing-key", "overwrite"])
         airflow_import("connections", connections, ["--overwrite"])
     except BootstrapError as error:
         print(f"bootstrap: {error}", file=sys.stderr)
         return 1
-    for entry in skipped:
+    for entry in skipped + skipped_connections:
         print(f"bootstrap: skipped {entry}")
     return 0
 

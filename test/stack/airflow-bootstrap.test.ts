@@ -70,6 +70,7 @@ const resources = {
       login_env: 'CH_USER',
       password_env: 'CH_PASSWORD',
     },
+    { conn_id: 'webhook', conn_type: 'http', host_env: 'HOOK_HOST', password_env: 'HOOK_PATH', required: false },
   ],
 };
 
@@ -103,6 +104,7 @@ describe('airflow bootstrap (init service)', () => {
     expect(fs.readFileSync(path.join(calls, 'connections.args'), 'utf8')).toMatch(/--overwrite/);
     // An optional secret left empty in .env is skipped, with a hint, not created empty.
     expect(result.stdout).toMatch(/skipped variable fb_token \(set FB_TOKEN in \.env/);
+    expect(result.stdout).toMatch(/skipped connection webhook \(set HOOK_HOST, HOOK_PATH in \.env/);
     expect(`${result.stdout}${result.stderr}`).not.toMatch(/s3cret/);
     // The temporary import files (they hold secrets) are gone.
     expect(fs.readdirSync(tmp)).toEqual([]);
