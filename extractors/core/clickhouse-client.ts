@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { type ClickHouseClient, createClient } from '@clickhouse/client';
+import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 
 type ClientConnection = NonNullable<Parameters<typeof createClient>[0]>['connection'];
 
@@ -41,11 +41,22 @@ export async function createClickHouseClient(
       password: settings.password ?? '',
       database: settings.database ?? 'default',
       clickhouse_settings: { date_time_input_format: 'best_effort' },
+      // Errors reach our JSON log through the thrown error; the client's own plain-text
+      // logger would break the one-JSON-object-per-line stderr.
+      log: { level: ClickHouseLogLevel.OFF },
     });
   }
   // Imported lazily: chdb is a dev dependency (a large native library) that the extractor
   // image, which always has a server, does not ship.
-  const { createChdbConnection } = await import('chdb/connection');
+  let chdb: typeof import('chdb/connection');
+  try {
+    chdb = await import('chdb/connection');
+  } catch (error) {
+    throw new Error(
+      `CLICKHOUSE_URL is not set and the embedded engine (chdb) is not installed here (${error instanceof Error ? error.message : String(error)}); set CLICKHOUSE_URL to a ClickHouse server`,
+    );
+  }
+  const { createChdbConnection } = chdb;
   const connection = createChdbConnection({ path: settings.path });
   const client = createClient({
     // chdb types its connection against @clickhouse/client-common, which @clickhouse/client
