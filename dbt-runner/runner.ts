@@ -137,6 +137,19 @@ export async function runProject(
     return rows[0]?.engine === 'View' ? 'view' : 'table';
   };
 
+  /** After a failed model: the `<name>__dbt_*` tables it was building; the model is untouched. */
+  const dropScratchTables = async (relation: Relation) => {
+    const result = await client.query({
+      query:
+        'SELECT name FROM system.tables WHERE database = {db:String} AND startsWith(name, {prefix:String})',
+      query_params: { db: relation.schema, prefix: `${relation.identifier}__dbt_` },
+      format: 'JSONEachRow',
+    });
+    for (const { name } of await result.json<{ name: string }>()) {
+      await client.command({ query: `DROP TABLE IF EXISTS ${relation.schema}.${name}` });
+    }
+  };
+
   const invocationId = randomUUID().replaceAll('-', '_');
   const selected = selectModels(dependencyOrder(project, compiler), compiler, options.select);
   const result: RunResult = { models: [], tests: [], ok: true };
@@ -160,10 +173,15 @@ export async function runProject(
       sql,
       invocationId,
     });
-    for (const step of steps) {
-      const stepStarted = performance.now();
-      await execute(step.sql, `${model.file} (${step.label})`);
-      debug(`  ${step.label}: ${((performance.now() - stepStarted) / 1000).toFixed(2)}s`);
+    try {
+      for (const step of steps) {
+        const stepStarted = performance.now();
+        await execute(step.sql, `${model.file} (${step.label})`);
+        debug(`  ${step.label}: ${((performance.now() - stepStarted) / 1000).toFixed(2)}s`);
+      }
+    } catch (error) {
+      await dropScratchTables(relation);
+      throw error;
     }
     const seconds = (performance.now() - started) / 1000;
     result.models.push({

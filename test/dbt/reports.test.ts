@@ -336,6 +336,26 @@ describe('incremental runs', () => {
     ]);
   });
 
+  it('a failed incremental run changes nothing, and the next run still picks the new rows up', async () => {
+    await loadScenario();
+    await build();
+    const before = await snapshot();
+    await loadImpressions(clickhouse.client, events(40, 2, 12, '2024-03-14 10:00:00'), {
+      loadedAt: '2024-03-16 01:00:00.000',
+    });
+    // Division by zero inside the incremental model: the run fails half way.
+    await expect(build({ vars: { id_block_size: 0 } })).rejects.toThrow(
+      /int_clicks_by_id_block\.sql.*[Dd]ivision by zero/s,
+    );
+    expect(await snapshot()).toEqual(before);
+    await build();
+    const rows = await queryRows(
+      clickhouse.client,
+      "SELECT impressions FROM analytics.advertiser_campaigns_daily_ctr_report WHERE campaign_id = 12 AND activity_date = '2024-03-14'",
+    );
+    expect(rows).toEqual([{ impressions: 5 }]);
+  });
+
   it('an incremental run with no new rows changes nothing', async () => {
     await loadScenario();
     await build();
