@@ -340,12 +340,81 @@ export function validateSpec(
   context: SpecContext,
 ): { spec: Spec | null; diagnostics: Diagnostic[] } {
   const result = specSchema.safeParse(parsed.data ?? {});
-  if (!result.success)
-    return { spec: null, diagnostics: schemaDiagnostics(parsed, specSchema, result.error.issues) };
-  const spec = result.data;
+  if (result.success) {
+    const whole: Repaired = {
+      spec: result.data,
+      taskIndex: result.data.tasks.map((_, index) => index),
+      dropped: new Set(),
+    };
+    return { spec: result.data, diagnostics: semanticDiagnostics(parsed, whole, context) };
+  }
+  const diagnostics = schemaDiagnostics(parsed, specSchema, result.error.issues);
+  // Check the rest of the file too, so one run reports every problem, not one layer at a time.
+  const repaired = repairForSemanticChecks(parsed.data, result.error.issues);
+  if (repaired !== null) diagnostics.push(...semanticDiagnostics(parsed, repaired, context));
+  return { spec: null, diagnostics };
+}
+
+/** A spec made schema-valid by leaving out what the schema rejected. */
+interface Repaired {
+  spec: Spec;
+  /** For each task of `spec`, its index in the file. */
+  taskIndex: readonly number[];
+  /** Ids of tasks left out, so references to them are not reported again. */
+  dropped: ReadonlySet<string>;
+}
+
+/**
+ * Leaves out unknown keys, tasks with schema problems and top-level keys with schema problems.
+ * Null when what remains is still not a valid spec (for example `dag_id` or `tasks` is broken).
+ */
+function repairForSemanticChecks(data: unknown, issues: readonly Issue[]): Repaired | null {
+  if (!isRecord(data) || !Array.isArray(data.tasks)) return null;
+  const copy = structuredClone(data) as Record<string, unknown> & { tasks: unknown[] };
+  const badTasks = new Set<number>();
+  for (const issue of issues) {
+    const [first, second] = issue.path;
+    if (first === 'tasks' && typeof second === 'number') badTasks.add(second);
+    else if (issue.code === 'unrecognized_keys' && issue.path.length === 0) {
+      for (const key of issue.keys) delete copy[key];
+    } else if (typeof first === 'string' && first !== 'tasks') delete copy[first];
+    else return null;
+  }
+  const taskIndex = copy.tasks.map((_, index) => index).filter((index) => !badTasks.has(index));
+  const dropped = new Set(
+    [...badTasks].flatMap((index) => {
+      const id = (copy.tasks[index] as Record<string, unknown> | undefined)?.id;
+      return typeof id === 'string' ? [id] : [];
+    }),
+  );
+  copy.tasks = taskIndex.map((index) => copy.tasks[index]);
+  const result = specSchema.safeParse(copy);
+  return result.success ? { spec: result.data, taskIndex, dropped } : null;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function semanticDiagnostics(
+  parsed: ParsedFile,
+  repaired: Repaired,
+  context: SpecContext,
+): Diagnostic[] {
+  const { spec, taskIndex, dropped } = repaired;
   const diagnostics: Diagnostic[] = [];
+  // Paths below are in the checked spec; tasks map back to their index in the file.
+  const inFile = (where: DataPath): DataPath =>
+    where[0] === 'tasks' && typeof where[1] === 'number'
+      ? ['tasks', taskIndex[where[1]] ?? where[1], ...where.slice(2)]
+      : where;
   const report = (where: DataPath, code: string, message: string, key = false) => {
-    diagnostics.push({ file: parsed.file, ...locate(parsed, where, { key }), code, message });
+    diagnostics.push({
+      file: parsed.file,
+      ...locate(parsed, inFile(where), { key }),
+      code,
+      message,
+    });
   };
   const { project } = context;
 
@@ -408,7 +477,7 @@ export function validateSpec(
         report(
           where,
           'E007',
-          `duplicate task id '${taskId}' (first defined at line ${locate(parsed, previous).line})`,
+          `duplicate task id '${taskId}' (first defined at line ${locate(parsed, inFile(previous)).line})`,
         );
       } else {
         seenIds.set(taskId, where);
@@ -458,7 +527,8 @@ export function validateSpec(
   ];
   for (const [index, task] of spec.tasks.entries()) {
     for (const [refIndex, name] of (task.after ?? []).entries()) {
-      if (!names.includes(name)) {
+      const refersToDropped = [...dropped].some((id) => name === id || name.startsWith(`${id}__`));
+      if (!names.includes(name) && !refersToDropped) {
         report(
           ['tasks', index, 'after', refIndex],
           'E008',
@@ -476,7 +546,7 @@ export function validateSpec(
       `dependency cycle: ${cycle.join(' -> ')}`,
     );
   }
-  return { spec, diagnostics };
+  return diagnostics;
 }
 
 type Report = (where: DataPath, code: string, message: string, key?: boolean) => void;

@@ -114,6 +114,29 @@ describe('problems across files', () => {
   });
 });
 
+describe('one file with schema and semantic problems', () => {
+  it('reports both: the rest of the file is still checked, without echoing the schema errors', () => {
+    const text = [
+      'dag_id: mixed',
+      'schedul: "@daily"',
+      'tasks:',
+      '  - id: broken',
+      '    retries: many',
+      '    container: { command: [x] }',
+      '  - id: pull',
+      '    after: [broken]',
+      '    extract: { source: nosuch }',
+      '  - id: last',
+      '    after: [pul]',
+      '    container: { command: [x] }',
+      '',
+    ].join('\n');
+    expect(
+      compileOne('mixed', text).diagnostics.map((d) => `${d.line}:${d.col} ${d.code}`),
+    ).toEqual(['2:1 E002', '5:14 E003', '9:24 E013', '11:13 E008']);
+  });
+});
+
 describe('project file', () => {
   it('E027 when there is none', () => {
     const result = compileOne('x', minimal('x'), null);
