@@ -40,10 +40,20 @@ function dockerfileProblems(file: string, text: string): string[] {
   const problems: string[] = [];
   const instructions = parseDockerfile(text);
   const stages = new Set<string>();
+  // `ARG NAME=default` before FROM: a base image given as ${NAME} is checked as its default.
+  const argDefaults = new Map<string, string>();
   for (const { line, keyword, args } of instructions) {
     const where = `${file}:${line}`;
+    if (keyword === 'ARG') {
+      const [name, value] = args.split('=', 2);
+      if (name && value !== undefined) argDefaults.set(name.trim(), value.trim());
+    }
     if (keyword === 'FROM') {
-      const [image = '', as, stage] = args.split(/\s+/);
+      const [written = '', as, stage] = args.split(/\s+/);
+      const image = written.replace(
+        /\$\{?(\w+)\}?/g,
+        (_, name: string) => argDefaults.get(name) ?? '',
+      );
       if (as?.toUpperCase() === 'AS' && stage) stages.add(stage);
       if (stages.has(image) || image === 'scratch') continue;
       // Pinned = a digest, or a tag that starts with a version number (3.1.1-python3.12, 20-slim).
@@ -83,11 +93,11 @@ const builtDockerfiles = [
 
 describe('Dockerfiles', () => {
   it('the checker finds unpinned bases, root users and baked secrets', () => {
-    const bad = 'FROM python:latest\nENV API_TOKEN=abc123\nCOPY .env /app/.env\n';
+    const bad = 'ARG BASE=python:latest\nFROM ${BASE}\nENV API_TOKEN=abc123\nCOPY .env /app/.env\n';
     expect(dockerfileProblems('bad/Dockerfile', bad)).toEqual([
-      "bad/Dockerfile:1: base image 'python:latest' is not pinned to a version",
-      'bad/Dockerfile:2: ENV sets a secret-looking value',
-      'bad/Dockerfile:3: copies .env into the image',
+      "bad/Dockerfile:2: base image 'python:latest' is not pinned to a version",
+      'bad/Dockerfile:3: ENV sets a secret-looking value',
+      'bad/Dockerfile:4: copies .env into the image',
       'bad/Dockerfile: the final stage must switch to a non-root USER',
     ]);
     const good =

@@ -94,9 +94,12 @@ function chartColumns(params: Doc): string[] {
     str(params.x_axis),
     str(params.granularity_sqla),
     ...list(params.groupby).map(str),
+    ...list(params.groupby_b).map(str),
     ...list(params.all_columns).map(str),
     ...list(params.columns).map(str),
-    ...list(params.adhoc_filters).map((f) => str((f as Doc).subject)),
+    ...[...list(params.adhoc_filters), ...list(params.adhoc_filters_b)].map((f) =>
+      str((f as Doc).subject),
+    ),
     ...list(params.order_by_cols).map((o) => str(JSON.parse(String(o))[0])),
     ...Object.keys((params.column_config as Doc | undefined) ?? {}),
   ];
@@ -192,7 +195,8 @@ function bundleProblems(bundle: Bundle, dbtModels: Map<string, DbtModel>): strin
       if (!columns.has(column))
         problems.push(`${file}: column ${column} is not in dataset ${dataset.table_name}`);
     }
-    for (const metric of [...list(params.metrics), params.metric].filter((m) => m !== undefined)) {
+    const used = [...list(params.metrics), ...list(params.metrics_b), params.metric];
+    for (const metric of used.filter((m) => m !== undefined)) {
       if (typeof metric !== 'string' || !metrics.has(metric)) {
         problems.push(
           `${file}: metric ${JSON.stringify(metric)} is not a metric of dataset ${dataset.table_name}`,
@@ -248,6 +252,7 @@ describe('Superset bundle', () => {
         ['Daily CTR per campaign', 'echarts_timeseries_line'],
         ['Daily impressions and clicks', 'echarts_timeseries_bar'],
         ['Campaign totals', 'table'],
+        ['Cross-channel spend and CTR', 'mixed_timeseries'],
       ]),
     );
     const totals = [...bundle.charts.values()].find((c) => c.slice_name === 'Campaign totals');
