@@ -93,7 +93,12 @@ const builtDockerfiles = [
 
 describe('Dockerfiles', () => {
   it('the checker finds unpinned bases, root users and baked secrets', () => {
-    const bad = 'ARG BASE=python:latest\nFROM ${BASE}\nENV API_TOKEN=abc123\nCOPY .env /app/.env\n';
+    const bad = [
+      'ARG BASE=python:latest',
+      'FROM $' + '{BASE}',
+      'ENV API_TOKEN=abc123',
+      'COPY .env /app/.env',
+    ].join('\n');
     expect(dockerfileProblems('bad/Dockerfile', bad)).toEqual([
       "bad/Dockerfile:2: base image 'python:latest' is not pinned to a version",
       'bad/Dockerfile:3: ENV sets a secret-looking value',
