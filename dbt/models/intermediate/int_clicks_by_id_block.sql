@@ -35,8 +35,9 @@ events as (
     where intDiv(click_id, {{ block_size }}) in (select id_block from touched_blocks)
     {% endif %}
     union all
-    -- Deleted clicks keep their (campaign, day, block) group alive with a count of 0, so the
-    -- group's old count is replaced rather than left behind.
+    -- Deleted clicks stay as groups with a count of 0: a block whose clicks were all deleted
+    -- is still in the new data, so its old rows are replaced, and the tombstones' load time
+    -- moves the watermark.
     select campaign_id, clicked_at, deleted_loaded_at as _loaded_at, 0 as is_live, intDiv(click_id, {{ block_size }}) as id_block
     from {{ ref('stg_postgres__deleted_clicks') }}
     {% if is_incremental() %}
