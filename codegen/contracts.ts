@@ -11,6 +11,7 @@ import path from 'node:path';
 import { Node, Project, type SourceFile, SyntaxKind } from 'ts-morph';
 import type { FlagContract, SourceContract } from '../extractors/core/contract.js';
 import type { Diagnostic } from './diagnostics.js';
+import { isRecord } from './parse.js';
 
 export interface LoadedContract {
   /** The contract.ts file, as a display path. */
@@ -201,10 +202,6 @@ function evaluateLiteral(node: Node): unknown {
 function truncate(text: string): string {
   const oneLine = text.replace(/\s+/g, ' ');
   return oneLine.length > 40 ? `${oneLine.slice(0, 37)}...` : oneLine;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The minimum the compiler relies on; the TypeScript `satisfies` checks the rest. */

@@ -117,3 +117,7 @@ export function hasPath(parsed: ParsedFile, path: DataPath): boolean {
   }
   return true;
 }
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

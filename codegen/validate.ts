@@ -5,11 +5,10 @@
  * nothing throws for user errors.
  */
 import path from 'node:path';
-import type { z } from 'zod';
 import type { FlagContract } from '../extractors/core/contract.js';
 import { type ContractSet, flagsOf } from './contracts.js';
 import { type Diagnostic, didYouMean } from './diagnostics.js';
-import { type DataPath, hasPath, locate, type ParsedFile } from './parse.js';
+import { type DataPath, isRecord, locate, type ParsedFile } from './parse.js';
 import {
   type FanOutItem,
   looksLikeJinja,
@@ -18,7 +17,6 @@ import {
   toArg,
 } from './placeholders.js';
 import {
-  DURATION_PATTERN,
   type ProjectSpec,
   parseDateTime,
   projectSchema,
@@ -27,193 +25,7 @@ import {
   type TaskSettings,
   type TaskSpec,
 } from './schema.js';
-
-type Issue = z.core.$ZodIssue;
-
-// ---------------------------------------------------------------------------------------------
-// zod issues → located diagnostics
-
-export function schemaDiagnostics(
-  parsed: ParsedFile,
-  schema: z.ZodType,
-  issues: readonly Issue[],
-): Diagnostic[] {
-  return issues.flatMap((issue) => issueDiagnostics(parsed, schema, issue, []));
-}
-
-function issueDiagnostics(
-  parsed: ParsedFile,
-  root: z.ZodType,
-  issue: Issue,
-  prefix: DataPath,
-): Diagnostic[] {
-  const at = [...prefix, ...(issue.path as (string | number)[])];
-  const located = (
-    code: string,
-    message: string,
-    where: DataPath = at,
-    key = false,
-  ): Diagnostic => ({
-    file: parsed.file,
-    ...locate(parsed, where, { key }),
-    code,
-    message,
-  });
-  switch (issue.code) {
-    case 'unrecognized_keys': {
-      const allowed = allowedKeys(root, at);
-      return issue.keys.map((key) =>
-        located(
-          'E002',
-          `unknown key '${key}' in ${describePath(at)}; allowed: ${allowed.join(', ')}${didYouMean(key, allowed)}`,
-          [...at, key],
-          true,
-        ),
-      );
-    }
-    case 'invalid_type': {
-      if (!hasPath(parsed, at) && at.length > 0) {
-        const key = at[at.length - 1];
-        return [
-          located(
-            'E004',
-            `missing required key '${String(key)}' in ${describePath(at.slice(0, -1))}`,
-            at.slice(0, -1),
-          ),
-        ];
-      }
-      return [
-        located(
-          'E003',
-          `${describePath(at)}: expected ${issue.expected}, got ${typeName(valueAt(parsed.data, at))}`,
-        ),
-      ];
-    }
-    case 'invalid_union': {
-      const branches = issue.errors;
-      const rootTypeOnly = (branch: readonly Issue[]) =>
-        branch.length > 0 &&
-        branch.every((inner) => inner.code === 'invalid_type' && inner.path.length === 0);
-      if (branches.length === 0 || branches.every(rootTypeOnly)) {
-        const expected = branches.flatMap((branch) =>
-          branch.map((inner) => (inner.code === 'invalid_type' ? inner.expected : '')),
-        );
-        return [
-          located(
-            'E003',
-            `${describePath(at)}: expected ${[...new Set(expected)].join(' or ')}, got ${typeName(valueAt(parsed.data, at))}`,
-          ),
-        ];
-      }
-      // The branch that got furthest into the value explains the problem best.
-      const best = branches.filter((branch) => !rootTypeOnly(branch))[0] ?? [];
-      return best.flatMap((inner) => issueDiagnostics(parsed, root, inner, at));
-    }
-    case 'invalid_value': {
-      const allowed = issue.values.map(String);
-      const value = valueAt(parsed.data, at);
-      return [
-        located(
-          'E003',
-          `${describePath(at)}: '${String(value)}' is not one of: ${allowed.join(', ')}${didYouMean(String(value), allowed)}`,
-        ),
-      ];
-    }
-    case 'invalid_format': {
-      const code = issue.pattern === String(DURATION_PATTERN) ? 'E011' : 'E003';
-      const value = valueAt(parsed.data, at);
-      return [
-        located(code, `${describePath(at)}: '${String(value)}' is invalid: ${issue.message}`),
-      ];
-    }
-    case 'custom': {
-      const code = typeof issue.params?.code === 'string' ? issue.params.code : 'E003';
-      return [located(code, `${describePath(at)}: ${issue.message}`)];
-    }
-    case 'too_small':
-    case 'too_big': {
-      return [
-        located('E003', `${describePath(at)}: ${issue.message.replace(/^Too (small|big): /, '')}`),
-      ];
-    }
-    default:
-      return [located('E003', `${describePath(at)}: ${issue.message}`)];
-  }
-}
-
-/** `tasks[2].extract.flags` */
-export function describePath(at: DataPath): string {
-  if (at.length === 0) return 'the top level';
-  return at
-    .map((segment, index) =>
-      typeof segment === 'number' ? `[${segment}]` : index === 0 ? segment : `.${segment}`,
-    )
-    .join('');
-}
-
-function valueAt(data: unknown, at: DataPath): unknown {
-  let value = data;
-  for (const segment of at) {
-    if (typeof value !== 'object' || value === null) return undefined;
-    value = (value as Record<string | number, unknown>)[segment];
-  }
-  return value;
-}
-
-function typeName(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a map';
-  if (value === undefined) return 'nothing';
-  return `${typeof value} ${JSON.stringify(value)}`;
-}
-
-/**
- * Keys of the object schema at a data path, for "allowed: ..." hints. Walks zod's definition
- * objects: the public API has no path lookup.
- */
-function allowedKeys(root: z.ZodType, at: DataPath): string[] {
-  let candidates: ZodDef[] = [defOf(root)];
-  for (const segment of at) {
-    candidates = candidates.flatMap(unwrap).flatMap((def) => {
-      if (def.type === 'object' && typeof segment === 'string' && def.shape?.[segment])
-        return [defOf(def.shape[segment])];
-      if (def.type === 'array' && typeof segment === 'number' && def.element)
-        return [defOf(def.element)];
-      if (def.type === 'record' && def.valueType) return [defOf(def.valueType)];
-      return [];
-    });
-  }
-  const keys = candidates
-    .flatMap(unwrap)
-    .flatMap((def) => (def.type === 'object' && def.shape ? Object.keys(def.shape) : []));
-  return [...new Set(keys)];
-}
-
-interface ZodDef {
-  type: string;
-  shape?: Record<string, z.ZodType>;
-  element?: z.ZodType;
-  valueType?: z.ZodType;
-  innerType?: z.ZodType;
-  options?: z.ZodType[];
-}
-
-function defOf(schema: z.ZodType): ZodDef {
-  return schema._zod.def as unknown as ZodDef;
-}
-
-function unwrap(def: ZodDef): ZodDef[] {
-  if (
-    (def.type === 'optional' || def.type === 'nullable' || def.type === 'default') &&
-    def.innerType
-  ) {
-    return unwrap(defOf(def.innerType));
-  }
-  if (def.type === 'union' && def.options)
-    return def.options.flatMap((option) => unwrap(defOf(option)));
-  return [def];
-}
+import { type Issue, schemaDiagnostics } from './schema-issues.js';
 
 // ---------------------------------------------------------------------------------------------
 // Project file
@@ -390,10 +202,6 @@ function repairForSemanticChecks(data: unknown, issues: readonly Issue[]): Repai
   copy.tasks = taskIndex.map((index) => copy.tasks[index]);
   const result = specSchema.safeParse(copy);
   return result.success ? { spec: result.data, taskIndex, dropped } : null;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function semanticDiagnostics(
