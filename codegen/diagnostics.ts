@@ -4,25 +4,41 @@
  * before failing; `formatDiagnostic` prints `path:line:col: CODE message`.
  *
  * Codes (stable; tests and users may rely on them):
- *   E001 YAML syntax error                     E017 flag value does not fit the contract's type
- *   E002 unknown key                           E018 task needs exactly one of extract/dbt/container
- *   E003 wrong type or invalid value           E019 bad fan-out (duplicate item, unknown ${item.x})
- *   E004 missing required key                  E020 flag is set by the run (since/until/run-id)
- *   E005 dag_id does not match the file name   E021 required flag missing
- *   E006 dag_id used by more than one spec     E022 unknown time zone
- *   E007 duplicate task id                     E023 pool not declared in _project.yaml
- *   E008 `after:` names a missing task         E024 extractor contract cannot be read statically
- *   E009 dependency cycle                      E025 unknown ${placeholder}
- *   E010 invalid cron expression or preset     E026 option not valid for this dbt command
- *   E011 invalid duration                      E027 project file missing or not usable
- *   E012 invalid date or date-time             E028 start_date after end_date
- *   E013 unknown extractor source              E029 connection or variable name problem
+ *   E001 YAML syntax error
+ *   E002 unknown key (lists the allowed keys, suggests the nearest)
+ *   E003 wrong type or invalid value
+ *   E004 missing required key
+ *   E005 dag_id does not match the file name
+ *   E006 dag_id used by more than one spec
+ *   E007 duplicate task id (also after fan-out)
+ *   E008 `after:` names a missing task
+ *   E009 dependency cycle (the cycle is printed)
+ *   E010 invalid cron expression or preset
+ *   E011 invalid duration
+ *   E012 invalid date or date-time
+ *   E013 unknown extractor source
  *   E014 unknown flag for the extractor
- *   E015 required secret of the extractor missing
+ *   E015 a secret the extractor requires is not given
  *   E016 secret not declared in _project.yaml `secrets`
- *   W001 asset trigger that no spec produces   W003 secret given that the extractor does not declare
- *   W002 extract task produces an asset its    W004 max_retry_delay without retry_exponential_backoff
- *        source does not write                 W005 notify_on_failure without a webhook connection
+ *   E017 flag value does not fit the contract's type
+ *   E018 a task needs exactly one of extract, dbt, container
+ *   E019 fan-out problem: item listed twice, item without the key a placeholder uses, a
+ *        placeholder where it cannot be used
+ *   E020 flag set by the run (since/until of a windowed source, run-id)
+ *   E021 required flag missing
+ *   E022 unknown time zone
+ *   E023 pool not declared in _project.yaml `pools`
+ *   E024 extractor contract cannot be read statically
+ *   E025 unknown placeholder
+ *   E026 option not valid for this dbt command
+ *   E027 project file missing or not usable
+ *   E028 end_date before start_date
+ *   E029 project settings problem: notify_on_failure: true without failure_webhook_connection,
+ *        extra_key without field: extra
+ *   W001 asset trigger that no spec produces
+ *   W002 extract task produces an asset its source does not write
+ *   W003 secret given that the extractor does not declare
+ *   W004 max_retry_delay without retry_exponential_backoff
  */
 
 export type Severity = 'error' | 'warning';
