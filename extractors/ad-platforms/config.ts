@@ -24,6 +24,7 @@ export const commonAdsFlags = {
   'max-attempts': z.number().int().min(1).max(20),
   'retry-base-ms': z.number().int().min(0),
   'retry-max-ms': z.number().int().min(0),
+  'request-timeout-ms': z.number().int().min(1),
   'api-url': z.string().url().optional(),
 };
 
@@ -41,6 +42,8 @@ export interface CommonAdsConfig<Group> {
   readonly group: Group;
   readonly window: WindowConfig;
   readonly retry: RetryPolicy;
+  /** An answer slower than this is abandoned and retried like a network error. */
+  readonly requestTimeoutMs: number;
   readonly apiUrl?: string;
 }
 
@@ -88,6 +91,7 @@ export function commonAdsConfig<Group>(
       baseDelayMs: flags['retry-base-ms'],
       maxDelayMs: Math.max(flags['retry-max-ms'], flags['retry-base-ms']),
     },
+    requestTimeoutMs: flags['request-timeout-ms'],
     apiUrl: flags['api-url'],
   };
 }

@@ -6,6 +6,7 @@
  * token (one account group) at a time; that is how the CLI runs it.
  */
 import sdk, { type Cursor, type SdkObject } from 'facebook-nodejs-business-sdk';
+import { axiosOf, configureHost } from '../ad-platforms/axios-hosts.js';
 import {
   RetriesExhaustedError,
   type RetryDecision,
@@ -19,12 +20,14 @@ import { EXIT_RUNTIME, EXIT_USAGE, ExtractorError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
 
 const { FacebookAdsApi, AdAccount, AdReportRun } = sdk;
+const DEFAULT_GRAPH = 'https://graph.facebook.com';
 
 export interface FacebookClientOptions {
   readonly accessToken: string;
   /** Replaces https://graph.facebook.com (a proxy, or the loopback fake in tests). */
   readonly graphUrl?: string;
   readonly retry: RetryPolicy;
+  readonly requestTimeoutMs: number;
   /** Async report runs: first poll interval (doubles up to 8x) and how many polls before giving up. */
   readonly pollIntervalMs: number;
   readonly maxPolls: number;
@@ -242,12 +245,14 @@ export class FacebookAdsClient {
 
   constructor(private readonly options: FacebookClientOptions) {
     this.sleep = options.sleep ?? realSleep;
-    if (options.graphUrl) {
-      const graphUrl = options.graphUrl.replace(/\/+$/, '');
-      // The SDK builds every URL from this static getter; redefining it is the documented way
-      // to point the SDK at another host.
-      Object.defineProperty(FacebookAdsApi, 'GRAPH', { get: () => graphUrl, configurable: true });
-    }
+    const graphUrl = options.graphUrl?.replace(/\/+$/, '') ?? DEFAULT_GRAPH;
+    // The SDK builds every URL from this static getter; redefining it is the documented way to
+    // point the SDK at another host.
+    Object.defineProperty(FacebookAdsApi, 'GRAPH', { get: () => graphUrl, configurable: true });
+    // The SDK sets no timeout: without one a hung connection would stall the run for good.
+    configureHost(axiosOf('facebook-nodejs-business-sdk'), graphUrl, {
+      timeoutMs: options.requestTimeoutMs,
+    });
     // Third argument false: the SDK's crash reporter would otherwise send our stack traces
     // (and its own request data) to Facebook.
     FacebookAdsApi.init(options.accessToken, 'en_US', false).setShowHeader(true);

@@ -98,6 +98,11 @@ export const contract = {
         'Longest single wait, also caps the wait Facebook asks for (estimated_time_to_regain_access).',
       default: 300000,
     },
+    'request-timeout-ms': {
+      type: 'integer',
+      description: 'Abandon an API answer slower than this and retry it like a network error.',
+      default: 120000,
+    },
     'api-url': {
       type: 'string',
       description:

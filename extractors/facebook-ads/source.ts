@@ -43,6 +43,7 @@ export const facebookAdsSource: SourceDefinition<FacebookConfig, FacebookSession
       accessToken: access_token,
       graphUrl: config.apiUrl,
       retry: config.retry,
+      requestTimeoutMs: config.requestTimeoutMs,
       pollIntervalMs: config.pollIntervalMs,
       maxPolls: config.maxPolls,
       pageSize: config.pageSize,

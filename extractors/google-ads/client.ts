@@ -6,9 +6,8 @@
  * Parsing is disabled (`disable_parsing`): the library's parser turns int64 strings such as
  * `costMicros` into JavaScript numbers, which loses precision; we keep the REST JSON as it is.
  */
-import { createRequire } from 'node:module';
-import type { AxiosStatic } from 'axios';
 import { Customer } from 'google-ads-api';
+import { axiosOf, configureHost } from '../ad-platforms/axios-hosts.js';
 import { accessToken, type GoogleOAuthClient } from '../ad-platforms/google-oauth.js';
 import {
   RetriesExhaustedError,
@@ -23,10 +22,7 @@ import { redact } from '../core/redact.js';
 
 export const GOOGLE_ADS_HOST = 'https://googleads.googleapis.com';
 
-// The axios google-ads-api itself requires (CommonJS): an ESM `import axios` is a different
-// module instance, whose interceptors the library would never see.
-const requireFromLibrary = createRequire(createRequire(import.meta.url).resolve('google-ads-api'));
-const axios = requireFromLibrary('axios') as AxiosStatic;
+const axios = axiosOf('google-ads-api');
 
 /** A REST result row as Google sends it: nested camelCase objects, int64 as strings. */
 export type GaqlRow = Record<string, Record<string, unknown> | undefined>;
@@ -55,23 +51,15 @@ export class GoogleAdsApiError extends ExtractorError {
   }
 }
 
-let rewriteInstalled = false;
-
 /**
- * google-ads-api builds its REST URLs with a fixed host; an axios request interceptor (the
- * library calls the default axios instance) sends them to `apiUrl` instead. Process-wide, like
- * the host it replaces.
+ * Request timeout for the library's REST calls and, with `apiUrl`, their host (a proxy or the
+ * loopback fake). Process-wide, like the host it replaces.
  */
-export function routeGoogleAdsTo(apiUrl: string): void {
-  const target = apiUrl.replace(/\/+$/, '');
-  if (rewriteInstalled) axios.interceptors.request.clear();
-  axios.interceptors.request.use((config) => {
-    if (config.url?.startsWith(GOOGLE_ADS_HOST)) {
-      config.url = target + config.url.slice(GOOGLE_ADS_HOST.length);
-    }
-    return config;
+export function configureGoogleAdsHttp(settings: { timeoutMs: number; apiUrl?: string }): void {
+  configureHost(axios, GOOGLE_ADS_HOST, {
+    timeoutMs: settings.timeoutMs,
+    baseUrl: settings.apiUrl,
   });
-  rewriteInstalled = true;
 }
 
 interface GoogleErrorShape {
@@ -127,6 +115,15 @@ function describe(error: unknown): {
       retryDelayMs: Math.max(0, ...delays) || undefined,
     };
   }
+  // No answer at all (timeout, reset): checked first, an AxiosError may also carry a `cause`.
+  if (axios.isAxiosError(error) && !error.response) {
+    return {
+      kind: 'network',
+      codes: [String(error.code ?? '')],
+      kinds: [],
+      message: `network error ${error.code ?? ''}`,
+    };
+  }
   if (error instanceof Error) {
     // No GoogleAdsFailure: the library wraps the google.rpc.Status as `cause`.
     const cause = (
@@ -149,14 +146,6 @@ function describe(error: unknown): {
         codes: [],
         kinds: [],
         message: 'response was not JSON (HTML error page?)',
-      };
-    }
-    if (axios.isAxiosError(error) && !error.response) {
-      return {
-        kind: 'network',
-        codes: [String(error.code ?? '')],
-        kinds: [],
-        message: `network error ${error.code ?? ''}`,
       };
     }
   }

@@ -64,6 +64,11 @@ export const contract = {
       description: "Longest single wait, also caps Google's retryDelay.",
       default: 300000,
     },
+    'request-timeout-ms': {
+      type: 'integer',
+      description: 'Abandon an API answer slower than this and retry it like a network error.',
+      default: 120000,
+    },
     'api-url': {
       type: 'string',
       description:

@@ -5,7 +5,7 @@
 import { resolveCredentials } from '../ad-platforms/account-groups.js';
 import { googleOAuthClient } from '../ad-platforms/google-oauth.js';
 import type { SourceDefinition } from '../core/source.js';
-import { GoogleAdsClient, routeGoogleAdsTo } from './client.js';
+import { configureGoogleAdsHttp, GoogleAdsClient } from './client.js';
 import { type GoogleAdsConfig, googleAdsConfigSchema } from './config.js';
 import { contract } from './contract.js';
 import {
@@ -25,7 +25,7 @@ export const googleAdsSource: SourceDefinition<GoogleAdsConfig, GoogleAdsSession
       config.group.credentials,
       env,
     );
-    if (config.apiUrl) routeGoogleAdsTo(config.apiUrl);
+    configureGoogleAdsHttp({ timeoutMs: config.requestTimeoutMs, apiUrl: config.apiUrl });
     const client = new GoogleAdsClient({
       customerId: account,
       loginCustomerId: config.group.login_customer_id,

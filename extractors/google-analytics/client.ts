@@ -48,6 +48,7 @@ export interface AnalyticsClientOptions {
   /** Replaces https://analyticsdata.googleapis.com/ (a proxy, or the loopback fake in tests). */
   readonly rootUrl?: string;
   readonly retry: RetryPolicy;
+  readonly requestTimeoutMs: number;
   readonly pageSize: number;
   /** Below this share (0–100) of any hourly/daily token quota left, the run stops the account. */
   readonly quotaReservePct: number;
@@ -140,6 +141,14 @@ export class AnalyticsClient {
         [429, 429],
         [500, 599],
       ],
+      // gaxios' own check gives up on an aborted request, which is what our timeout does to a
+      // hung one; that is as retryable as a reset connection.
+      shouldRetry: (error: GaxiosLikeError) => {
+        if ((error.config?.retryConfig?.currentRetryAttempt ?? 0) >= retry.maxAttempts - 1)
+          return false;
+        const status = error.response?.status;
+        return status === undefined || status === 429 || status >= 500;
+      },
       retryBackoff: async (error: GaxiosLikeError) => {
         // gaxios has already counted this retry when it calls the backoff.
         const attempt = error.config?.retryConfig?.currentRetryAttempt ?? 1;
@@ -187,7 +196,7 @@ export class AnalyticsClient {
               returnPropertyQuota: true,
             },
           },
-          { retryConfig: this.retryConfig(operation) },
+          { retryConfig: this.retryConfig(operation), timeout: this.options.requestTimeoutMs },
         );
         response = result.data;
       } catch (error) {

@@ -29,6 +29,7 @@ export const googleAnalyticsSource: SourceDefinition<AnalyticsConfig, AnalyticsS
       }),
       rootUrl: config.apiUrl,
       retry: config.retry,
+      requestTimeoutMs: config.requestTimeoutMs,
       pageSize: config.pageSize,
       quotaReservePct: config.quotaReservePct,
       onEvent: (event) => {

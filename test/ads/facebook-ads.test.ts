@@ -253,6 +253,8 @@ const FAST = [
   '1',
   '--page-size',
   '7',
+  '--request-timeout-ms',
+  '500',
 ];
 
 function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
@@ -342,6 +344,8 @@ describe('extract facebook-ads', () => {
         response: graphError(500, 2, 'Service temporarily unavailable'),
       },
       { route: 'adsets', times: 1, delayMs: 150 },
+      // Slower than --request-timeout-ms: abandoned and retried.
+      { route: 'ads', times: 1, delayMs: 2000 },
       {
         route: 'insights-read',
         times: 2,

@@ -142,7 +142,7 @@ const CAMPAIGN_DAILY_SQL = `
 let fake: FakeGoogleAds;
 let accountsFile: string;
 let chPath: string;
-const FAST = ['--retry-base-ms', '1', '--retry-max-ms', '5'];
+const FAST = ['--retry-base-ms', '1', '--retry-max-ms', '5', '--request-timeout-ms', '500'];
 
 function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
@@ -240,6 +240,7 @@ describe('extract google-ads', () => {
         response: { status: 500, body: HTML_500_PAGE, html: true },
       },
       { route: 'searchStream', times: 1, delayMs: 150 },
+      { route: 'searchStream', times: 1, delayMs: 2000 },
       { route: 'token', times: 1, response: { status: 503, body: { error: 'backend_error' } } },
     );
     const { code, stdout, stderr } = await runCli(

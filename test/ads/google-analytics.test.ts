@@ -113,7 +113,7 @@ const LOADED_SQL = `
 let fake: FakeAnalytics;
 let accountsFile: string;
 let chPath: string;
-const FAST = ['--retry-base-ms', '1', '--retry-max-ms', '5'];
+const FAST = ['--retry-base-ms', '1', '--retry-max-ms', '5', '--request-timeout-ms', '500'];
 
 function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
@@ -193,6 +193,7 @@ describe('extract google-analytics', () => {
       },
       { route: 'runReport', times: 1, response: { status: 500, body: HTML_500_PAGE, html: true } },
       { route: 'runReport', times: 1, delayMs: 150 },
+      { route: 'runReport', times: 1, delayMs: 2000 },
     );
     const { code, stdout, stderr } = await runCli(
       [
@@ -218,14 +219,16 @@ describe('extract google-analytics', () => {
     const pages = fake.reports.filter(
       (r) => (r.body.dateRanges as { startDate: string }[])[0]?.startDate === '2024-03-01',
     );
+    // The first page of property 1 timed out once (the 2 s answer) and was asked again.
     expect(pages.map((r) => [r.body.offset, r.body.limit])).toEqual([
+      ['0', '4'],
       ['0', '4'],
       ['4', '4'],
       ['0', '4'],
       ['4', '4'],
     ]);
     expect(pages.every((r) => r.body.returnPropertyQuota === true)).toBe(true);
-    expect(stderr.split('\n').filter((l) => l.includes('"event":"retry"')).length).toBe(3);
+    expect(stderr.split('\n').filter((l) => l.includes('"event":"retry"')).length).toBe(4);
     expect(
       await loaded(
         `SELECT DISTINCT property_id, property_timezone, dimensions FROM raw.google_analytics_daily_report ORDER BY property_id`,

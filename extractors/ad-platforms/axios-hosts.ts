@@ -1,0 +1,37 @@
+/**
+ * Per-host settings for the axios instance an SDK uses (facebook-nodejs-business-sdk and
+ * google-ads-api both call the default instance of the CommonJS axios): a request timeout, so a
+ * hung connection becomes a retryable error instead of a stalled run, and optionally another
+ * base URL (google-ads-api hard-codes its host).
+ */
+import { createRequire } from 'node:module';
+import type { AxiosStatic } from 'axios';
+
+/**
+ * The axios `sdkPackage` itself requires. An ESM `import axios` would be a different module
+ * instance whose interceptors the SDK never sees.
+ */
+export function axiosOf(sdkPackage: string): AxiosStatic {
+  const sdkRequire = createRequire(createRequire(import.meta.url).resolve(sdkPackage));
+  return sdkRequire('axios') as AxiosStatic;
+}
+
+const installed = new Map<string, number>();
+
+export function configureHost(
+  axios: AxiosStatic,
+  host: string,
+  settings: { readonly timeoutMs: number; readonly baseUrl?: string },
+): void {
+  const key = `${host}`;
+  const previous = installed.get(key);
+  if (previous !== undefined) axios.interceptors.request.eject(previous);
+  const target = settings.baseUrl?.replace(/\/+$/, '');
+  const id = axios.interceptors.request.use((config) => {
+    if (!config.url?.startsWith(host)) return config;
+    if (target) config.url = target + config.url.slice(host.length);
+    config.timeout = settings.timeoutMs;
+    return config;
+  });
+  installed.set(key, id);
+}
