@@ -16,6 +16,7 @@ import type { Logger } from './logger.js';
  * - `encoded`: rows the source already has in a ClickHouse input format (e.g. PostgreSQL
  *   `COPY … TO STDOUT` text is TabSeparated), with the stream's columns in declaration order.
  *   Skips per-row JavaScript work; `cursor` carries what `nextState` needs (e.g. the max id).
+ * - `select`: the rows never pass through this process (see below).
  */
 export type Batch<Row> =
   | { readonly kind: 'rows'; readonly rows: readonly Row[] }
@@ -24,6 +25,15 @@ export type Batch<Row> =
       readonly format: 'TabSeparated';
       readonly data: string;
       readonly rowCount: number;
+      readonly cursor: string;
+    }
+  | {
+      /** A SELECT that ClickHouse itself runs (e.g. over the postgresql() table function), giving
+       *  the stream's columns in declaration order; the runtime inserts its result. */
+      readonly kind: 'select';
+      readonly select: string;
+      /** A predicate on the table's key that covers this batch's rows, to count them after. */
+      readonly keyRange: string;
       readonly cursor: string;
     };
 

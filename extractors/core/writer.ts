@@ -129,6 +129,7 @@ export class ClickHouseWriter {
     batch: Batch<unknown>,
     meta: WriteMeta,
   ): Promise<number> {
+    if (batch.kind === 'select') return this.insertSelect(stream, batch, meta);
     const rowCount = batch.kind === 'rows' ? batch.rows.length : batch.rowCount;
     if (rowCount === 0) return 0;
     // Never empty: the meta columns are always there.
@@ -183,6 +184,36 @@ export class ClickHouseWriter {
       );
     }
     return rowCount;
+  }
+
+  /** `INSERT … SELECT` run by ClickHouse; returns the rows it wrote. */
+  private async insertSelect(
+    stream: AnyStream<unknown>,
+    batch: Extract<Batch<unknown>, { kind: 'select' }>,
+    meta: WriteMeta,
+  ): Promise<number> {
+    const columns = [...Object.keys(stream.columns), ...Object.keys(META_COLUMNS)];
+    const loadedAt = meta.loadedAt.toISOString().replace('T', ' ').replace('Z', '');
+    try {
+      await this.client.command({
+        query:
+          `INSERT INTO ${qualified(stream.table)} (${columns.map(quoteIdentifier).join(', ')}) ` +
+          `SELECT *, toUInt64(${meta.version}), toDateTime64(${quoteString(loadedAt)}, 3, 'UTC'), ` +
+          `${quoteString(meta.runId)} FROM (${batch.select})`,
+      });
+      // Counted in the table (a key-range read): chdb reports no row counts for INSERT … SELECT.
+      const result = await this.client.query({
+        query: `SELECT toString(count()) AS n FROM ${qualified(stream.table)} WHERE (${batch.keyRange}) AND _version = ${meta.version}`,
+        format: 'JSONEachRow',
+      });
+      const [counted] = await result.json<{ n: string }>();
+      return Number(counted?.n ?? 0);
+    } catch (error) {
+      throw new RuntimeFailure(
+        `INSERT … SELECT into ${stream.table} failed: ${error instanceof Error ? error.message : String(error)}`,
+        { cause: error },
+      );
+    }
   }
 }
 

@@ -18,6 +18,20 @@ export const contract = {
       default: 'advertiser,campaign,impressions,clicks',
       env: 'PG_STREAMS',
     },
+    transfer: {
+      type: 'enum',
+      values: ['copy', 'clickhouse-pull'],
+      description:
+        'How new impressions/clicks travel: `copy` streams COPY output through the extractor; `clickhouse-pull` has ClickHouse read them itself with the postgresql() table function (faster; ClickHouse must reach PostgreSQL).',
+      default: 'copy',
+      env: 'PG_TRANSFER',
+    },
+    'pull-host': {
+      type: 'string',
+      description:
+        'host:port of PostgreSQL as the ClickHouse server reaches it, for --transfer clickhouse-pull. Default: the host and port the extractor uses.',
+      env: 'PG_PULL_HOST',
+    },
     schema: {
       type: 'string',
       description: 'PostgreSQL schema that holds the four tables.',

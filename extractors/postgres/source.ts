@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { registerSecret } from '../core/redact.js';
 import type { SourceDefinition } from '../core/source.js';
-import { connect } from './client.js';
+import { connect, pullTarget } from './client.js';
 import { contract } from './contract.js';
 import { type PgSession, streams } from './streams.js';
 
@@ -8,6 +9,8 @@ const STREAM_NAMES = ['advertiser', 'campaign', 'impressions', 'clicks'] as cons
 
 export interface PostgresConfig {
   batchSize: number;
+  transfer: 'copy' | 'clickhouse-pull';
+  pullHost?: string;
   streams: ReadonlyArray<(typeof STREAM_NAMES)[number]>;
   schema: string;
 }
@@ -20,11 +23,18 @@ const config = z
       .min(1, 'must be at least 1')
       .max(5_000_000, 'must be at most 5000000'),
     streams: z.array(z.enum(STREAM_NAMES, `must list streams among ${STREAM_NAMES.join(', ')}`)),
+    transfer: z.enum(['copy', 'clickhouse-pull']),
+    'pull-host': z
+      .string()
+      .regex(/^[^:\s]+:\d+$/, 'must be host:port')
+      .optional(),
     schema: z.string().min(1),
   })
   .transform(
     (flags): PostgresConfig => ({
       batchSize: flags['batch-size'],
+      transfer: flags.transfer,
+      pullHost: flags['pull-host'],
       streams: flags.streams,
       schema: flags.schema,
     }),
@@ -37,7 +47,14 @@ export const postgresSource: SourceDefinition<PostgresConfig, PgSession> = {
   accounts: () => ['default'],
   async open(cfg, _account, { env }) {
     const client = await connect(env);
-    return { client, schema: cfg.schema, batchSize: cfg.batchSize };
+    // The password may come inside PG_URL; keep it out of every log line from here on.
+    registerSecret(client.password ?? undefined);
+    return {
+      client,
+      schema: cfg.schema,
+      batchSize: cfg.batchSize,
+      pull: cfg.transfer === 'clickhouse-pull' ? pullTarget(client, cfg.pullHost) : undefined,
+    };
   },
   async close(session) {
     await session.client.end();

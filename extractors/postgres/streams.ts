@@ -1,8 +1,15 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type pg from 'pg';
 import type { Batch, ReadContext, StreamDefinition } from '../core/source.js';
-import { qualified } from '../core/writer.js';
-import { checkTable, copyOut, queryText, quoteIdent, type TextRow } from './client.js';
+import { qualified, quoteString } from '../core/writer.js';
+import {
+  checkTable,
+  copyOut,
+  type PullTarget,
+  queryText,
+  quoteIdent,
+  type TextRow,
+} from './client.js';
 
 /**
  * The four OLTP streams.
@@ -25,6 +32,8 @@ export interface PgSession {
   client: pg.Client;
   schema: string;
   batchSize: number;
+  /** Set with `--transfer clickhouse-pull`. */
+  pull?: PullTarget;
 }
 
 const TIMESTAMP = "DateTime64(6, 'UTC')";
@@ -181,7 +190,7 @@ function appendStream(
     columns,
     initialState: { lastId: '0' },
     nextState(state, batch: Batch<OutRow>) {
-      if (batch.kind === 'encoded') return { lastId: maxId(state.lastId, batch.cursor) };
+      if (batch.kind !== 'rows') return { lastId: maxId(state.lastId, batch.cursor) };
       let lastId = state.lastId;
       for (const row of batch.rows) {
         if (row._deleted === 0) lastId = maxId(lastId, String(row.id));
@@ -199,6 +208,10 @@ function appendStream(
       const [top] = await queryText(client, `SELECT max(id) AS max FROM ${from}`);
       if (!top?.max || BigInt(top.max) <= last) return;
       const upper = BigInt(top.max);
+      if (context.session.pull) {
+        yield* pullRanges(context.session.pull, schema, name, last, upper, batchSize);
+        return;
+      }
       const fetchAfter = (after: bigint) =>
         copyOut(
           client,
@@ -223,6 +236,37 @@ function appendStream(
       }
     },
   };
+}
+
+/**
+ * `--transfer clickhouse-pull`: ClickHouse reads each id range from PostgreSQL itself, so rows
+ * never pass through this process. Ranges are id spans of `batchSize`, and the state advances
+ * to the end of each range once it is inserted. The timestamp is re-read as UTC text so the
+ * server's own time zone cannot shift it.
+ */
+function* pullRanges(
+  target: PullTarget,
+  schema: string,
+  table: string,
+  last: bigint,
+  upper: bigint,
+  batchSize: number,
+): Generator<Batch<OutRow>> {
+  const source =
+    `postgresql(${quoteString(target.hostPort)}, ${quoteString(target.database)}, ` +
+    `${quoteString(table)}, ${quoteString(target.user)}, ${quoteString(target.password)}, ` +
+    `${quoteString(schema)})`;
+  for (let from = last; from < upper; from += BigInt(batchSize)) {
+    const to = from + BigInt(batchSize) < upper ? from + BigInt(batchSize) : upper;
+    yield {
+      kind: 'select',
+      select:
+        `SELECT id, campaign_id, toDateTime64(toString(created_at), 6, 'UTC'), toUInt8(0) ` +
+        `FROM ${source} WHERE id > ${from} AND id <= ${to}`,
+      keyRange: `id > ${from} AND id <= ${to}`,
+      cursor: String(to),
+    };
+  }
 }
 
 interface Bucket {

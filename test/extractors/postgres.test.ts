@@ -267,6 +267,36 @@ describe('extract postgres', () => {
     expect(duplicates[0]?.rows).toBe(duplicates[0]?.ids);
   });
 
+  test('--transfer clickhouse-pull: ClickHouse reads new ids itself, same result', async () => {
+    await mustGenerate('impressions', '--campaign-id', '9', '--count', '1500');
+    await mustGenerate('clicks', '--campaign-id', '9', '--ratio', '0.3');
+    const before = await states();
+    // A pull host ClickHouse cannot reach: runtime failure, state untouched, no password shown.
+    const unreachable = await extract([
+      '--transfer',
+      'clickhouse-pull',
+      '--pull-host',
+      '127.0.0.1:1',
+    ]);
+    expect(unreachable.exitCode).toBe(1);
+    expect(unreachable.stderr).toMatch(/INSERT … SELECT into raw\.postgres_impressions failed/);
+    expect(unreachable.stderr).not.toContain(postgres.password);
+    expect(await states()).toEqual(before);
+
+    const run = await extract(['--transfer', 'clickhouse-pull', '--run-id', 'pull']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stderr).not.toContain(postgres.password);
+    await expectEqual();
+    const pulled = await withClickHouse(clickhousePath, (query) =>
+      query<{ n: string }>(
+        "SELECT toString(count()) AS n FROM raw.postgres_impressions WHERE _run_id = 'pull'",
+      ),
+    );
+    expect(pulled).toEqual([{ n: '1500' }]);
+    expect(run.stdout).toMatch(/ok: [\d,]+ rows/);
+    expect(run.stdout).not.toMatch(/ok: 0 rows/);
+  });
+
   describe('bad configuration: clear message, right exit code, state untouched', () => {
     test('unreachable host → exit 1', async () => {
       const before = await states();
