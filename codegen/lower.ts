@@ -95,7 +95,10 @@ export function lowerDag(
     catchup: spec.catchup ?? dagDefaults.catchup ?? BUILT_IN_DAG_DEFAULTS.catchup,
     maxActiveRuns:
       spec.max_active_runs ?? dagDefaults.max_active_runs ?? BUILT_IN_DAG_DEFAULTS.max_active_runs,
-    maxActiveTasks: spec.max_active_tasks ?? BUILT_IN_DAG_DEFAULTS.max_active_tasks,
+    maxActiveTasks:
+      spec.max_active_tasks ??
+      dagDefaults.max_active_tasks ??
+      BUILT_IN_DAG_DEFAULTS.max_active_tasks,
     dagrunTimeoutSeconds:
       spec.dagrun_timeout === undefined ? null : durationSeconds(spec.dagrun_timeout),
     failureWebhookConnection:

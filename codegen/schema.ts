@@ -323,6 +323,7 @@ export const projectSchema = z
         start_date: dateTime.optional(),
         catchup: z.boolean().optional(),
         max_active_runs: z.int().min(1).optional(),
+        max_active_tasks: z.int().min(1).optional(),
         tags: z.array(z.string()).optional(),
       })
       .optional(),
