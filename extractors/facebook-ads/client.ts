@@ -240,6 +240,15 @@ function toApiError(operation: string, error: unknown): Error {
 
 const TERMINAL_FAILURES = new Set(['Job Failed', 'Job Skipped']);
 
+const ALL_CAMPAIGN_STATUSES = [
+  'ACTIVE',
+  'PAUSED',
+  'DELETED',
+  'ARCHIVED',
+  'IN_PROCESS',
+  'WITH_ISSUES',
+];
+
 export class FacebookAdsClient {
   private readonly sleep: Sleep;
 
@@ -314,7 +323,12 @@ export class FacebookAdsClient {
     fields: readonly string[],
   ): Promise<GraphRow[]> {
     const account = new AdAccount(accountId);
-    const params = { limit: this.options.pageSize };
+    // Graph leaves deleted and archived campaigns out unless asked; they still have insights
+    // for the days they ran, and a per-campaign split must cover them.
+    const params =
+      edge === 'campaigns'
+        ? { limit: this.options.pageSize, effective_status: ALL_CAMPAIGN_STATUSES }
+        : { limit: this.options.pageSize };
     const first = (): Promise<Cursor<SdkObject>> => {
       if (edge === 'campaigns') return account.getCampaigns([...fields], { ...params });
       if (edge === 'adsets') return account.getAdSets([...fields], { ...params });

@@ -65,6 +65,15 @@ function accounts() {
       timezone: 'America/Los_Angeles',
       campaigns: [
         {
+          id: '2003',
+          name: 'Winter clearance',
+          status: 'DELETED',
+          effective_status: 'DELETED',
+          objective: 'OUTCOME_SALES',
+          created_time: '2024-01-10T10:00:00+0000',
+          updated_time: '2024-03-06T09:00:00+0000',
+        },
+        {
           id: '2001',
           name: 'Spring sale',
           status: 'ACTIVE',
@@ -108,6 +117,16 @@ function accounts() {
       ],
       ads: [
         {
+          id: '4004',
+          name: 'Winter leftovers',
+          campaign_id: '2003',
+          adset_id: '3001',
+          status: 'DELETED',
+          effective_status: 'DELETED',
+          created_time: '2024-01-10T10:00:00+0000',
+          updated_time: '2024-03-06T09:00:00+0000',
+        },
+        {
           id: '4001',
           name: 'Red shoe',
           campaign_id: '2001',
@@ -138,7 +157,7 @@ function accounts() {
           updated_time: '2024-02-03T10:00:00+0000',
         },
       ],
-      insights: insightsFor(['4001', '4002', '4003'], 1),
+      insights: insightsFor(['4001', '4002', '4003', '4004'], 1),
     },
     {
       id: '1002',
@@ -390,6 +409,7 @@ describe('extract facebook-ads', () => {
 
     // The split really happened: per-campaign runs for the stalled day.
     expect(fake.jobs.filter((j) => j.campaignIds).map((j) => [j.since, j.campaignIds])).toEqual([
+      ['2024-03-05', ['2003']],
       ['2024-03-05', ['2001']],
       ['2024-03-05', ['2002']],
     ]);
@@ -429,6 +449,15 @@ describe('extract facebook-ads', () => {
         created_time: '2024-02-03 10:00:00',
       },
       {
+        account_id: '1001',
+        id: '2003',
+        name: 'Winter clearance',
+        status: 'DELETED',
+        objective: 'OUTCOME_SALES',
+        daily_budget: null,
+        created_time: '2024-01-10 10:00:00',
+      },
+      {
         account_id: '1002',
         id: '2101',
         name: 'Frühling',
@@ -442,7 +471,7 @@ describe('extract facebook-ads', () => {
       SELECT account_id, any(account_currency) AS currency, any(account_timezone) AS tz, toString(count()) AS n
       FROM raw.facebook_ads_ads_insights FINAL GROUP BY account_id ORDER BY account_id`);
     expect(currencies).toEqual([
-      { account_id: '1001', currency: 'USD', tz: 'America/Los_Angeles', n: '30' },
+      { account_id: '1001', currency: 'USD', tz: 'America/Los_Angeles', n: '40' },
       { account_id: '1002', currency: 'EUR', tz: 'Europe/Berlin', n: '10' },
     ]);
     const raw = await loaded(`
@@ -500,8 +529,8 @@ describe('extract facebook-ads', () => {
       SELECT breakdowns, toString(count()) AS n, toString(sum(impressions)) AS impressions, toString(sum(spend)) AS spend
       FROM raw.facebook_ads_ads_insights FINAL GROUP BY breakdowns ORDER BY breakdowns`);
     expect(rows.map((r) => [r.breakdowns, r.n])).toEqual([
-      ['', '8'],
-      ['age', '16'],
+      ['', '10'],
+      ['age', '20'],
     ]);
     expect(rows[0]?.impressions).toBe(rows[1]?.impressions);
     expect(rows[0]?.spend).toBe(rows[1]?.spend);
@@ -540,7 +569,7 @@ describe('extract facebook-ads', () => {
       SELECT account_id, toString(count()) AS n FROM raw.facebook_ads_ads_insights FINAL
       GROUP BY account_id ORDER BY account_id`);
     expect(perAccount).toEqual([
-      { account_id: '1001', n: '6' },
+      { account_id: '1001', n: '8' },
       { account_id: '1002', n: '2' },
     ]);
     const state = await loaded(`

@@ -319,7 +319,16 @@ export async function startFakeGraph(options: {
             timezone_name: account.timezone,
           }),
         );
-      case 'campaigns':
+      case 'campaigns': {
+        // Like Graph: deleted and archived campaigns only when effective_status asks for them.
+        const statuses = JSON.parse(
+          request.query.get('effective_status') ?? '["ACTIVE","PAUSED"]',
+        ) as string[];
+        const visible = account.campaigns.filter((c) =>
+          statuses.includes(String(c.effective_status ?? 'ACTIVE')),
+        );
+        return page(request, visible.map(pick));
+      }
       case 'adsets':
       case 'ads':
         return page(request, account[name].map(pick));
