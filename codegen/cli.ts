@@ -83,10 +83,10 @@ export function runCli(
     return 1;
   }
 
-  const changes = [
-    ...plan(options.outDir, result.files, true),
-    ...plan(options.specsDir, schemaFiles(), false),
-  ];
+  const schemas = schemaFiles();
+  const dagChanges = plan(options.outDir, result.files, true);
+  const schemaChanges = plan(options.specsDir, schemas, false);
+  const changes = [...dagChanges, ...schemaChanges];
   if (options.check) {
     for (const { file, change } of changes) io.warn(`stale: ${file} (would ${change})`);
     if (changes.length > 0) {
@@ -96,16 +96,8 @@ export function runCli(
     io.write(`gen-dags --check: ${result.files.length} DAG file(s) up to date`);
     return 0;
   }
-  apply(
-    options.outDir,
-    result.files,
-    changes.filter((change) => path.dirname(change.file) === path.normalize(options.outDir)),
-  );
-  apply(
-    options.specsDir,
-    schemaFiles(),
-    changes.filter((change) => path.dirname(change.file) === path.normalize(options.specsDir)),
-  );
+  apply(options.outDir, result.files, dagChanges);
+  apply(options.specsDir, schemas, schemaChanges);
   for (const { file, change } of changes) io.write(`${change}: ${file}`);
   io.write(
     `gen-dags: ${result.files.length} DAG file(s) in ${options.outDir}, ${changes.length} changed`,

@@ -116,6 +116,16 @@ describe('gen-dags', () => {
     expect(readFileSync(path.join(out, 'handwritten.py'), 'utf8')).toBe('print("mine")\n');
   });
 
+  it('accepts folders given with a trailing slash', () => {
+    const code = runCli(['--specs', `${specs}/`, '--out', `${out}/`, '--contracts', contractsDir], {
+      write: () => {},
+      warn: () => {},
+    });
+    expect(code).toBe(0);
+    expect(readdirSync(out)).toHaveLength(5);
+    expect(run('--check').code).toBe(0);
+  });
+
   it('--check notices a stale JSON Schema', () => {
     run();
     writeFileSync(path.join(specs, 'dag-spec.schema.json'), '{}\n');
