@@ -1,0 +1,225 @@
+/**
+ * Ad-platform extractors benchmark (not a test): `npm run bench -- ads [--ads=500] [--days=90]`.
+ *
+ * The real `extract facebook-ads` and `extract google-ads` CLIs, each in a child process, against
+ * the loopback fakes (served from this process) into embedded ClickHouse: Facebook insights for
+ * N ads × D days through async report runs and Graph paging (500 rows a page), Google Ads
+ * campaign and ad group daily metrics for N campaigns × D days through searchStream. Prints wall
+ * time, in-run time, rows/s and peak RSS of the extractor process. Asserts nothing about time.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { addDays } from '../extractors/ad-platforms/window.js';
+import { formatCount } from '../extractors/core/logger.js';
+import { type FakeInsight, startFakeGraph } from '../test/fakes/facebook-graph.js';
+import { type GaqlValue, startFakeGoogleAds } from '../test/fakes/google-ads.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const arg = (name: string, fallback: number) =>
+  Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
+const ADS = arg('ads', 500);
+const DAYS = arg('days', 90);
+const SINCE = '2024-01-01';
+const UNTIL = addDays(SINCE, DAYS);
+const dates = Array.from({ length: DAYS }, (_, d) => addDays(SINCE, d));
+
+interface Figures {
+  wallMs: number;
+  runMs: number;
+  rows: number;
+  maxRssMb: number;
+}
+
+async function extract(args: string[], env: Record<string, string>): Promise<Figures> {
+  const started = performance.now();
+  const result = await execa(
+    process.execPath,
+    ['--import', 'tsx', path.join(root, 'extractors/cli.ts'), ...args],
+    {
+      cwd: root,
+      env,
+      reject: false,
+    },
+  );
+  const wallMs = performance.now() - started;
+  if (result.exitCode !== 0)
+    throw new Error(`extract ${args[0]} failed: ${result.stderr.slice(-2000)}`);
+  const summary = String(result.stderr)
+    .split('\n')
+    .filter((line) => line.includes('"event":"summary"'))
+    .map(
+      (line) => JSON.parse(line) as { rows: number; duration_ms: number; max_rss_kb: number },
+    )[0];
+  if (!summary) throw new Error('no summary line');
+  return {
+    wallMs,
+    runMs: summary.duration_ms,
+    rows: summary.rows,
+    maxRssMb: summary.max_rss_kb / 1024,
+  };
+}
+
+function report(label: string, f: Figures): void {
+  console.log(
+    `${label}: ${formatCount(f.rows)} rows in ${(f.runMs / 1000).toFixed(2)} s in-run ` +
+      `(${formatCount(Math.round(f.rows / (f.runMs / 1000)))} rows/s), ${(f.wallMs / 1000).toFixed(2)} s wall, ` +
+      `peak RSS ${f.maxRssMb.toFixed(0)} MB`,
+  );
+}
+
+const tmp = await mkdtemp(path.join(os.tmpdir(), 'adtech-bench-ads-'));
+const accountsFile = path.join(tmp, 'ad-accounts.yaml');
+await writeFile(
+  accountsFile,
+  [
+    'facebook-ads:',
+    '  bench: { accounts: [act_1], credentials: { access_token: FB_TOKEN } }',
+    'google-ads:',
+    '  bench:',
+    '    accounts: ["1234567890"]',
+    '    credentials: { developer_token: G_DEV, client_id: G_ID, client_secret: G_SECRET, refresh_token: G_REFRESH }',
+    '',
+  ].join('\n'),
+);
+
+try {
+  // Facebook: ADS ads in 10 campaigns, one insights row per ad and day.
+  const ads = Array.from({ length: ADS }, (_, a) => ({
+    id: String(10_000 + a),
+    name: `ad ${a}`,
+    campaign_id: String(100 + (a % 10)),
+    adset_id: String(1_000 + (a % 50)),
+  }));
+  const insights: FakeInsight[] = [];
+  for (const date of dates) {
+    for (const [a, ad] of ads.entries()) {
+      insights.push({
+        adId: ad.id,
+        date,
+        breakdown: {},
+        impressions: 1000 + a,
+        clicks: a % 50,
+        spendCents: 100 + a * 7,
+        actions: { link_click: a % 50, purchase: a % 3 },
+        actionValues: { purchase: (a % 3) * 1999 },
+      });
+    }
+  }
+  const graph = await startFakeGraph({
+    accessToken: 'EAAbenchToken',
+    accounts: [
+      {
+        id: '1',
+        name: 'bench',
+        currency: 'USD',
+        timezone: 'UTC',
+        campaigns: Array.from({ length: 10 }, (_, c) => ({
+          id: String(100 + c),
+          name: `campaign ${c}`,
+        })),
+        adsets: Array.from({ length: 50 }, (_, s) => ({
+          id: String(1_000 + s),
+          name: `adset ${s}`,
+          campaign_id: String(100 + (s % 10)),
+        })),
+        ads,
+        insights,
+      },
+    ],
+  });
+  const fbFolder = path.join(tmp, 'ch-fb');
+  const fb = await extract(
+    [
+      'facebook-ads',
+      '--group',
+      'bench',
+      '--since',
+      SINCE,
+      '--until',
+      UNTIL,
+      '--lookback-days',
+      '0',
+      '--poll-interval-ms',
+      '10',
+    ],
+    {
+      CLICKHOUSE_PATH: fbFolder,
+      ADS_ACCOUNTS_FILE: accountsFile,
+      FB_TOKEN: 'EAAbenchToken',
+      FACEBOOK_GRAPH_URL: graph.url,
+      PATH: process.env.PATH ?? '',
+    },
+  );
+  await graph.close();
+  report(
+    `facebook-ads (${formatCount(ADS)} ads x ${DAYS} days, 7-day report runs, 500-row pages)`,
+    fb,
+  );
+
+  // Google Ads: ADS campaigns with one ad group each, one row per campaign and day.
+  const info = {
+    'customer.id': '1234567890',
+    'customer.currency_code': 'USD',
+    'customer.time_zone': 'UTC',
+    'customer.descriptive_name': 'bench',
+  };
+  const rows: Record<string, GaqlValue>[] = [];
+  for (const date of dates) {
+    for (let c = 0; c < ADS; c++) {
+      rows.push({
+        ...info,
+        'campaign.id': String(100_000 + c),
+        'campaign.name': `campaign ${c}`,
+        'ad_group.id': String(200_000 + c),
+        'ad_group.name': `ad group ${c}`,
+        'segments.date': date,
+        'metrics.impressions': String(1000 + c),
+        'metrics.clicks': String(c % 50),
+        'metrics.cost_micros': String(1_234_567 * (c + 1)),
+        'metrics.conversions': (c % 7) / 2,
+        'metrics.conversions_value': c % 7,
+      });
+    }
+  }
+  const credentials = {
+    developerToken: 'dev',
+    clientId: 'id',
+    clientSecret: 'secret',
+    refreshToken: 'refresh',
+  };
+  const google = await startFakeGoogleAds({
+    ...credentials,
+    customers: [
+      {
+        id: '1234567890',
+        resources: { customer: [info], campaign: rows, ad_group: rows, ad_group_ad: [] },
+      },
+    ],
+  });
+  google.batchSize = 10_000;
+  const gaFolder = path.join(tmp, 'ch-google');
+  const ga = await extract(
+    ['google-ads', '--group', 'bench', '--since', SINCE, '--until', UNTIL, '--lookback-days', '0'],
+    {
+      CLICKHOUSE_PATH: gaFolder,
+      ADS_ACCOUNTS_FILE: accountsFile,
+      G_DEV: credentials.developerToken,
+      G_ID: credentials.clientId,
+      G_SECRET: credentials.clientSecret,
+      G_REFRESH: credentials.refreshToken,
+      GOOGLE_ADS_API_URL: google.url,
+      GOOGLE_OAUTH_TOKEN_URL: `${google.url}/token`,
+      PATH: process.env.PATH ?? '',
+    },
+  );
+  await google.close();
+  report(
+    `google-ads (${formatCount(ADS)} campaigns x ${DAYS} days, campaign + ad group daily, 14-day queries)`,
+    ga,
+  );
+} finally {
+  await rm(tmp, { recursive: true, force: true });
+}
