@@ -213,10 +213,7 @@ function taskBody(
   const container = task.container ?? {};
   return {
     kind: 'container',
-    image:
-      container.image === undefined
-        ? project.images.extractor
-        : substituteItem(container.image, item),
+    image: container.image ?? project.images.extractor,
     entrypoint: container.entrypoint?.map((part) => substituteItem(part, item)) ?? null,
     command: (container.command ?? []).map((part) => templatedArg(part, item)),
     environment: environmentOf([shared], item, container.environment),

@@ -410,7 +410,6 @@ function checkPlaceholders(
     add([...at, 'dbt', 'vars'], JSON.stringify(task.dbt.vars), true);
   add([...at, 'container', 'command'], task.container?.command, true, true);
   add([...at, 'container', 'entrypoint'], task.container?.entrypoint, false);
-  add([...at, 'container', 'image'], task.container?.image, false);
   for (const [name, value] of Object.entries(task.container?.environment ?? {})) {
     add([...at, 'container', 'environment', name], value, true, true);
   }
