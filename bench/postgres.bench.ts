@@ -3,7 +3,9 @@
  *
  * Loads N impressions (default 1 M; BENCH_ROWS or --rows=N) into embedded PostgreSQL, then
  *   1. our full extraction: the real `extract postgres` CLI in a child process into embedded
- *      ClickHouse (wall time, in-run time from its summary, peak RSS from its resourceUsage);
+ *      ClickHouse (wall time, in-run time from its summary, peak RSS from its resourceUsage),
+ *      once with `--transfer copy` (rows stream through the extractor, the default) and once
+ *      with `--transfer clickhouse-pull` (ClickHouse reads the id ranges itself);
  *   2. ClickHouse's own `INSERT … SELECT FROM postgresql(…)` of the same table into a fresh
  *      embedded ClickHouse folder: the near-physical limit on this machine;
  *   3. an incremental run after 10 k new rows.
@@ -22,7 +24,12 @@ import { startPostgres } from '../test/support/postgres.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const rowsArg = process.argv.find((arg) => arg.startsWith('--rows='))?.slice('--rows='.length);
 const rows = Number(rowsArg ?? process.env.BENCH_ROWS ?? 1_000_000);
-const batchSize = Number(process.env.BENCH_BATCH_SIZE ?? 100_000);
+// Copy streams rows through the extractor, so its batch bounds our memory; a pull range only
+// bounds ClickHouse's insert block, so it can be larger (fewer postgresql() round trips).
+const batchSizes = {
+  copy: Number(process.env.BENCH_BATCH_SIZE ?? 100_000),
+  'clickhouse-pull': Number(process.env.BENCH_PULL_BATCH_SIZE ?? 1_000_000),
+};
 const CAMPAIGNS = 10;
 
 interface ExtractRun {
@@ -32,7 +39,13 @@ interface ExtractRun {
   maxRssMb: number;
 }
 
-async function extract(env: Record<string, string>, runId: string): Promise<ExtractRun> {
+type Transfer = 'copy' | 'clickhouse-pull';
+
+async function extract(
+  env: Record<string, string>,
+  runId: string,
+  transfer: Transfer,
+): Promise<ExtractRun> {
   const started = performance.now();
   const result = await execa(
     process.execPath,
@@ -43,10 +56,12 @@ async function extract(env: Record<string, string>, runId: string): Promise<Extr
       'postgres',
       '--streams',
       'impressions',
+      '--transfer',
+      transfer,
     ],
     {
       cwd: root,
-      env: { ...env, PG_BATCH_SIZE: String(batchSize), EXTRACT_RUN_ID: runId },
+      env: { ...env, PG_BATCH_SIZE: String(batchSizes[transfer]), EXTRACT_RUN_ID: runId },
       reject: false,
     },
   );
@@ -86,10 +101,13 @@ try {
     `generated ${formatCount(rows)} impressions in ${seconds(performance.now() - started)}`,
   );
 
-  const ours = await mkdtemp(path.join(os.tmpdir(), 'bench-ch-ours-'));
-  folders.push(ours);
-  const env = { PG_URL: postgres.url, CLICKHOUSE_PATH: ours };
-  const full = await extract(env, 'bench-full');
+  const runs = new Map<Transfer, { env: Record<string, string>; full: ExtractRun }>();
+  for (const transfer of ['copy', 'clickhouse-pull'] as const) {
+    const folder = await mkdtemp(path.join(os.tmpdir(), `bench-ch-${transfer}-`));
+    folders.push(folder);
+    const env = { PG_URL: postgres.url, CLICKHOUSE_PATH: folder };
+    runs.set(transfer, { env, full: await extract(env, `bench-full-${transfer}`, transfer) });
+  }
 
   // ClickHouse pulling the same table itself, in a fresh folder, same table engine and key.
   const native = await mkdtemp(path.join(os.tmpdir(), 'bench-ch-native-'));
@@ -110,23 +128,24 @@ try {
 
   await addImpressions(client, random, campaigns, 1_000);
   await client.end();
-  const incremental = await extract(env, 'bench-incremental');
 
-  const ratio = (rows / full.runMs / (rows / nativeMs)).toFixed(2);
-  console.log(`rows: ${formatCount(rows)}, batch size ${formatCount(batchSize)}`);
-  console.log(
-    `ours (extract postgres): ${seconds(full.runMs)} in-run (${rate(full.rows, full.runMs)}), ` +
-      `${seconds(full.wallMs)} wall incl. process start, peak RSS ${full.maxRssMb.toFixed(0)} MB`,
-  );
+  console.log(`rows: ${formatCount(rows)}`);
   console.log(
     `ClickHouse INSERT … SELECT FROM postgresql(): ${seconds(nativeMs)} (${rate(rows, nativeMs)})`,
   );
-  console.log(`ratio ours / native: ${ratio} (goal >= 0.5)`);
-  console.log(
-    `incremental (${formatCount(incremental.rows)} new rows): ${seconds(incremental.runMs)} in-run ` +
-      `= ${((incremental.runMs / full.runMs) * 100).toFixed(2)} % of the full load (goal < 2 %), ` +
-      `${seconds(incremental.wallMs)} wall, peak RSS ${incremental.maxRssMb.toFixed(0)} MB`,
-  );
+  for (const [transfer, { env, full }] of runs) {
+    const incremental = await extract(env, `bench-incremental-${transfer}`, transfer);
+    console.log(
+      `ours --transfer ${transfer} --batch-size ${formatCount(batchSizes[transfer])}: ${seconds(full.runMs)} in-run (${rate(full.rows, full.runMs)}), ` +
+        `${seconds(full.wallMs)} wall incl. process start, peak RSS ${full.maxRssMb.toFixed(0)} MB; ` +
+        `ratio to native ${(nativeMs / full.runMs).toFixed(2)} (goal >= 0.5)`,
+    );
+    console.log(
+      `  incremental (${formatCount(incremental.rows)} new rows): ${seconds(incremental.runMs)} in-run ` +
+        `= ${((incremental.runMs / full.runMs) * 100).toFixed(2)} % of the full load (goal < 2 %), ` +
+        `${seconds(incremental.wallMs)} wall, peak RSS ${incremental.maxRssMb.toFixed(0)} MB`,
+    );
+  }
 } finally {
   await postgres.stop();
   for (const folder of folders) await rm(folder, { recursive: true, force: true });

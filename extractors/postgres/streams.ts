@@ -288,11 +288,19 @@ async function* reconcile(
   const { client, batchSize } = context.session;
   const { clickhouse, log } = context;
   const columns = EVENT_COLUMNS;
-  const [pgTotal] = await queryText(
-    client,
-    `SELECT count(*) AS count, coalesce(sum(id), 0) AS sum FROM ${from} WHERE id <= ${last}`,
-  );
-  const [chTotal] = await chBuckets(clickhouse, table, last, undefined);
+  const started = performance.now();
+  // Both sides at once: they run on different servers.
+  const [[pgTotal], [chTotal]] = await Promise.all([
+    queryText(
+      client,
+      `SELECT count(*) AS count, coalesce(sum(id), 0) AS sum FROM ${from} WHERE id <= ${last}`,
+    ),
+    chBuckets(clickhouse, table, last, undefined),
+  ]);
+  log.debug(`${name}: ids <= ${last} checked against PostgreSQL`, {
+    duration_ms: Math.round(performance.now() - started),
+    rows: Number(pgTotal?.count ?? 0),
+  });
   if (sameBucket(pgTotal, chTotal)) return;
 
   const span = BigInt(batchSize);
