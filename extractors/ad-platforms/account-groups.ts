@@ -22,11 +22,13 @@ export const envVarName = z
   .string()
   .regex(ENV_NAME, 'must be the NAME of an environment variable (letters, digits, _), not a value');
 
-/** Builds the schema of one group: account ids plus named credential env vars. */
-export function accountGroupSchema<
-  const Credential extends string,
-  Extra extends z.ZodRawShape = Record<never, never>,
->(credentials: readonly Credential[], extra?: Extra) {
+/**
+ * The schema of one group: account ids plus the env variable name of each credential. Sources
+ * `.extend` it with their own id format and extra keys.
+ */
+export function accountGroupSchema<const Credential extends string>(
+  credentials: readonly Credential[],
+) {
   const credentialShape = Object.fromEntries(credentials.map((name) => [name, envVarName])) as {
     [K in Credential]: typeof envVarName;
   };
@@ -34,7 +36,6 @@ export function accountGroupSchema<
     .object({
       accounts: z.array(z.string().min(1)).min(1, 'a group needs at least one account'),
       credentials: z.object(credentialShape).strict(),
-      ...(extra ?? ({} as Extra)),
     })
     .strict();
 }

@@ -16,6 +16,7 @@ export function axiosOf(sdkPackage: string): AxiosStatic {
   return sdkRequire('axios') as AxiosStatic;
 }
 
+/** Interceptor id per host, so configuring a host again replaces its settings. */
 const installed = new Map<string, number>();
 
 export function configureHost(
@@ -23,8 +24,7 @@ export function configureHost(
   host: string,
   settings: { readonly timeoutMs: number; readonly baseUrl?: string },
 ): void {
-  const key = `${host}`;
-  const previous = installed.get(key);
+  const previous = installed.get(host);
   if (previous !== undefined) axios.interceptors.request.eject(previous);
   const target = settings.baseUrl?.replace(/\/+$/, '');
   const id = axios.interceptors.request.use((config) => {
@@ -33,5 +33,5 @@ export function configureHost(
     config.timeout = settings.timeoutMs;
     return config;
   });
-  installed.set(key, id);
+  installed.set(host, id);
 }

@@ -268,7 +268,7 @@ export class FacebookAdsClient {
   }
 
   /** One Graph call with retries, usage-aware pacing and a redacted error. */
-  private async call<T extends { headers?: unknown } | object>(
+  private async call<T>(
     operation: string,
     request: () => Promise<T>,
   ): Promise<T> {

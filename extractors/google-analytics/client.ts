@@ -5,8 +5,7 @@
  */
 import { analyticsdata, type analyticsdata_v1beta } from '@googleapis/analyticsdata';
 import type { GoogleOAuthClient } from '../ad-platforms/google-oauth.js';
-import type { RetryEvent, RetryPolicy, Sleep } from '../ad-platforms/retry.js';
-import { realSleep } from '../ad-platforms/retry.js';
+import { type RetryEvent, type RetryPolicy, realSleep, type Sleep } from '../ad-platforms/retry.js';
 import { EXIT_RUNTIME, EXIT_USAGE, ExtractorError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
 import { backoffDelay, parseRetryAfter } from '../core/retry.js';
