@@ -268,10 +268,7 @@ export class FacebookAdsClient {
   }
 
   /** One Graph call with retries, usage-aware pacing and a redacted error. */
-  private async call<T>(
-    operation: string,
-    request: () => Promise<T>,
-  ): Promise<T> {
+  private async call<T>(operation: string, request: () => Promise<T>): Promise<T> {
     try {
       const result = await retrying(operation, request, {
         policy: this.options.retry,
