@@ -86,7 +86,10 @@ class AdtechDockerOperator(DockerOperator):
 
     def execute(self, context):
         secrets = {env: _read_secret(env, *where) for env, where in sorted(self.secret_env.items())}
-        self.private_environment = {**(self.private_environment or {}), **secrets}
+        # apache-airflow-providers-docker 3.x reads self.private_environment; 4.x keeps it in
+        # self._private_environment. Update whichever this provider uses.
+        attribute = "_private_environment" if hasattr(self, "_private_environment") else "private_environment"
+        setattr(self, attribute, {**(getattr(self, attribute, None) or {}), **secrets})
         return super().execute(context)
 
 
