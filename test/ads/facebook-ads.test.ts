@@ -418,6 +418,9 @@ describe('extract facebook-ads', () => {
       .filter(Boolean)
       .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(events.filter((e) => e.event === 'async_job_split').length).toBe(3);
+    // Graph asked for a minute (estimated_time_to_regain_access: 1): the wait is that hint,
+    // capped at --retry-max-ms, not the 1 ms jittered backoff.
+    expect(events.find((e) => String(e.msg).includes('(throttled)'))?.wait_ms).toBe(5);
     expect(events.filter((e) => e.event === 'retry').map((e) => e.msg)).toEqual(
       expect.arrayContaining([
         expect.stringContaining('(throttled)'),
@@ -575,6 +578,66 @@ describe('extract facebook-ads', () => {
     const state = await loaded(`
       SELECT account FROM raw._extractor_state FINAL WHERE source = 'facebook-ads' AND stream = 'ads_insights' ORDER BY account`);
     expect(state).toEqual([{ account: 'act_1001' }, { account: 'act_1002' }]);
+  });
+
+  it('keeps the chunks written before a bad row and does not move the state past it', async () => {
+    // run1 is account 1001's second 2-day report run; Graph answers it with a row ClickHouse
+    // cannot take (a non-numeric spend).
+    fake.faults.push({
+      route: 'insights-read:run1',
+      times: 1,
+      response: {
+        status: 200,
+        body: {
+          data: [
+            {
+              account_id: '1001',
+              campaign_id: '2001',
+              ad_id: '4001',
+              impressions: '12',
+              clicks: '1',
+              spend: 'n/a',
+              date_start: '2024-03-03',
+              date_stop: '2024-03-03',
+            },
+          ],
+          paging: { cursors: { before: 'MA==', after: 'MQ==' } },
+        },
+      },
+    });
+    const { code, stderr } = await runCli(
+      [
+        'facebook-ads',
+        '--group',
+        'd1',
+        '--since',
+        '2024-03-01',
+        '--until',
+        '2024-03-05',
+        '--job-days',
+        '2',
+        ...FAST,
+      ],
+      env(),
+    );
+    expect(code).toBe(1);
+    expect(stderr).toMatch(
+      /ads_insights failed after 8 rows: insert of 1 rows into raw.facebook_ads_ads_insights failed/,
+    );
+    const perAccount = await loaded(`
+      SELECT account_id, toString(min(date)) AS first, toString(max(date)) AS last, toString(count()) AS n
+      FROM raw.facebook_ads_ads_insights FINAL GROUP BY account_id ORDER BY account_id`);
+    expect(perAccount).toEqual([
+      { account_id: '1001', first: '2024-03-01', last: '2024-03-02', n: '8' },
+      { account_id: '1002', first: '2024-03-01', last: '2024-03-04', n: '4' },
+    ]);
+    const state = await loaded(`
+      SELECT account, state FROM raw._extractor_state FINAL
+      WHERE source = 'facebook-ads' AND stream = 'ads_insights' ORDER BY account`);
+    expect(state).toEqual([
+      { account: 'act_1001', state: '{"cursor":{"lastLoadedDate":"2024-03-02"}}' },
+      { account: 'act_1002', state: '{"cursor":{"lastLoadedDate":"2024-03-04"}}' },
+    ]);
   });
 
   it('slows down when the usage headers approach the limit', async () => {

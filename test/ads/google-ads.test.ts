@@ -343,7 +343,8 @@ describe('extract google-ads', () => {
       "BETWEEN '2024-03-05' AND '2024-03-06'",
     ]);
     const retries = stderr.split('\n').filter((l) => l.includes('"event":"retry"'));
-    expect(retries.join('\n')).toContain('RESOURCE_EXHAUSTED');
+    // RetryInfo asked for 3 ms: more than the jittered backoff (at most 1 ms) would wait.
+    expect(retries.find((l) => l.includes('RESOURCE_EXHAUSTED'))).toContain('"wait_ms":3');
     expect(retries.join('\n')).toContain('HTML error page');
     expect(stderr).not.toContain(ACCESS_TOKEN);
   });
