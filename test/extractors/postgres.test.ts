@@ -198,6 +198,19 @@ describe('extract postgres', () => {
     expect(await states()).toEqual(before.states);
   });
 
+  test('connects through the standard PG* variables when PG_URL is unset', async () => {
+    const run = await extract([], {
+      PG_URL: undefined,
+      PGHOST: '127.0.0.1',
+      PGPORT: String(postgres.port),
+      PGUSER: postgres.user,
+      PGPASSWORD: postgres.password,
+      PGDATABASE: postgres.database,
+    });
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/ok: 0 rows/);
+  });
+
   test('deletions in PostgreSQL (generate reset, one impression deleted mid-range) become tombstones', async () => {
     const liveBefore = (await clickhouseRows('impressions')).length;
     const refused = await generate('reset');
