@@ -132,12 +132,8 @@ export class ClickHouseWriter {
     if (batch.kind === 'select') return this.insertSelect(stream, batch, meta);
     const rowCount = batch.kind === 'rows' ? batch.rows.length : batch.rowCount;
     if (rowCount === 0) return 0;
-    // Never empty: the meta columns are always there.
-    const columns = [...Object.keys(stream.columns), ...Object.keys(META_COLUMNS)] as [
-      string,
-      ...string[],
-    ];
-    const loadedAt = meta.loadedAt.toISOString().replace('T', ' ').replace('Z', '');
+    const columns = tableColumns(stream);
+    const loadedAt = clickHouseTime(meta.loadedAt);
     const version = meta.version.toString();
     const metaFields = `\t${version}\t${loadedAt}\t${escapeTabSeparated(meta.runId)}`;
     // The meta columns travel in the data itself: plain `INSERT … FORMAT` works the same on a
@@ -192,8 +188,8 @@ export class ClickHouseWriter {
     batch: Extract<Batch<unknown>, { kind: 'select' }>,
     meta: WriteMeta,
   ): Promise<number> {
-    const columns = [...Object.keys(stream.columns), ...Object.keys(META_COLUMNS)];
-    const loadedAt = meta.loadedAt.toISOString().replace('T', ' ').replace('Z', '');
+    const columns = tableColumns(stream);
+    const loadedAt = clickHouseTime(meta.loadedAt);
     try {
       await this.client.command({
         query:
@@ -215,6 +211,16 @@ export class ClickHouseWriter {
       );
     }
   }
+}
+
+/** The stream's columns then the meta columns: the insert column list (never empty). */
+function tableColumns(stream: AnyStream<unknown>): [string, ...string[]] {
+  return [...Object.keys(stream.columns), ...Object.keys(META_COLUMNS)] as [string, ...string[]];
+}
+
+/** `YYYY-MM-DD hh:mm:ss.sss` in UTC, the text form every DateTime64 parser accepts. */
+function clickHouseTime(date: Date): string {
+  return date.toISOString().replace('T', ' ').replace('Z', '');
 }
 
 /** Appends `fields` to every line of TabSeparated text (one native replace, no row parsing). */
