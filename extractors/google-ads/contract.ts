@@ -25,7 +25,7 @@ export const contract = {
     since: {
       type: 'date',
       description:
-        'First day to load (YYYY-MM-DD, customer time zone). Default: from the state minus the lookback.',
+        'First day to load (YYYY-MM-DD, customer time zone); the window still reaches back --lookback-days before --until. Default: the stored state minus the lookback.',
     },
     until: {
       type: 'date',
@@ -40,7 +40,7 @@ export const contract = {
     'lookback-days': {
       type: 'integer',
       description:
-        'Days before the stored state re-pulled on every run (conversions keep arriving for the conversion window).',
+        'Days re-pulled on every run, before --until and before the stored state (conversions keep arriving for the conversion window); 0 loads an explicit --since/--until exactly.',
       default: 14,
     },
     'chunk-days': {

@@ -25,7 +25,7 @@ export const contract = {
     since: {
       type: 'date',
       description:
-        'First day to load (YYYY-MM-DD, property time zone). Default: from the state minus the lookback.',
+        'First day to load (YYYY-MM-DD, property time zone); the window still reaches back --lookback-days before --until. Default: the stored state minus the lookback.',
     },
     until: {
       type: 'date',
@@ -40,7 +40,7 @@ export const contract = {
     'lookback-days': {
       type: 'integer',
       description:
-        'Days before the stored state re-pulled on every run (GA4 keeps processing recent days).',
+        'Days re-pulled on every run, before --until and before the stored state (GA4 keeps processing recent days); 0 loads an explicit --since/--until exactly.',
       default: 3,
     },
     dimensions: {
