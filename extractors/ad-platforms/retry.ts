@@ -4,6 +4,7 @@
  * this adapter turns that into the runtime's options. The sleep is injectable so tests record
  * the waits instead of spending them.
  */
+import type { Logger } from '../core/logger.js';
 import { type RetryOptions, withRetry } from '../core/retry.js';
 
 export interface RetryPolicy {
@@ -30,6 +31,14 @@ export interface RetryEvent {
   readonly attempt: number;
   readonly reason: string;
   readonly waitMs: number;
+}
+
+/** The one log line of a retry, the same for every ad platform. */
+export function logRetry(log: Logger, event: RetryEvent): void {
+  log.warn(`${event.operation}: ${event.reason}; retry ${event.attempt} in ${event.waitMs} ms`, {
+    event: 'retry',
+    wait_ms: event.waitMs,
+  });
 }
 
 export type Sleep = (ms: number) => Promise<void>;

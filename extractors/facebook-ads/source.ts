@@ -3,6 +3,7 @@
  * and result (the runtime in extractors/core runs the streams).
  */
 import { resolveCredentials } from '../ad-platforms/account-groups.js';
+import { logRetry } from '../ad-platforms/retry.js';
 import type { Logger } from '../core/logger.js';
 import type { SourceDefinition } from '../core/source.js';
 import { FacebookAdsClient, type FacebookClientEvent } from './client.js';
@@ -12,10 +13,7 @@ import { type FacebookSession, facebookStreams } from './streams.js';
 
 export function logClientEvent(log: Logger, event: FacebookClientEvent): void {
   if (event.kind === 'retry') {
-    log.warn(`${event.operation}: ${event.reason}; retry ${event.attempt} in ${event.waitMs} ms`, {
-      event: 'retry',
-      wait_ms: event.waitMs,
-    });
+    logRetry(log, event);
   } else if (event.kind === 'throttle-pause') {
     log.info(`usage at ${event.usagePct}%; pausing ${event.waitMs} ms before the next call`, {
       event: 'throttle_pause',

@@ -4,6 +4,7 @@
  */
 import { resolveCredentials } from '../ad-platforms/account-groups.js';
 import { googleOAuthClient } from '../ad-platforms/google-oauth.js';
+import { logRetry } from '../ad-platforms/retry.js';
 import type { SourceDefinition } from '../core/source.js';
 import { configureGoogleAdsHttp, GoogleAdsClient } from './client.js';
 import { type GoogleAdsConfig, googleAdsConfigSchema } from './config.js';
@@ -37,14 +38,7 @@ export const googleAdsSource: SourceDefinition<GoogleAdsConfig, GoogleAdsSession
         tokenUrl: config.tokenUrl,
       }),
       retry: config.retry,
-      onRetry: (event) =>
-        log.warn(
-          `${event.operation}: ${event.reason}; retry ${event.attempt} in ${event.waitMs} ms`,
-          {
-            event: 'retry',
-            wait_ms: event.waitMs,
-          },
-        ),
+      onRetry: (event) => logRetry(log, event),
     });
     const customer = customerInfo(
       await client.query(`customer ${account}`, CUSTOMER_QUERY),

@@ -4,6 +4,7 @@
  */
 import { resolveCredentials } from '../ad-platforms/account-groups.js';
 import { googleOAuthClient } from '../ad-platforms/google-oauth.js';
+import { logRetry } from '../ad-platforms/retry.js';
 import type { SourceDefinition } from '../core/source.js';
 import { AnalyticsClient } from './client.js';
 import { type AnalyticsConfig, analyticsConfigSchema } from './config.js';
@@ -33,15 +34,8 @@ export const googleAnalyticsSource: SourceDefinition<AnalyticsConfig, AnalyticsS
       pageSize: config.pageSize,
       quotaReservePct: config.quotaReservePct,
       onEvent: (event) => {
-        if (event.kind === 'retry') {
-          log.warn(
-            `${event.operation}: ${event.reason}; retry ${event.attempt} in ${event.waitMs} ms`,
-            {
-              event: 'retry',
-              wait_ms: event.waitMs,
-            },
-          );
-        } else {
+        if (event.kind === 'retry') logRetry(log, event);
+        else {
           log.debug(
             `property quota: ${event.lowest.toFixed(1)}% of the tightest token quota left`,
             {
