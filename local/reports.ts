@@ -36,6 +36,7 @@ export interface Reports {
 export const TOTALS_TABLE = 'analytics.advertiser_campaigns_totals_report';
 export const DAILY_TABLE = 'analytics.advertiser_campaigns_daily_ctr_report';
 
+/** Ids and counts come back as strings (exact beyond 2^53), so ordering converts them back. */
 export async function readReports(client: ClickHouseClient): Promise<Reports> {
   const query = async <T>(sql: string) =>
     (await client.query({ query: sql, format: 'JSONEachRow' })).json<T>();
@@ -45,12 +46,12 @@ export async function readReports(client: ClickHouseClient): Promise<Reports> {
            toString(budget) AS budget, toString(impressions) AS impressions,
            toString(clicks) AS clicks, ctr, toString(spend) AS spend, budget_utilisation, status
     FROM ${TOTALS_TABLE}
-    ORDER BY advertiser_id, campaign_id`);
+    ORDER BY toInt64(advertiser_id), toInt64(campaign_id)`);
   const daily = await query<DailyRow>(`
     SELECT toString(activity_date) AS activity_date, toString(campaign_id) AS campaign_id,
            campaign_name, toString(impressions) AS impressions, toString(clicks) AS clicks, ctr
     FROM ${DAILY_TABLE}
-    ORDER BY activity_date, campaign_id`);
+    ORDER BY activity_date, toInt64(campaign_id)`);
   return { totals, daily };
 }
 

@@ -70,7 +70,13 @@ const resources = {
       login_env: 'CH_USER',
       password_env: 'CH_PASSWORD',
     },
-    { conn_id: 'webhook', conn_type: 'http', host_env: 'HOOK_HOST', password_env: 'HOOK_PATH', required: false },
+    {
+      conn_id: 'webhook',
+      conn_type: 'http',
+      host_env: 'HOOK_HOST',
+      password_env: 'HOOK_PATH',
+      required: false,
+    },
   ],
 };
 

@@ -83,10 +83,14 @@ async function expectedFromPostgres(): Promise<Expected> {
         UNION ALL
         SELECT campaign_id, created_at::date, 0, count(*) FROM clicks GROUP BY 1, 2
       )
-      SELECT day::text AS activity_date, campaign_id::text,
-             sum(impressions)::text AS impressions, sum(clicks)::text AS clicks
-      FROM activity WHERE campaign_id IN (SELECT id FROM campaign)
-      GROUP BY campaign_id, day ORDER BY day, campaign_id`);
+      SELECT day::text AS activity_date, campaign_id::text AS campaign_id,
+             impressions::text AS impressions, clicks::text AS clicks
+      FROM (
+        SELECT day, campaign_id, sum(impressions) AS impressions, sum(clicks) AS clicks
+        FROM activity WHERE campaign_id IN (SELECT id FROM campaign)
+        GROUP BY campaign_id, day
+      ) AS daily
+      ORDER BY daily.day, daily.campaign_id`);
     return { totals: totals.rows, daily: daily.rows };
   } finally {
     await client.end();
@@ -147,5 +151,37 @@ describe('npm run demo', () => {
     const secondRows = demoRows();
     expect(secondRows.totals).toHaveLength(24);
     expect(secondRows).toEqual(await expectedFromPostgres());
+  }, 600_000);
+
+  it('--watch keeps generating and refreshing, printing rows/s and report deltas, until Ctrl-C', async () => {
+    const env = { ...process.env };
+    delete env.CLICKHOUSE_URL;
+    delete env.CLICKHOUSE_PATH;
+    const child = execa(
+      path.join(repoRoot, 'node_modules/.bin/tsx'),
+      ['local/demo.ts', '--data-dir', dataDir, '--watch', '--interval', '0'],
+      { cwd: repoRoot, env, extendEnv: false, reject: false, all: true },
+    );
+    let output = '';
+    const cycles = new Promise<void>((resolve) => {
+      child.stdout?.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if ((output.match(/^watch: /gm) ?? []).length >= 2) resolve();
+      });
+    });
+    await Promise.race([cycles, child]);
+    child.kill('SIGINT');
+    const result = await child;
+    const lines = output.split('\n').filter((line) => line.startsWith('watch: '));
+    expect(lines.length, result.all).toBeGreaterThanOrEqual(2);
+    expect(lines[0]).toMatch(
+      /^watch: \d+ rows loaded in [\d.]+s \(\d+ rows\/s\); \+\d+ impressions, \+\d+ clicks, \d+ campaign row\(s\) changed/,
+    );
+    // Stopped cleanly: PostgreSQL shut down with the demo, nothing left holding the folder.
+    expect(result.exitCode, result.all.slice(-2000)).toBe(0);
+    expect(result.stdout).toMatch(/demo: stopped; PostgreSQL shut down/);
+    expect(fs.existsSync(path.join(dataDir, 'postgres/data/postmaster.pid'))).toBe(false);
+    // And the reports still match the source after the watch cycles.
+    expect(demoRows()).toEqual(await expectedFromPostgres());
   }, 600_000);
 });
