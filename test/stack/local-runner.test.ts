@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { IrDag, IrTask, RunValues } from '../../codegen/index.js';
+import { runValuesFor } from '../../local/project.js';
 import {
   dependencyOrder,
   type PlanOptions,
@@ -257,5 +258,38 @@ describe('local runner: running', () => {
     expect(bad?.reason).toBe('exit code 2');
     expect(bad?.output).toMatch(/unknown source "no-such-source"/);
     expect(after?.reason).toBe('upstream bad did not succeed');
+  });
+});
+
+describe('local runner: run values', () => {
+  const now = new Date('2026-11-25T10:30:00Z');
+  const utc = dag([]);
+
+  it('--date D runs the day D, like `airflow dags test <dag> D` on a cron DAG', () => {
+    expect(runValuesFor(utc, '2026-11-20', now).values).toEqual({
+      windowStart: '2026-11-20',
+      windowEnd: '2026-11-21',
+      runId: 'local__2026-11-20__2026-11-25T10:30:00Z',
+    });
+  });
+
+  it('without --date the window is yesterday and today, like a run without a logical date', () => {
+    expect(runValuesFor(utc, undefined, now).values).toMatchObject({
+      windowStart: '2026-11-24',
+      windowEnd: '2026-11-26',
+    });
+  });
+
+  it("takes the day in the DAG's time zone", () => {
+    const auckland = { ...utc, timezone: 'Pacific/Auckland' };
+    expect(runValuesFor(auckland, '2026-11-20', now).values).toMatchObject({
+      windowStart: '2026-11-20',
+      windowEnd: '2026-11-21',
+    });
+    const honolulu = { ...utc, timezone: 'Pacific/Honolulu' };
+    expect(runValuesFor(honolulu, '2026-11-20', now).values).toMatchObject({
+      windowStart: '2026-11-20',
+      windowEnd: '2026-11-21',
+    });
   });
 });
