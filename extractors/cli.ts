@@ -66,17 +66,18 @@ export async function main(
   }
   const log = createLogger({ write: io.stderr });
   try {
-    const source = findSource(name);
-    if (!source) {
+    const entry = findSource(name);
+    if (!entry) {
       throw new UsageError(
         `unknown source "${name}"; available: ${sources.map((s) => s.contract.source).join(', ')}`,
       );
     }
-    const { values, help } = parseFlags(source.contract, rest, env);
+    const { values, help } = parseFlags(entry.contract, rest, env);
     if (help) {
-      io.stdout(sourceHelp(source.contract));
+      io.stdout(sourceHelp(entry.contract));
       return EXIT_OK;
     }
+    const source = await entry.load();
     for (const secret of source.contract.secrets) registerSecret(env[secret.env]);
     registerSecret(env.CLICKHOUSE_PASSWORD);
     const config = parseSourceConfig(source.contract, source.config, values);

@@ -147,7 +147,10 @@ describe.each(sources.map((s) => [s.contract.source, s] as const))('source %s', 
       )
       .map((node) => node.getText());
     expect(offending).toEqual([]);
-    // The statically read literal and the imported object say the same.
     expect(source.contract.source).toBe(name);
+  });
+
+  test('the registry entry and the loaded source share one contract object', async () => {
+    expect((await source.load()).contract).toBe(source.contract);
   });
 });
