@@ -53,9 +53,6 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   return make(options.fields ?? {});
 }
 
-/** A logger that drops everything; for library use and tests that do not look at logs. */
-export const silentLogger: Logger = createLogger({ write: () => {} });
-
 /**
  * Human progress for long runs: at most one `progress` record per interval, with the running
  * row count and rate, e.g. `impressions: 1,200,000 rows, 410,000 rows/s`.

@@ -16,13 +16,6 @@ const textTypes: pg.CustomTypesConfig = {
 
 export type TextRow = Record<string, string | null>;
 
-export interface PgTarget {
-  host: string;
-  port: number;
-  database: string;
-  user: string;
-}
-
 export function clientConfig(env: NodeJS.ProcessEnv): pg.ClientConfig {
   if (env.PG_URL) return { connectionString: env.PG_URL, connectionTimeoutMillis: 15_000 };
   return {
@@ -40,13 +33,12 @@ export function describeTarget(client: pg.Client): string {
 }
 
 export async function connect(env: NodeJS.ProcessEnv): Promise<pg.Client> {
-  let config: pg.ClientConfig;
+  let client: pg.Client;
   try {
-    config = clientConfig(env);
+    client = new pg.Client(clientConfig(env));
   } catch (error) {
     throw new ConfigError(`PG_URL is not a valid connection string: ${String(error)}`);
   }
-  const client = new pg.Client(config);
   // A dropped connection must fail the run, not crash the process with an unhandled event.
   client.on('error', () => {});
   try {

@@ -377,5 +377,3 @@ export const streams = [
   appendStream('impressions'),
   appendStream('clicks'),
 ] as const;
-
-export type StreamName = (typeof streams)[number]['name'];
