@@ -144,9 +144,9 @@ const PALETTE = [
  * impressions get a line, so the chart stays readable; the caption says so.
  */
 export function ctrChartSvg(daily: DailyRow[], maxLines = PALETTE.length): string {
-  const width = 900;
+  const width = 950;
   const height = 360;
-  const margin = { top: 20, right: 220, bottom: 40, left: 60 };
+  const margin = { top: 20, right: 270, bottom: 40, left: 60 };
   const days = [...new Set(daily.map((r) => r.activity_date))].sort();
   const volume = new Map<string, number>();
   for (const row of daily)
