@@ -10,7 +10,6 @@ import { parse } from 'yaml';
 import {
   formatDiagnostic,
   type IrDag,
-  type IrProject,
   loadProject,
   type RunValues,
   windowFor,
@@ -27,7 +26,6 @@ export interface LocalRun {
 
 export interface LocalProject {
   specsDir: string;
-  ir: IrProject;
   dags: readonly IrDag[];
   runFor(dag: IrDag, date: string | undefined, now?: Date): LocalRun;
   planOptions(env: NodeJS.ProcessEnv): PlanOptions;
@@ -125,7 +123,6 @@ export async function loadLocalProject(
   const stackHosts = composeServices();
   return {
     specsDir: resolved,
-    ir,
     dags: ir.dags,
     runFor: (dag, date, now = new Date()) => runValuesFor(dag, date, now),
     planOptions: (env) => ({
