@@ -1,3 +1,7 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import type { IrDag, IrTask, RunValues } from '../../codegen/index.js';
 import { runValuesFor } from '../../local/project.js';
@@ -291,5 +295,44 @@ describe('local runner: run values', () => {
       windowStart: '2026-11-20',
       windowEnd: '2026-11-21',
     });
+  });
+});
+
+describe('npm run dag (CLI)', () => {
+  const dagCli = (...args: string[]) =>
+    execa(`${repoRoot}/node_modules/.bin/tsx`, ['local/dag.ts', ...args], {
+      cwd: repoRoot,
+      reject: false,
+    });
+
+  it('lists the shipped DAGs', async () => {
+    const result = await dagCli('list');
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout.split('\n')).toEqual(
+      expect.arrayContaining(['campaign_reports', 'oltp_simulated_traffic', 'oltp_to_clickhouse']),
+    );
+  });
+
+  it('exits 2 naming the known DAGs for an unknown one, and on a malformed date', async () => {
+    const unknown = await dagCli('test', 'no_such_dag');
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toMatch(
+      /unknown DAG 'no_such_dag'; specs in .* define: .*oltp_to_clickhouse/,
+    );
+    const badDate = await dagCli('test', 'oltp_to_clickhouse', '--date', '25/11/2026');
+    expect(badDate.exitCode).toBe(2);
+    expect(badDate.stderr).toMatch(/--date must be YYYY-MM-DD, got '25\/11\/2026'/);
+  });
+
+  it('exits 2 with located diagnostics when the specs do not compile', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'bad-specs-'));
+    fs.copyFileSync(`${repoRoot}/dag-specs/_project.yaml`, path.join(dir, '_project.yaml'));
+    fs.writeFileSync(
+      path.join(dir, 'broken.yaml'),
+      'dag_id: broken\nschedule: every minute\ntasks: []\n',
+    );
+    const result = await dagCli('test', 'broken', '--specs', dir);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/do not compile:\n.*broken\.yaml:\d+:\d+/);
   });
 });
