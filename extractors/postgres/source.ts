@@ -59,7 +59,6 @@ export const postgresSource: SourceDefinition<PostgresConfig, PgSession> = {
   async close(session) {
     await session.client.end();
   },
-  // Dimensions first: a report built mid-run never sees an impression without its campaign.
   streams: (cfg) =>
     streams.filter((stream) => (cfg.streams as readonly string[]).includes(stream.name)),
 };

@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import type pg from 'pg';
-import type { Batch, ReadContext, StreamDefinition } from '../core/source.js';
+import type { AnyStream, Batch, ReadContext, StreamDefinition } from '../core/source.js';
 import { qualified, quoteString } from '../core/writer.js';
 import {
   checkTable,
@@ -371,9 +371,10 @@ function sameBucket(
   return count(a) === count(b) && sum(a) === sum(b);
 }
 
-export const streams = [
+/** Dimensions first: a report built mid-run never sees an impression without its campaign. */
+export const streams: readonly AnyStream<PgSession>[] = [
   snapshotStream('advertiser', ADVERTISER_COLUMNS),
   snapshotStream('campaign', CAMPAIGN_COLUMNS),
   appendStream('impressions'),
   appendStream('clicks'),
-] as const;
+];
