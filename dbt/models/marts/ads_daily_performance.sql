@@ -1,5 +1,10 @@
 -- Facebook and Google Ads side by side: one row per channel, account, campaign and day, in the
 -- account's own currency and time zone (amounts are not converted between currencies).
+{{ config(
+    engine='MergeTree()',
+    order_by='(channel, account_id, campaign_id, date_day)',
+    partition_by='toYYYYMM(date_day)'
+) }}
 
 with facebook as (
     select
