@@ -289,16 +289,23 @@ async function* reconcile(
   const { clickhouse, log } = context;
   const columns = EVENT_COLUMNS;
   const started = performance.now();
+  const timed = async <T>(work: Promise<T>): Promise<[T, number]> => [
+    await work,
+    Math.round(performance.now() - started),
+  ];
   // Both sides at once: they run on different servers.
-  const [[pgTotal], [chTotal]] = await Promise.all([
-    queryText(
-      client,
-      `SELECT count(*) AS count, coalesce(sum(id), 0) AS sum FROM ${from} WHERE id <= ${last}`,
+  const [[[pgTotal], postgresMs], [[chTotal], clickhouseMs]] = await Promise.all([
+    timed(
+      queryText(
+        client,
+        `SELECT count(*) AS count, coalesce(sum(id), 0) AS sum FROM ${from} WHERE id <= ${last}`,
+      ),
     ),
-    chBuckets(clickhouse, table, last, undefined),
+    timed(chBuckets(clickhouse, table, last, undefined)),
   ]);
   log.debug(`${name}: ids <= ${last} checked against PostgreSQL`, {
-    duration_ms: Math.round(performance.now() - started),
+    postgres_ms: postgresMs,
+    clickhouse_ms: clickhouseMs,
     rows: Number(pgTotal?.count ?? 0),
   });
   if (sameBucket(pgTotal, chTotal)) return;
