@@ -3,6 +3,7 @@
  * and embedded ClickHouse, with the real generator making the data. The tests form one story and
  * run in order: initial load, incremental loads, no-op run, deletions, crash, bad configuration.
  */
+import { rm } from 'node:fs/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { canonical } from '../../extractors/postgres/streams.js';
@@ -137,6 +138,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await postgres?.stop();
+  if (clickhousePath) await rm(clickhousePath, { recursive: true, force: true });
 });
 
 describe('extract postgres', () => {
