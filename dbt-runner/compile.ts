@@ -47,32 +47,44 @@ function jinjaRelation(relation: Relation) {
   };
 }
 
+// getExported (the template's top-level macros as functions) is missing from @types/nunjucks.
+type MacroTemplate = {
+  getExported(context: object, done: (error: Error | null, result: unknown) => void): void;
+};
+type Macros = Record<string, (...args: unknown[]) => unknown>;
+
 export class Compiler {
-  private readonly macros: Record<string, (...args: unknown[]) => unknown>;
+  private readonly macroTemplate: MacroTemplate | null;
+  /** The macros bound to the project-wide context (schema names, generic tests). */
+  private readonly macros: Macros;
 
   constructor(
     readonly project: Project,
     readonly options: CompileOptions,
   ) {
-    this.macros = this.loadMacros();
+    this.macroTemplate = this.project.macroSource
+      ? (new nunjucks.Template(
+          this.project.macroSource,
+          new nunjucks.Environment(null, {
+            autoescape: false,
+            throwOnUndefined: true,
+            dev: true, // keeps our own errors raised inside macros as `cause`
+          }),
+        ) as unknown as MacroTemplate)
+      : null;
+    this.macros = this.exportMacros(this.baseContext());
   }
 
-  /** Compiles the project's macros once into callables that every model can use. */
-  private loadMacros(): Record<string, (...args: unknown[]) => unknown> {
-    if (!this.project.macroSource) return {};
-    const environment = new nunjucks.Environment(null, {
-      autoescape: false,
-      throwOnUndefined: true,
-      dev: true, // keeps our own errors raised inside macros as `cause`
-    });
-    // getExported (the template's top-level macros as functions) is missing from @types/nunjucks.
-    const template = new nunjucks.Template(this.project.macroSource, environment) as unknown as {
-      getExported(context: object, done: (error: Error | null, result: unknown) => void): void;
-    };
-    let exported: Record<string, (...args: unknown[]) => unknown> = {};
-    template.getExported(this.baseContext(), (error, result) => {
+  /**
+   * The project's macros as callables that see `context`. A macro called from a model gets that
+   * model's context, as in dbt: `ref`, `source`, `is_incremental()` and `this` work inside it.
+   */
+  private exportMacros(context: object): Macros {
+    if (!this.macroTemplate) return {};
+    let exported: Macros = {};
+    this.macroTemplate.getExported(context, (error, result) => {
       if (error) throw new ProjectError(`macros: ${error.message}`);
-      exported = result as typeof exported;
+      exported = result as Macros;
     });
     return exported;
   }
@@ -176,7 +188,6 @@ export class Compiler {
   ): string {
     const context = {
       ...this.baseContext(),
-      ...this.macros,
       ref: (name: string) => jinjaRelation(resolve.ref(name)),
       source: (source: string, table: string) => jinjaRelation(resolve.source(source, table)),
       config: (...args: unknown[]) => {
@@ -204,7 +215,7 @@ export class Compiler {
       // `this` is the model's own relation, with the schema its parsed config gives it.
       this: jinjaRelation(this.relationOf(model, this.parsed.get(model.name)?.config)),
     };
-    return renderTemplate(model.file, model.sql, context);
+    return renderTemplate(model.file, model.sql, { ...context, ...this.exportMacros(context) });
   }
 
   /** Renders an expression such as `ref('x')` from YAML (a relationships test's `to`). */

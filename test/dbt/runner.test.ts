@@ -167,6 +167,30 @@ describe('refs only in the incremental branch', () => {
       ['inc', true],
     ]);
   });
+
+  it('a macro called from a model sees its ref, is_incremental() and this, as in dbt', async () => {
+    const dir = project({
+      'macros/grow.sql': [
+        '{% macro grow() %}',
+        "select toUInt64(0) as x from {{ ref('other') }}",
+        '{% if is_incremental() %}where 0 union all select max(x) + 1 from {{ this }}{% endif %}',
+        '{% endmacro %}',
+      ].join('\n'),
+      'models/inc.sql': [
+        "{{ config(materialized='incremental', incremental_strategy='append', order_by='x') }}",
+        '{{ grow() }}',
+      ].join('\n'),
+      'models/other.sql': 'select 1 as y',
+    });
+    const first = await run(dir);
+    // The ref inside the macro is a dependency, found when parsing like one in the model.
+    expect(first.models.map((m) => m.model)).toEqual(['other', 'inc']);
+    await run(dir);
+    expect(await queryRows(clickhouse.client, 'SELECT x FROM t_target.inc ORDER BY x')).toEqual([
+      { x: 0 },
+      { x: 1 },
+    ]);
+  });
 });
 
 describe('materializations', () => {
