@@ -2,9 +2,6 @@
  * google-ads end to end: the real CLI and google-ads-api (REST searchStream) against the
  * loopback Google Ads fake, OAuth through the fake token endpoint, into embedded ClickHouse.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { classifyGoogleAdsError, durationMs } from '../../extractors/google-ads/client.js';
 import {
@@ -17,8 +14,17 @@ import {
   startFakeGoogleAds,
 } from '../fakes/google-ads.js';
 import { HTML_500_PAGE } from '../fakes/http.js';
-import { openClickHouse, queryRows, tempClickHousePath } from '../support/clickhouse.js';
-import { runCli, runCliProcess } from './support.js';
+import { tempClickHousePath } from '../support/clickhouse.js';
+import {
+  expectNoSecrets,
+  FAST_RETRIES,
+  loadedRows,
+  retryLines,
+  runCli,
+  runCliProcess,
+  windowFlags,
+  writeAccountsFile,
+} from './support.js';
 
 const CREDENTIALS = {
   developerToken: 'devTok-0123456789abcdef',
@@ -142,7 +148,6 @@ const CAMPAIGN_DAILY_SQL = `
 let fake: FakeGoogleAds;
 let accountsFile: string;
 let chPath: string;
-const FAST = ['--retry-base-ms', '1', '--retry-max-ms', '5', '--request-timeout-ms', '500'];
 
 function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
@@ -158,35 +163,22 @@ function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   };
 }
 
-async function loaded(sql: string) {
-  const ch = await openClickHouse(chPath);
-  try {
-    return await queryRows<Record<string, unknown>>(ch.client, sql);
-  } finally {
-    await ch.close();
-  }
-}
+const loaded = (sql: string) => loadedRows(chPath, sql);
 
 beforeAll(async () => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'google-ads-'));
-  accountsFile = path.join(dir, 'ad-accounts.yaml');
   const credentials =
     '{ developer_token: T_DEV, client_id: T_ID, client_secret: T_SECRET, refresh_token: T_REFRESH }';
-  await writeFile(
-    accountsFile,
-    [
-      'google-ads:',
-      '  g1:',
-      '    login_customer_id: "999-000-1111"',
-      '    accounts: ["123-456-7890", "2223334444"]',
-      `    credentials: ${credentials}`,
-      '  g2:',
-      '    login_customer_id: "9990001111"',
-      '    accounts: ["1234567890", "5556667777", "2223334444"]',
-      `    credentials: ${credentials}`,
-      '',
-    ].join('\n'),
-  );
+  accountsFile = await writeAccountsFile('google-ads-', [
+    'google-ads:',
+    '  g1:',
+    '    login_customer_id: "999-000-1111"',
+    '    accounts: ["123-456-7890", "2223334444"]',
+    `    credentials: ${credentials}`,
+    '  g2:',
+    '    login_customer_id: "9990001111"',
+    '    accounts: ["1234567890", "5556667777", "2223334444"]',
+    `    credentials: ${credentials}`,
+  ]);
 });
 
 beforeEach(async () => {
@@ -250,13 +242,10 @@ describe('extract google-ads', () => {
         'g1',
         '--lookback-days',
         '0',
-        '--since',
-        '2024-03-01',
-        '--until',
-        '2024-03-07',
+        ...windowFlags('2024-03-01', '2024-03-07'),
         '--chunk-days',
         '4',
-        ...FAST,
+        ...FAST_RETRIES,
       ],
       env(),
     );
@@ -342,7 +331,7 @@ describe('extract google-ads', () => {
       "BETWEEN '2024-03-01' AND '2024-03-04'",
       "BETWEEN '2024-03-05' AND '2024-03-06'",
     ]);
-    const retries = stderr.split('\n').filter((l) => l.includes('"event":"retry"'));
+    const retries = retryLines(stderr);
     // RetryInfo asked for 3 ms: more than the jittered backoff (at most 1 ms) would wait.
     expect(retries.find((l) => l.includes('RESOURCE_EXHAUSTED'))).toContain('"wait_ms":3');
     expect(retries.join('\n')).toContain('HTML error page');
@@ -350,11 +339,11 @@ describe('extract google-ads', () => {
   });
 
   it('re-runs overlapping windows idempotently and continues from the state minus the lookback', async () => {
-    const args = ['google-ads', '--group', 'g1', ...FAST];
+    const args = ['google-ads', '--group', 'g1', ...FAST_RETRIES];
     expect(
       (
         await runCli(
-          [...args, '--lookback-days', '0', '--since', '2024-03-01', '--until', '2024-03-05'],
+          [...args, '--lookback-days', '0', ...windowFlags('2024-03-01', '2024-03-05')],
           env(),
         )
       ).code,
@@ -390,11 +379,8 @@ describe('extract google-ads', () => {
         'g2',
         '--lookback-days',
         '0',
-        '--since',
-        '2024-03-01',
-        '--until',
-        '2024-03-03',
-        ...FAST,
+        ...windowFlags('2024-03-01', '2024-03-03'),
+        ...FAST_RETRIES,
       ],
       env(),
     );
@@ -415,7 +401,7 @@ describe('extract google-ads', () => {
 
   it('exits 2 on a revoked refresh token and never prints any credential (separate process)', async () => {
     const revoked = await runCliProcess(
-      ['google-ads', '--group', 'g1', '--log-level', 'debug', ...FAST],
+      ['google-ads', '--group', 'g1', '--log-level', 'debug', ...FAST_RETRIES],
       env({ T_REFRESH: '1//0revokedRefreshToken99999999' }),
     );
     expect(revoked.code).toBe(2);
@@ -428,24 +414,19 @@ describe('extract google-ads', () => {
         'g1',
         '--lookback-days',
         '0',
-        '--since',
-        '2024-03-01',
-        '--until',
-        '2024-03-02',
+        ...windowFlags('2024-03-01', '2024-03-02'),
         '--log-level',
         'debug',
-        ...FAST,
+        ...FAST_RETRIES,
       ],
       env(),
     );
     expect(throttled.code).toBe(1);
     const output = `${revoked.stdout}${revoked.stderr}${throttled.stdout}${throttled.stderr}`;
-    for (const secret of [
+    expectNoSecrets(output, [
       ...Object.values(CREDENTIALS),
       '1//0revokedRefreshToken99999999',
       ACCESS_TOKEN,
-    ]) {
-      expect(output).not.toContain(secret);
-    }
+    ]);
   });
 });

@@ -2,9 +2,6 @@
  * google-analytics end to end: the real CLI and @googleapis/analyticsdata (rootUrl pointed at the
  * loopback GA4 fake, OAuth through its token endpoint) into embedded ClickHouse.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { gaDate, lowestQuotaPct } from '../../extractors/google-analytics/client.js';
 import { ACCESS_TOKEN } from '../fakes/google-ads.js';
@@ -15,8 +12,17 @@ import {
   startFakeAnalytics,
 } from '../fakes/google-analytics.js';
 import { HTML_500_PAGE } from '../fakes/http.js';
-import { openClickHouse, queryRows, tempClickHousePath } from '../support/clickhouse.js';
-import { runCli, runCliProcess } from './support.js';
+import { tempClickHousePath } from '../support/clickhouse.js';
+import {
+  expectNoSecrets,
+  FAST_RETRIES,
+  loadedRows,
+  retryLines,
+  runCli,
+  runCliProcess,
+  windowFlags,
+  writeAccountsFile,
+} from './support.js';
 
 const CREDENTIALS = {
   clientId: '456-fake.apps.googleusercontent.com',
@@ -113,7 +119,6 @@ const LOADED_SQL = `
 let fake: FakeAnalytics;
 let accountsFile: string;
 let chPath: string;
-const FAST = ['--retry-base-ms', '1', '--retry-max-ms', '5', '--request-timeout-ms', '500'];
 
 function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
@@ -128,31 +133,18 @@ function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   };
 }
 
-async function loaded(sql: string) {
-  const ch = await openClickHouse(chPath);
-  try {
-    return await queryRows<Record<string, unknown>>(ch.client, sql);
-  } finally {
-    await ch.close();
-  }
-}
+const loaded = (sql: string) => loadedRows(chPath, sql);
 
 beforeAll(async () => {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'ga4-'));
-  accountsFile = path.join(dir, 'ad-accounts.yaml');
-  await writeFile(
-    accountsFile,
-    [
-      'google-analytics:',
-      '  a1:',
-      '    accounts: ["111111111", "properties/222222222"]',
-      '    credentials: { client_id: GA_ID, client_secret: GA_SECRET, refresh_token: GA_REFRESH }',
-      '  a2:',
-      '    accounts: ["111111111", "333333333", "222222222"]',
-      '    credentials: { client_id: GA_ID, client_secret: GA_SECRET, refresh_token: GA_REFRESH }',
-      '',
-    ].join('\n'),
-  );
+  accountsFile = await writeAccountsFile('ga4-', [
+    'google-analytics:',
+    '  a1:',
+    '    accounts: ["111111111", "properties/222222222"]',
+    '    credentials: { client_id: GA_ID, client_secret: GA_SECRET, refresh_token: GA_REFRESH }',
+    '  a2:',
+    '    accounts: ["111111111", "333333333", "222222222"]',
+    '    credentials: { client_id: GA_ID, client_secret: GA_SECRET, refresh_token: GA_REFRESH }',
+  ]);
 });
 
 beforeEach(async () => {
@@ -200,15 +192,12 @@ describe('extract google-analytics', () => {
         'google-analytics',
         '--group',
         'a1',
-        '--since',
-        '2024-03-01',
-        '--until',
-        '2024-03-06',
+        ...windowFlags('2024-03-01', '2024-03-06'),
         '--chunk-days',
         '2',
         '--page-size',
         '4',
-        ...FAST,
+        ...FAST_RETRIES,
       ],
       env(),
     );
@@ -228,7 +217,7 @@ describe('extract google-analytics', () => {
       ['4', '4'],
     ]);
     expect(pages.every((r) => r.body.returnPropertyQuota === true)).toBe(true);
-    expect(stderr.split('\n').filter((l) => l.includes('"event":"retry"')).length).toBe(4);
+    expect(retryLines(stderr).length).toBe(4);
     expect(
       await loaded(
         `SELECT DISTINCT property_id, property_timezone, dimensions FROM raw.google_analytics_daily_report ORDER BY property_id`,
@@ -248,10 +237,10 @@ describe('extract google-analytics', () => {
   });
 
   it('re-runs an overlapping window idempotently and resumes from the state minus the lookback', async () => {
-    const args = ['google-analytics', '--group', 'a1', ...FAST];
-    expect(
-      (await runCli([...args, '--since', '2024-03-01', '--until', '2024-03-04'], env())).code,
-    ).toBe(0);
+    const args = ['google-analytics', '--group', 'a1', ...FAST_RETRIES];
+    expect((await runCli([...args, ...windowFlags('2024-03-01', '2024-03-04')], env())).code).toBe(
+      0,
+    );
     fake.reports.length = 0;
     expect((await runCli([...args, '--until', '2024-03-06'], env())).code).toBe(0);
     // Cursor 2024-03-03, lookback 3 days → 2024-03-01 again.
@@ -276,11 +265,8 @@ describe('extract google-analytics', () => {
         'google-analytics',
         '--group',
         'a2',
-        '--since',
-        '2024-03-01',
-        '--until',
-        '2024-03-03',
-        ...FAST,
+        ...windowFlags('2024-03-01', '2024-03-03'),
+        ...FAST_RETRIES,
       ],
       env(),
     );
@@ -302,13 +288,10 @@ describe('extract google-analytics', () => {
         'google-analytics',
         '--group',
         'a1',
-        '--since',
-        '2024-03-03',
-        '--until',
-        '2024-03-05',
+        ...windowFlags('2024-03-03', '2024-03-05'),
         '--quota-reserve-pct',
         '5',
-        ...FAST,
+        ...FAST_RETRIES,
       ],
       env(),
     );
@@ -330,7 +313,7 @@ describe('extract google-analytics', () => {
 
   it('exits 2 on a revoked refresh token and never prints a credential (separate process)', async () => {
     const revoked = await runCliProcess(
-      ['google-analytics', '--group', 'a1', '--log-level', 'debug', ...FAST],
+      ['google-analytics', '--group', 'a1', '--log-level', 'debug', ...FAST_RETRIES],
       env({ GA_REFRESH: '1//0revokedAnalyticsToken777' }),
     );
     expect(revoked.code).toBe(2);
@@ -340,24 +323,19 @@ describe('extract google-analytics', () => {
         'google-analytics',
         '--group',
         'a1',
-        '--since',
-        '2024-03-01',
-        '--until',
-        '2024-03-02',
+        ...windowFlags('2024-03-01', '2024-03-02'),
         '--log-level',
         'debug',
-        ...FAST,
+        ...FAST_RETRIES,
       ],
       env(),
     );
     expect(ok.code, ok.stderr).toBe(0);
     const output = `${revoked.stdout}${revoked.stderr}${ok.stdout}${ok.stderr}`;
-    for (const secret of [
+    expectNoSecrets(output, [
       ...Object.values(CREDENTIALS),
       '1//0revokedAnalyticsToken777',
       ACCESS_TOKEN,
-    ]) {
-      expect(output).not.toContain(secret);
-    }
+    ]);
   });
 });

@@ -1,45 +1,53 @@
-/** Runs `extract` for the ad-platform tests: in-process (fast) or as a real child process. */
+/** Shared by the ad-platform tests: running `extract`, reading what it loaded, checking its logs. */
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
-import { main } from '../../extractors/cli.js';
+import { expect } from 'vitest';
+import { openClickHouse, queryRows } from '../support/clickhouse.js';
 
-export interface CliRun {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
+export { type CliRun, runCli, runCliProcess } from '../support/cli.js';
+
+/** Retry and timeout flags that keep the fakes' injected failures and slow answers quick. */
+export const FAST_RETRIES = [
+  '--retry-base-ms',
+  '1',
+  '--retry-max-ms',
+  '5',
+  '--request-timeout-ms',
+  '500',
+];
+
+/** `--since`/`--until` flags for a window (until exclusive). */
+export const windowFlags = (since: string, until: string) => ['--since', since, '--until', until];
+
+/**
+ * Rows of `sql` in the embedded ClickHouse folder a run wrote. The folder is open only for the
+ * query: chdb allows one owner at a time and the next run needs it.
+ */
+export async function loadedRows<Row = Record<string, unknown>>(
+  clickHousePath: string,
+  sql: string,
+): Promise<Row[]> {
+  const clickhouse = await openClickHouse(clickHousePath);
+  try {
+    return await queryRows<Row>(clickhouse.client, sql);
+  } finally {
+    await clickhouse.close();
+  }
 }
 
-export async function runCli(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<CliRun> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, env, {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-  });
-  return { code, stdout, stderr };
+/** Writes `lines` as `ad-accounts.yaml` in a fresh temp folder and returns its path. */
+export async function writeAccountsFile(prefix: string, lines: readonly string[]): Promise<string> {
+  const file = path.join(await mkdtemp(path.join(os.tmpdir(), prefix)), 'ad-accounts.yaml');
+  await writeFile(file, [...lines, ''].join('\n'));
+  return file;
 }
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
+/** The structured `retry` events a run logged. */
+export const retryLines = (stderr: string) =>
+  stderr.split('\n').filter((line) => line.includes('"event":"retry"'));
 
-/** The CLI in its own process, as the container runs it; nothing registered in this process helps. */
-export async function runCliProcess(
-  argv: readonly string[],
-  env: NodeJS.ProcessEnv,
-): Promise<CliRun> {
-  const result = await execa(
-    path.join(ROOT, 'node_modules/.bin/tsx'),
-    ['extractors/cli.ts', ...argv],
-    {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH, NODE_OPTIONS: process.env.NODE_OPTIONS, ...env },
-      extendEnv: false,
-      reject: false,
-      stdin: 'ignore',
-    },
-  );
-  return { code: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
+/** No credential, token or refresh token may reach a run's output. */
+export function expectNoSecrets(output: string, secrets: readonly string[]): void {
+  for (const secret of secrets) expect(output).not.toContain(secret);
 }

@@ -9,11 +9,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Node, Project, SyntaxKind } from 'ts-morph';
 import { describe, expect, test } from 'vitest';
-import { main } from '../../extractors/cli.js';
 import type { FlagContract } from '../../extractors/core/contract.js';
 import { UsageError } from '../../extractors/core/errors.js';
 import { allFlags, parseFlags } from '../../extractors/core/flags.js';
 import { sources } from '../../extractors/sources.js';
+import { runCli } from '../support/cli.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -50,28 +50,14 @@ function isPropertyName(node: Node): boolean {
   return Node.isPropertyAssignment(parent) && parent.getNameNode() === node;
 }
 
-async function runMain(argv: string[], env: NodeJS.ProcessEnv = {}) {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, env, {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-  });
-  return { code, stdout, stderr };
-}
-
 test('`extract --help` lists every registered source', async () => {
-  const { code, stdout } = await runMain(['--help']);
+  const { code, stdout } = await runCli(['--help']);
   expect(code).toBe(0);
   for (const source of sources) expect(stdout).toContain(`  ${source.contract.source} `);
 });
 
 test('an unknown source exits 2 and names the available ones', async () => {
-  const { code, stderr } = await runMain(['nope']);
+  const { code, stderr } = await runCli(['nope']);
   expect(code).toBe(2);
   expect(stderr).toMatch(/unknown source "nope"; available: postgres/);
 });
@@ -117,13 +103,13 @@ describe.each(sources.map((s) => [s.contract.source, s] as const))('source %s', 
     expect(() => parseFlags(source.contract, ['--definitely-not-a-flag', '1'], {})).toThrow(
       UsageError,
     );
-    const { code, stderr } = await runMain([name, ...required(''), '--definitely-not-a-flag', '1']);
+    const { code, stderr } = await runCli([name, ...required(''), '--definitely-not-a-flag', '1']);
     expect(code).toBe(2);
     expect(stderr).toContain('unknown flag --definitely-not-a-flag');
   });
 
   test('`extract <source> --help` lists every flag, secret and table of the contract', async () => {
-    const { code, stdout } = await runMain([name, '--help']);
+    const { code, stdout } = await runCli([name, '--help']);
     expect(code).toBe(0);
     for (const [flag] of flags) expect(stdout).toContain(`--${flag} <`);
     for (const secret of source.contract.secrets) expect(stdout).toContain(secret.env);
