@@ -5,7 +5,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { classifyGoogleAdsError, durationMs } from '../../extractors/google-ads/client.js';
 import {
-  ACCESS_TOKEN,
   type FakeCustomer,
   type FakeGoogleAds,
   type GaqlValue,
@@ -13,6 +12,7 @@ import {
   quotaExhausted,
   startFakeGoogleAds,
 } from '../fakes/google-ads.js';
+import { ACCESS_TOKEN } from '../fakes/google-oauth.js';
 import { HTML_500_PAGE } from '../fakes/http.js';
 import { tempClickHousePath } from '../support/clickhouse.js';
 import {

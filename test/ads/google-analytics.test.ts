@@ -4,13 +4,13 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { gaDate, lowestQuotaPct } from '../../extractors/google-analytics/client.js';
-import { ACCESS_TOKEN } from '../fakes/google-ads.js';
 import {
   type FakeAnalytics,
   type FakeProperty,
   gaError,
   startFakeAnalytics,
 } from '../fakes/google-analytics.js';
+import { ACCESS_TOKEN } from '../fakes/google-oauth.js';
 import { HTML_500_PAGE } from '../fakes/http.js';
 import { tempClickHousePath } from '../support/clickhouse.js';
 import {

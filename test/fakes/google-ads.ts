@@ -8,13 +8,8 @@
  * The data set is rows of GAQL field → value per resource; the fake implements the GAQL subset
  * the source sends: SELECT fields FROM resource [WHERE segments.date BETWEEN 'a' AND 'b'].
  */
-import {
-  type FakeResponse,
-  type FakeServer,
-  type Fault,
-  startFakeServer,
-  withFaults,
-} from './http.js';
+import { hasAccessToken, startGoogleApiFake } from './google-oauth.js';
+import { type FakeResponse, type FakeServer, type Fault, withFaults } from './http.js';
 
 export type GaqlValue = string | number;
 
@@ -31,8 +26,6 @@ export interface FakeGoogleAds extends FakeServer {
   /** Results per streamed batch (Google sends up to 10,000; small here to exercise batching). */
   batchSize: number;
 }
-
-export const ACCESS_TOKEN = 'ya29.fake-google-access-token-0123456789';
 
 export function googleError(
   httpStatus: number,
@@ -78,36 +71,6 @@ export const quotaExhausted = (retryDelay: string) =>
     retryDelay,
   });
 
-/** Google's OAuth token endpoint (refresh_token grant), as both Google fakes serve it. */
-export function oauthTokenResponse(
-  expected: { clientId: string; clientSecret: string; refreshToken: string },
-  requestBody: unknown,
-): FakeResponse {
-  const body = (requestBody ?? {}) as Record<string, string>;
-  if (
-    body.grant_type !== 'refresh_token' ||
-    body.client_id !== expected.clientId ||
-    body.client_secret !== expected.clientSecret
-  ) {
-    return { status: 401, body: { error: 'invalid_client', error_description: 'Unauthorized' } };
-  }
-  if (body.refresh_token !== expected.refreshToken) {
-    return {
-      status: 400,
-      body: { error: 'invalid_grant', error_description: 'Token has been expired or revoked.' },
-    };
-  }
-  return {
-    status: 200,
-    body: {
-      access_token: ACCESS_TOKEN,
-      expires_in: 3599,
-      scope: 'https://www.googleapis.com/auth/adwords',
-      token_type: 'Bearer',
-    },
-  };
-}
-
 const camel = (name: string) => name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
 
 function parseGaql(query: string) {
@@ -137,10 +100,7 @@ export async function startFakeGoogleAds(options: {
   const faults: Fault[] = [];
   const queries: FakeGoogleAds['queries'] = [];
   const state = { batchSize: 3 };
-  const server = await startFakeServer((request) => {
-    if (request.path === '/token') {
-      return withFaults(faults, 'token', '', () => oauthTokenResponse(options, request.body));
-    }
+  const server = await startGoogleApiFake(options, faults, (request) => {
     const route = /^\/v24\/customers\/(\d+)\/googleAds:searchStream$/.exec(request.path);
     if (!route || request.method !== 'POST')
       return {
@@ -149,7 +109,7 @@ export async function startFakeGoogleAds(options: {
       };
     const customerId = route[1]!;
     return withFaults(faults, 'searchStream', customerId, () => {
-      if (request.headers.authorization !== `Bearer ${ACCESS_TOKEN}`) {
+      if (!hasAccessToken(request)) {
         return googleError(
           401,
           'UNAUTHENTICATED',

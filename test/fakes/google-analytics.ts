@@ -5,14 +5,8 @@
  * rowCount (all rows, not the page), metadata {currencyCode, timeZone}, propertyQuota when asked,
  * kind. Offset/limit pagination; errors as {"error": {code, message, status}}.
  */
-import { ACCESS_TOKEN, oauthTokenResponse } from './google-ads.js';
-import {
-  type FakeResponse,
-  type FakeServer,
-  type Fault,
-  startFakeServer,
-  withFaults,
-} from './http.js';
+import { hasAccessToken, startGoogleApiFake } from './google-oauth.js';
+import { type FakeResponse, type FakeServer, type Fault, withFaults } from './http.js';
 
 export interface FakeProperty {
   readonly id: string;
@@ -47,16 +41,13 @@ export async function startFakeAnalytics(options: {
   const faults: Fault[] = [];
   const reports: FakeAnalytics['reports'] = [];
   const state = { tokensPerHourLeft: 40_000, tokensPerRequest: 10 };
-  const server = await startFakeServer((request) => {
-    if (request.path === '/token') {
-      return withFaults(faults, 'token', '', () => oauthTokenResponse(options, request.body));
-    }
+  const server = await startGoogleApiFake(options, faults, (request) => {
     const route = /^\/v1beta\/properties\/(\d+):runReport$/.exec(request.path);
     if (!route || request.method !== 'POST')
       return gaError(404, 'NOT_FOUND', `Not found: ${request.path}`);
     const propertyId = route[1]!;
     return withFaults(faults, 'runReport', propertyId, () => {
-      if (request.headers.authorization !== `Bearer ${ACCESS_TOKEN}`) {
+      if (!hasAccessToken(request)) {
         return gaError(401, 'UNAUTHENTICATED', 'Request had invalid authentication credentials.');
       }
       const property = options.properties.find((p) => p.id === propertyId);
