@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadProject } from '../../dbt-runner/project.js';
 import { type RunResult, runProject } from '../../dbt-runner/runner.js';
 import { openClickHouse, queryRows, tempClickHousePath } from '../support/clickhouse.js';
+import { batchArgs } from '../support/generator.js';
 import { startPostgres, type TestPostgres } from '../support/postgres.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
@@ -131,17 +132,7 @@ describe('generator → postgres extractor → dbt models', () => {
   it('reports equal the KPIs computed on PostgreSQL, after a first load and after more traffic', async () => {
     await generate('init');
     await generate(
-      'batch',
-      '--advertisers',
-      '3',
-      '--campaigns',
-      '3',
-      '--impressions',
-      '400',
-      '--ctr',
-      '0.08',
-      '--seed',
-      '11',
+      ...batchArgs({ advertisers: 3, campaigns: 3, impressions: 400, ctr: 0.08, seed: 11 }),
     );
     await extract('e2e-1');
     const first = await buildModels();
@@ -156,17 +147,7 @@ describe('generator → postgres extractor → dbt models', () => {
     await generate('impressions', '--campaign-id', '2', '--count', '250', '--seed', '12');
     await generate('clicks', '--campaign-id', '2', '--ratio', '0.2', '--seed', '13');
     await generate(
-      'batch',
-      '--advertisers',
-      '1',
-      '--campaigns',
-      '2',
-      '--impressions',
-      '100',
-      '--ctr',
-      '0.1',
-      '--seed',
-      '14',
+      ...batchArgs({ advertisers: 1, campaigns: 2, impressions: 100, ctr: 0.1, seed: 14 }),
     );
     await extract('e2e-2');
     const second = await buildModels();

@@ -6,6 +6,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { main } from '../../generator/cli.js';
+import { batchArgs } from '../support/generator.js';
 import { startPostgres, type TestPostgres } from '../support/postgres.js';
 
 let postgres: TestPostgres;
@@ -41,6 +42,11 @@ async function sql<T extends pg.QueryResultRow>(url: string, text: string): Prom
   } finally {
     await client.end();
   }
+}
+
+/** `generate stats` as an object (its output is JSON followed by the seed). */
+async function readStats(url: string) {
+  return JSON.parse((await generate(url, 'stats')).stdout.replace(/ \(seed \d+\)\n$/, ''));
 }
 
 test('init creates the fixed schema and is idempotent', async () => {
@@ -90,15 +96,7 @@ test('every command works; impressions are back-dated over 7 days, clicks 1–10
   expect((await generate(url, 'clicks', '--campaign-id', '1', '--ratio', '0.1')).code).toBe(0);
   const batch = await generate(
     url,
-    'batch',
-    '--advertisers',
-    '2',
-    '--campaigns',
-    '2',
-    '--impressions',
-    '100',
-    '--ctr',
-    '0.05',
+    ...batchArgs({ advertisers: 2, campaigns: 2, impressions: 100, ctr: 0.05 }),
   );
   expect(batch.stdout).toMatch(/added 2 advertisers, 4 campaigns, 400 impressions, \d+ clicks/);
 
@@ -125,35 +123,28 @@ test('every command works; impressions are back-dated over 7 days, clicks 1–10
   expect(Number(clicks?.total)).toBeGreaterThan(100);
   expect(clicks?.matched).toBe(clicks?.total);
 
-  const stats = JSON.parse((await generate(url, 'stats')).stdout.replace(/ \(seed \d+\)\n$/, ''));
+  const stats = await readStats(url);
   expect(stats).toMatchObject({ advertisers: 4, campaigns: 7, impressions: 2400 });
 
   const before = stats.impressions + stats.clicks + stats.campaigns + stats.advertisers;
   const random = await generate(url, 'random', '--seed', '3');
   expect(random.stdout).toMatch(/^added \d+ /);
-  const after = JSON.parse((await generate(url, 'stats')).stdout.replace(/ \(seed \d+\)\n$/, ''));
+  const after = await readStats(url);
   expect(after.impressions + after.clicks + after.campaigns + after.advertisers).toBeGreaterThan(
     before,
   );
 });
 
 test('the same --seed gives the same data', async () => {
-  const snapshot = async (url: string) => {
+  const fill = async (url: string, seed: number) => {
     await generate(url, 'init');
     await generate(
       url,
-      'batch',
-      '--advertisers',
-      '3',
-      '--campaigns',
-      '2',
-      '--impressions',
-      '300',
-      '--ctr',
-      '0.1',
-      '--seed',
-      '42',
+      ...batchArgs({ advertisers: 3, campaigns: 2, impressions: 300, ctr: 0.1, seed }),
     );
+  };
+  const snapshot = async (url: string) => {
+    await fill(url, 42);
     return sql(
       url,
       `SELECT (SELECT json_agg(a ORDER BY id) FROM (SELECT id, name FROM advertiser) a) AS advertisers,
@@ -165,21 +156,7 @@ test('the same --seed gives the same data', async () => {
   const second = await snapshot(await postgres.createDatabase('seed_b'));
   expect(second).toEqual(first);
   const other = await postgres.createDatabase('seed_c');
-  await generate(other, 'init');
-  await generate(
-    other,
-    'batch',
-    '--advertisers',
-    '3',
-    '--campaigns',
-    '2',
-    '--impressions',
-    '300',
-    '--ctr',
-    '0.1',
-    '--seed',
-    '43',
-  );
+  await fill(other, 43);
   const names = await sql<{ name: string }>(other, 'SELECT name FROM advertiser ORDER BY id');
   expect(names).not.toEqual(
     (first[0]?.advertisers as Array<{ name: string }> | undefined)?.map(({ name }) => ({ name })),
@@ -189,18 +166,7 @@ test('the same --seed gives the same data', async () => {
 test('reset refuses without --yes, deletes with it, and ids stay monotonic', async () => {
   const url = await postgres.createDatabase('reset');
   await generate(url, 'init');
-  await generate(
-    url,
-    'batch',
-    '--advertisers',
-    '1',
-    '--campaigns',
-    '1',
-    '--impressions',
-    '50',
-    '--ctr',
-    '0.1',
-  );
+  await generate(url, ...batchArgs({ advertisers: 1, campaigns: 1, impressions: 50, ctr: 0.1 }));
   const refused = await generate(url, 'reset');
   expect(refused.code).toBe(2);
   expect(refused.stderr).toMatch(/pass --yes/);
@@ -211,18 +177,7 @@ test('reset refuses without --yes, deletes with it, and ids stay monotonic', asy
     'SELECT (SELECT count(*) FROM advertiser) + (SELECT count(*) FROM campaign) + (SELECT count(*) FROM impressions) + (SELECT count(*) FROM clicks) AS n',
   );
   expect(counts[0]?.n).toBe('0');
-  await generate(
-    url,
-    'batch',
-    '--advertisers',
-    '1',
-    '--campaigns',
-    '1',
-    '--impressions',
-    '5',
-    '--ctr',
-    '0',
-  );
+  await generate(url, ...batchArgs({ advertisers: 1, campaigns: 1, impressions: 5, ctr: 0 }));
   expect(
     (await sql<{ min: string }>(url, 'SELECT min(id)::text AS min FROM impressions'))[0]?.min,
   ).toBe('51');
