@@ -52,31 +52,22 @@ function instantOn(date: string, timezone: string): Date {
  */
 export function runValuesFor(dag: IrDag, date: string | undefined, now: Date): LocalRun {
   const stamp = now.toISOString().replace(/\.\d+Z$/, 'Z');
-  if (date === undefined) {
-    const window = windowFor({
-      dataIntervalStart: null,
-      dataIntervalEnd: null,
-      runAfter: now,
-      timezone: dag.timezone,
-    });
-    return {
-      values: { windowStart: window.since, windowEnd: window.until, runId: `local__${stamp}` },
-      describe: 'no logical date (like a manual or asset-triggered run)',
-    };
-  }
-  const logical = instantOn(date, dag.timezone);
+  const logical = date === undefined ? null : instantOn(date, dag.timezone);
   const window = windowFor({
     dataIntervalStart: logical,
     dataIntervalEnd: logical,
     runAfter: now,
     timezone: dag.timezone,
   });
+  const values = { windowStart: window.since, windowEnd: window.until };
+  if (date === undefined) {
+    return {
+      values: { ...values, runId: `local__${stamp}` },
+      describe: 'no logical date (like a manual or asset-triggered run)',
+    };
+  }
   return {
-    values: {
-      windowStart: window.since,
-      windowEnd: window.until,
-      runId: `local__${date}__${stamp}`,
-    },
+    values: { ...values, runId: `local__${date}__${stamp}` },
     describe: `logical date ${date}`,
   };
 }

@@ -75,14 +75,15 @@ function columnTypes(columns: Readonly<Record<string, Column>>): Record<string, 
   return Object.fromEntries(Object.entries(columns).map(([name, c]) => [name, c.type]));
 }
 
-interface SnapshotSpec {
+/** A stream read by one GAQL query on `resource`: its table is raw.google_ads_<name>. */
+interface StreamSpec {
   readonly name: string;
   readonly resource: string;
   readonly key: readonly string[];
   readonly columns: Readonly<Record<string, Column>>;
 }
 
-const snapshotSpecs: readonly SnapshotSpec[] = [
+const snapshotSpecs: readonly StreamSpec[] = [
   {
     name: 'campaigns',
     resource: 'campaign',
@@ -125,7 +126,7 @@ const snapshotSpecs: readonly SnapshotSpec[] = [
   },
 ];
 
-function snapshotStream(spec: SnapshotSpec): StreamDefinition<GoogleAdsSession, object, Row> {
+function snapshotStream(spec: StreamSpec): StreamDefinition<GoogleAdsSession, object, Row> {
   return {
     name: spec.name,
     table: `raw.google_ads_${spec.name}`,
@@ -152,14 +153,7 @@ const metricColumns = {
   conversions_value: double('metrics.conversions_value'),
 };
 
-interface DailySpec {
-  readonly name: string;
-  readonly resource: string;
-  readonly key: readonly string[];
-  readonly columns: Readonly<Record<string, Column>>;
-}
-
-const dailySpecs: readonly DailySpec[] = [
+const dailySpecs: readonly StreamSpec[] = [
   {
     name: 'campaign_daily',
     resource: 'campaign',
@@ -193,7 +187,7 @@ const dailySpecs: readonly DailySpec[] = [
 ];
 
 function dailyStream(
-  spec: DailySpec,
+  spec: StreamSpec,
   config: GoogleAdsConfig,
 ): StreamDefinition<GoogleAdsSession, WindowState, Row> {
   return {
