@@ -6,22 +6,6 @@
     )
 }}
 
--- Rebuilt from the incremental per-id-block counts, which hold at most a few rows per
--- (campaign, day): cheap to re-aggregate on every run.
-with blocks as (
-    select * from {{ ref('int_impressions_by_id_block') }}
-),
-
-daily as (
-    select
-        campaign_id,
-        activity_date,
-        toUInt64(sum(impressions)) as impressions,
-        min(first_impression_at) as first_impression_at,
-        max(last_impression_at) as last_impression_at,
-        max(last_loaded_at) as last_loaded_at
-    from blocks
-    group by campaign_id, activity_date
-)
-
-select * from daily
+-- Impressions per campaign and UTC day, rebuilt on every run from the incremental
+-- per-id-block counts (see macros/sum_id_blocks_by_day.sql).
+{{ sum_id_blocks_by_day(event='impression', blocks=ref('int_impressions_by_id_block')) }}
