@@ -153,17 +153,22 @@ const metricColumns = {
   conversions_value: double('metrics.conversions_value'),
 };
 
+/** Who and what a daily row is about: the customer (currency, time zone) and the campaign. */
+const campaignColumns = {
+  customer_id: text('customer.id'),
+  currency_code: text('customer.currency_code'),
+  time_zone: text('customer.time_zone'),
+  campaign_id: text('campaign.id'),
+  campaign_name: text('campaign.name'),
+};
+
 const dailySpecs: readonly StreamSpec[] = [
   {
     name: 'campaign_daily',
     resource: 'campaign',
     key: ['customer_id', 'campaign_id', 'date'],
     columns: {
-      customer_id: text('customer.id'),
-      currency_code: text('customer.currency_code'),
-      time_zone: text('customer.time_zone'),
-      campaign_id: text('campaign.id'),
-      campaign_name: text('campaign.name'),
+      ...campaignColumns,
       date: { field: 'segments.date', type: 'Date32', absent: null },
       ...metricColumns,
     },
@@ -173,11 +178,7 @@ const dailySpecs: readonly StreamSpec[] = [
     resource: 'ad_group',
     key: ['customer_id', 'campaign_id', 'ad_group_id', 'date'],
     columns: {
-      customer_id: text('customer.id'),
-      currency_code: text('customer.currency_code'),
-      time_zone: text('customer.time_zone'),
-      campaign_id: text('campaign.id'),
-      campaign_name: text('campaign.name'),
+      ...campaignColumns,
       ad_group_id: text('ad_group.id'),
       ad_group_name: text('ad_group.name'),
       date: { field: 'segments.date', type: 'Date32', absent: null },
