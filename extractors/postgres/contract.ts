@@ -32,6 +32,13 @@ export const contract = {
         'host:port of PostgreSQL as the ClickHouse server reaches it, for --transfer clickhouse-pull. Default: the host and port the extractor uses.',
       env: 'PG_PULL_HOST',
     },
+    'full-check-hours': {
+      type: 'integer',
+      description:
+        'impressions/clicks: at most this many hours between two full comparisons of the loaded ids with PostgreSQL. In between, a run compares old ids only when the table shows deletions (pg_stat_user_tables, TRUNCATE) or when transactions that were writing at an earlier run have ended (late commits); 0 compares every run.',
+      default: 24,
+      env: 'PG_FULL_CHECK_HOURS',
+    },
     schema: {
       type: 'string',
       description: 'PostgreSQL schema that holds the four tables.',

@@ -11,6 +11,7 @@ export interface PostgresConfig {
   batchSize: number;
   transfer: 'copy' | 'clickhouse-pull';
   pullHost?: string;
+  fullCheckHours: number;
   streams: ReadonlyArray<(typeof STREAM_NAMES)[number]>;
   schema: string;
 }
@@ -28,6 +29,7 @@ const config = z
       .string()
       .regex(/^[^:\s]+:\d+$/, 'must be host:port')
       .optional(),
+    'full-check-hours': z.number().int().min(0, 'must be 0 or more'),
     schema: z.string().min(1),
   })
   .transform(
@@ -35,6 +37,7 @@ const config = z
       batchSize: flags['batch-size'],
       transfer: flags.transfer,
       pullHost: flags['pull-host'],
+      fullCheckHours: flags['full-check-hours'],
       streams: flags.streams,
       schema: flags.schema,
     }),
@@ -53,6 +56,7 @@ export const postgresSource: SourceDefinition<PostgresConfig, PgSession> = {
       client,
       schema: cfg.schema,
       batchSize: cfg.batchSize,
+      fullCheckHours: cfg.fullCheckHours,
       pull: cfg.transfer === 'clickhouse-pull' ? pullTarget(client, cfg.pullHost) : undefined,
     };
   },

@@ -1,6 +1,17 @@
-/** Pure parts of the PostgreSQL source: COPY text framing, value canonicalisation, state step. */
-import { expect, test } from 'vitest';
-import { canonical, describeCopyText, streams } from '../../extractors/postgres/streams.js';
+/** Pure parts of the PostgreSQL source: COPY text framing and totals, value canonicalisation,
+ *  the state step and the choice of which old ids to compare. */
+import { describe, expect, test } from 'vitest';
+import {
+  applyCursor,
+  canonical,
+  copyTotals,
+  describeCopyText,
+  type IdCursor,
+  type IdState,
+  nextPending,
+  planCheck,
+  streams,
+} from '../../extractors/postgres/streams.js';
 
 test('COPY text: row count and the first field of the last line', () => {
   expect(describeCopyText('7\t1\t2026-01-01 00:00:00\t0\n8\t1\t2026-01-01 00:00:01\t0\n')).toEqual({
@@ -21,36 +32,120 @@ test('PostgreSQL and ClickHouse spellings of one value compare equal', () => {
   expect(canonical(ts, null)).toBeNull();
 });
 
-test('id streams advance to the highest live id of a batch, never backwards', () => {
-  const impressions = streams.find((s) => s.name === 'impressions');
-  if (!impressions) throw new Error('no impressions stream');
-  const state = { lastId: '100' };
+const impressions = streams.find((s) => s.name === 'impressions');
+if (!impressions) throw new Error('no impressions stream');
+const copyBatch = (data: string, cursor: IdCursor) => ({
+  kind: 'encoded' as const,
+  format: 'TabSeparated' as const,
+  data,
+  rowCount: describeCopyText(data).rowCount,
+  cursor: JSON.stringify(cursor),
+});
+
+test('COPY text totals: count and exact id sum, also past 2^53', () => {
+  expect(copyTotals('7\t1\tx\t0\n8\t1\ty\t0\n')).toEqual({ count: '2', sum: '15' });
+  expect(copyTotals('')).toEqual({ count: '0', sum: '0' });
+  const big = ['9007199254740993', '4503599627370496', '4503599627370497', '3']
+    .map((id) => `${id}\t1\tx\t0\n`)
+    .join('');
+  expect(copyTotals(big)).toEqual({
+    count: '4',
+    sum: String(9007199254740993n + 4503599627370496n + 4503599627370497n + 3n),
+  });
+});
+
+test('id streams: new rows advance the watermark and add to the live totals', () => {
+  const state: IdState = { lastId: '100', live: { count: '3', sum: '60' } };
   expect(
-    impressions.nextState(state, {
-      kind: 'encoded',
-      format: 'TabSeparated',
-      data: '',
-      rowCount: 2,
-      cursor: '250',
-    }),
-  ).toEqual({ lastId: '250' });
-  // Tombstones and late rows below the watermark do not move it.
+    impressions.nextState(state, copyBatch('101\t1\tx\t0\n250\t1\ty\t0\n', { lastId: '250' })),
+  ).toEqual({
+    lastId: '250',
+    live: { count: '5', sum: '411' },
+  });
+  // Never backwards; reconciliation rows change nothing by themselves.
+  expect(impressions.nextState(state, copyBatch('', { lastId: '40' })).lastId).toBe('100');
   expect(
     impressions.nextState(state, {
       kind: 'rows',
       rows: [
         { id: '40', _deleted: 1 },
-        { id: '99', _deleted: 0 },
-        { id: '9007199254740993', _deleted: 1 },
+        { id: '9007199254740993', _deleted: 0 },
       ],
     }),
-  ).toEqual({ lastId: '100' });
-  expect(
-    impressions.nextState(state, {
-      kind: 'select',
-      select: '',
-      keyRange: '',
-      cursor: '9007199254740993',
-    }),
-  ).toEqual({ lastId: '9007199254740993' });
+  ).toEqual(state);
+  // Rows ClickHouse pulled itself: totals unknown until the checkpoint after them.
+  const pulled = impressions.nextState(state, {
+    kind: 'select',
+    select: '',
+    keyRange: '',
+    cursor: JSON.stringify({ lastId: '9007199254740993', live: null }),
+  });
+  expect(pulled).toEqual({ lastId: '9007199254740993' });
+  // Unknown totals stay unknown under new rows (the next check counts them in ClickHouse).
+  expect(impressions.nextState(pulled, copyBatch('9007199254740994\t1\tx\t0\n', {}))).toEqual({
+    lastId: '9007199254740993',
+  });
+});
+
+test('checkpoints set and clear fields; equal states have equal JSON', () => {
+  const state: IdState = {
+    lastId: '9',
+    pending: { since: '5', writers: ['3/7'] },
+    live: { count: '1', sum: '9' },
+  };
+  const next = applyCursor(state, {
+    pending: null,
+    checked: { deleted: '2', filenode: '16384', at: '2026-01-01T00:00:00.000Z' },
+  });
+  expect(JSON.stringify(next)).toBe(
+    '{"lastId":"9","live":{"count":"1","sum":"9"},"checked":{"deleted":"2","filenode":"16384","at":"2026-01-01T00:00:00.000Z"}}',
+  );
+  expect(JSON.stringify(applyCursor(next, {}))).toBe(JSON.stringify(next));
+});
+
+describe('which old ids a run compares', () => {
+  const at = '2026-01-01T00:00:00.000Z';
+  const marks = { deleted: '4', filenode: '16384' };
+  const checked: IdState = {
+    lastId: '1000',
+    live: { count: '1000', sum: '500500' },
+    checked: { ...marks, at },
+  };
+  const hoursLater = (hours: number) => new Date(Date.parse(at) + hours * 3_600_000).toISOString();
+
+  test('none while nothing points at a change', () => {
+    expect(planCheck(checked, marks, [], 24, hoursLater(1)).kind).toBe('none');
+    expect(planCheck(checked, marks, ['5/1'], 24, hoursLater(1)).kind).toBe('none');
+  });
+
+  test('all of them after deletions, TRUNCATE, without statistics or totals, or when due', () => {
+    expect(planCheck(checked, { ...marks, deleted: '5' }, [], 24, hoursLater(1)).kind).toBe('full');
+    expect(planCheck(checked, { ...marks, filenode: '16999' }, [], 24, hoursLater(1)).kind).toBe(
+      'full',
+    );
+    expect(planCheck(checked, undefined, [], 24, hoursLater(1)).kind).toBe('full');
+    expect(planCheck({ ...checked, live: undefined }, marks, [], 24, hoursLater(1)).kind).toBe(
+      'full',
+    );
+    expect(planCheck({ lastId: '1000', live: checked.live }, marks, [], 24, at).kind).toBe('full');
+    expect(planCheck(checked, marks, [], 24, hoursLater(24)).kind).toBe('full');
+    expect(planCheck(checked, marks, [], 0, at).kind).toBe('full');
+  });
+
+  test('the range of earlier writers once they have all ended', () => {
+    const waiting = { ...checked, pending: { since: '700', writers: ['3/7', '4/2'] } };
+    expect(planCheck(waiting, marks, ['4/2', '6/1'], 24, hoursLater(1)).kind).toBe('none');
+    expect(planCheck(waiting, marks, ['6/1'], 24, hoursLater(1))).toEqual({
+      kind: 'pending',
+      range: 'in (700, 1000]',
+    });
+  });
+
+  test('pending ranges: kept while an earlier writer is active, else from the watermark', () => {
+    const waiting = { ...checked, pending: { since: '700', writers: ['3/7'] } };
+    expect(nextPending(waiting, ['3/7', '6/1'])).toEqual({ since: '700', writers: ['3/7', '6/1'] });
+    expect(nextPending(waiting, ['6/1'])).toEqual({ since: '1000', writers: ['6/1'] });
+    expect(nextPending(waiting, [])).toBeUndefined();
+    expect(nextPending(checked, [])).toBeUndefined();
+  });
 });

@@ -110,6 +110,15 @@ function extract(args: string[] = [], env: Record<string, string | undefined> = 
   });
 }
 
+/** Which old ids each id stream compared (from its debug log). */
+function checks(stderr: string): Record<string, unknown> {
+  return Object.fromEntries(
+    logRecords(stderr)
+      .filter((record) => record.check !== undefined)
+      .map((record) => [record.stream, record.check]),
+  );
+}
+
 function generate(...args: string[]) {
   return runCli('generator/cli.ts', [...args, '--seed', '7'], { PG_URL: postgres.url });
 }
@@ -150,9 +159,12 @@ describe('extract postgres', () => {
     const impressions = await clickhouseRows('impressions');
     expect(impressions.length).toBe(3000);
     const saved = await states();
+    // The id streams keep what ClickHouse holds (count and id sum of live rows) and the table's
+    // deletion marks, so later runs need not scan either side to find deletions.
+    const checked = { deleted: '0', filenode: expect.any(String), at: expect.any(String) };
     expect(saved.map((s) => [s.stream, JSON.parse(s.state)])).toEqual([
-      ['clicks', { lastId: expect.any(String) }],
-      ['impressions', { lastId: '3000' }],
+      ['clicks', { lastId: expect.any(String), live: expect.any(Object), checked }],
+      ['impressions', { lastId: '3000', live: { count: '3000', sum: '4501500' }, checked }],
     ]);
     const meta = await withClickHouse(clickhousePath, (query) =>
       query<{ run: string; version: string }>(
@@ -193,9 +205,12 @@ describe('extract postgres', () => {
 
   test('a second run with no changes writes nothing and changes no state', async () => {
     const before = { counts: await physicalCounts(), states: await states() };
-    const run = await extract(['--run-id', 'run-3']);
+    const run = await extract(['--run-id', 'run-3', '--log-level', 'debug']);
     expect(run.exitCode, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/ok: 0 rows/);
+    // Nothing was deleted and no writer was active: no old id is compared on either side.
+    expect(checks(run.stderr)).toEqual({ impressions: 'none', clicks: 'none' });
+    expect(run.stderr).not.toMatch(/checked against PostgreSQL/);
     expect(await physicalCounts()).toEqual(before.counts);
     expect(await states()).toEqual(before.states);
   });
@@ -250,7 +265,10 @@ describe('extract postgres', () => {
     );
     await client.query('DELETE FROM impressions WHERE id = $1', [victim.rows[0]?.id]);
     await client.end();
-    expect((await extract()).exitCode).toBe(0);
+    const afterDelete = await extract(['--log-level', 'debug']);
+    expect(afterDelete.exitCode, afterDelete.stderr).toBe(0);
+    // The deletion counter moved: all old ids of that table are compared, not the other's.
+    expect(checks(afterDelete.stderr)).toEqual({ impressions: 'full', clicks: 'none' });
     await expectEqual();
   });
 
@@ -280,6 +298,49 @@ describe('extract postgres', () => {
       ),
     );
     expect(duplicates[0]?.rows).toBe(duplicates[0]?.ids);
+  });
+
+  test('a row committed late below the watermark is loaded once its transaction has ended', async () => {
+    const slow = postgres.client();
+    const fast = postgres.client();
+    await slow.connect();
+    await fast.connect();
+    try {
+      await slow.query('BEGIN');
+      const late = await slow.query<{ id: string }>(
+        'INSERT INTO impressions (campaign_id, created_at) VALUES (8, now()) RETURNING id::text',
+      );
+      await fast.query('INSERT INTO impressions (campaign_id, created_at) VALUES (8, now())');
+      const first = await extract(['--log-level', 'debug']);
+      expect(first.exitCode, first.stderr).toBe(0);
+      const lateId = late.rows[0]?.id as string;
+      const waiting = (await states()).find((s) => s.stream === 'impressions');
+      // The watermark passed the uncommitted id; the writer is remembered.
+      expect(BigInt(JSON.parse(waiting?.state ?? '{}').lastId)).toBeGreaterThan(BigInt(lateId));
+      expect(JSON.parse(waiting?.state ?? '{}').pending).toMatchObject({
+        writers: [expect.any(String)],
+      });
+      // Still open: nothing to check yet, and the range stays pending.
+      const meanwhile = await extract(['--log-level', 'debug']);
+      expect(checks(meanwhile.stderr).impressions).toBe('none');
+      await slow.query('COMMIT');
+    } finally {
+      await slow.end();
+      await fast.end();
+    }
+    const settled = await extract(['--log-level', 'debug']);
+    expect(settled.exitCode, settled.stderr).toBe(0);
+    expect(checks(settled.stderr).impressions).toBe('pending');
+    await expectEqual();
+    const impressions = (await states()).find((s) => s.stream === 'impressions');
+    expect(JSON.parse(impressions?.state ?? '{}').pending).toBeUndefined();
+  });
+
+  test('--full-check-hours 0 compares all old ids on every run', async () => {
+    const run = await extract(['--full-check-hours', '0', '--log-level', 'debug']);
+    expect(run.exitCode, run.stderr).toBe(0);
+    expect(checks(run.stderr)).toEqual({ impressions: 'full', clicks: 'full' });
+    expect(run.stdout).toMatch(/ok: 0 rows/);
   });
 
   test('--transfer clickhouse-pull: ClickHouse reads new ids itself, same result', async () => {
