@@ -22,7 +22,7 @@ export interface Relation {
 export const relationName = (relation: Relation) => `${relation.schema}.${relation.identifier}`;
 
 export interface ParsedModel {
-  /** dbt_project.yml, YAML and SQL `config()` merged, SQL last. */
+  /** dbt_project.yml, YAML and SQL `config()` merged, SQL last; `enabled` is a boolean. */
   config: ModelConfig;
   refs: string[];
   /** `source.table` keys. */
@@ -35,6 +35,17 @@ export interface CompileOptions {
   targetName: string;
   /** `--vars`: override project vars. */
   vars: Record<string, unknown>;
+}
+
+/**
+ * `enabled` as dbt takes it: a boolean. A rendered YAML template gives its text, so `true`/`false`
+ * in any case count too; anything else is an error rather than a guess.
+ */
+function enabledValue(value: unknown, where: string): boolean {
+  if (value === undefined || typeof value === 'boolean') return value !== false;
+  const text = typeof value === 'string' ? value.trim().toLowerCase() : '';
+  if (text === 'true' || text === 'false') return text === 'true';
+  throw new ProjectError(`${where}: enabled must be true or false, got ${JSON.stringify(value)}`);
 }
 
 /** A relation as Jinja sees it: prints as `schema.identifier`, exposes the parts. */
@@ -105,6 +116,36 @@ export class Compiler {
     throw new ProjectError(`var('${key}') is not defined in dbt_project.yml vars or --vars`);
   }
 
+  /**
+   * Renders the Jinja in YAML config values (`+enabled: "{{ var('x') }}"`), as dbt renders
+   * dbt_project.yml and schema YAML configs: with `var` and `target`, nothing model-specific.
+   */
+  private renderConfig<T extends Record<string, unknown>>(config: T, where: string): T {
+    const rendered: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(config)) {
+      if (typeof value === 'string' && /\{[{%#]/.test(value)) {
+        const at = `${where} config '${key}'`;
+        checkTemplate(at, value, []);
+        rendered[key] = renderTemplate(at, value, this.baseContext());
+      } else {
+        rendered[key] = value;
+      }
+    }
+    return rendered as T;
+  }
+
+  /** False when the model's merged config (folder, YAML, SQL `config()`) says `enabled: false`. */
+  isEnabled(model: Model): boolean {
+    return this.parse(model).config.enabled !== false;
+  }
+
+  isSourceEnabled(key: string): boolean {
+    const source = this.project.sources.get(key);
+    if (!source) throw new ProjectError(`source ${key} is not declared in YAML`);
+    const where = `${source.file}: source ${key} (dbt_project.yml sources: or YAML)`;
+    return enabledValue(this.renderConfig(source.config, where).enabled, where);
+  }
+
   /** Where a model lands. Config from dbt_project.yml/YAML; SQL config() may override schema. */
   relationOf(model: Model, config: ModelConfig = model.config): Relation {
     const custom = typeof config.schema === 'string' ? config.schema : null;
@@ -120,6 +161,7 @@ export class Compiler {
   modelRelation(name: string, from: string): Relation {
     const model = this.project.models.get(name);
     if (!model) throw new ProjectError(`${from}: ref('${name}') does not name a model`);
+    if (!this.isEnabled(model)) throw disabledRefError(from, model);
     return this.relationOf(model, this.parse(model).config);
   }
 
@@ -139,7 +181,11 @@ export class Compiler {
   parse(model: Model): ParsedModel {
     const cached = this.parsed.get(model.name);
     if (cached) return cached;
-    const parsed: ParsedModel = { config: { ...model.config }, refs: [], sources: [] };
+    const parsed: ParsedModel = {
+      config: this.renderConfig(model.config, `${model.file}: dbt_project.yml/YAML`),
+      refs: [],
+      sources: [],
+    };
     this.render(model, false, {
       ref: (name) => {
         if (!this.project.models.has(name)) {
@@ -154,6 +200,7 @@ export class Compiler {
       },
       config: (keywords) => Object.assign(parsed.config, keywords),
     });
+    parsed.config.enabled = enabledValue(parsed.config.enabled, `${model.file}: config enabled`);
     this.parsed.set(model.name, parsed);
     return parsed;
   }
@@ -242,4 +289,11 @@ export class Compiler {
       macro({ model: relationName(model), column_name: column, ...args, __keywords: true }),
     );
   }
+}
+
+/** dbt refuses an enabled node that refs a disabled one; so does the runner, before running. */
+export function disabledRefError(from: string, target: Model): ProjectError {
+  return new ProjectError(
+    `${from}: ref('${target.name}') names a disabled model (${target.file} has enabled false); dbt fails the same way — enable it, or put the ref behind the same var`,
+  );
 }

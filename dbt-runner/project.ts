@@ -13,7 +13,10 @@ export class ProjectError extends DbtRunnerError {
   override name = 'ProjectError';
 }
 
-/** Model configs the runner honours; any other key is an error rather than silently ignored. */
+/**
+ * Model configs the runner honours; any other key is an error rather than silently ignored.
+ * String values may hold Jinja (`"{{ var('x') }}"`), rendered by the Compiler with the run's vars.
+ */
 export const MODEL_CONFIG_KEYS = [
   'materialized',
   'schema',
@@ -25,8 +28,13 @@ export const MODEL_CONFIG_KEYS = [
   'unique_key',
   'incremental_strategy',
   'tags',
+  'enabled',
 ] as const;
 export type ModelConfig = Partial<Record<(typeof MODEL_CONFIG_KEYS)[number], unknown>>;
+
+/** Source configs the runner honours (from dbt_project.yml `sources:` and YAML `config:`). */
+export const SOURCE_CONFIG_KEYS = ['enabled'] as const;
+export type SourceConfig = Partial<Record<(typeof SOURCE_CONFIG_KEYS)[number], unknown>>;
 
 export interface DataTest {
   /** Generic test name: not_null, unique, accepted_values, relationships or a custom one. */
@@ -58,6 +66,10 @@ export interface SourceTable {
   schema: string;
   identifier: string;
   loadedAtField?: string;
+  /** dbt_project.yml `sources:` path configs, then the source's and the table's YAML `config:`. */
+  config: SourceConfig;
+  /** The YAML file declaring it, for error messages. */
+  file: string;
 }
 
 export interface Project {
@@ -110,30 +122,53 @@ const asRecord = (value: unknown): Record<string, unknown> =>
     : {};
 const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
-/** `+key: value` entries of one dbt_project.yml models node (the `+` is optional in dbt). */
-function folderConfig(node: Record<string, unknown>): ModelConfig {
+/**
+ * `+key: value` entries of one dbt_project.yml `models:`/`sources:` node (the `+` is optional in
+ * dbt for a scalar). Any other key is a folder (or source, or table) name; a config key the
+ * runner does not know is an error.
+ */
+function folderConfig(
+  node: Record<string, unknown>,
+  known: readonly string[],
+  where: string,
+): Record<string, unknown> {
   const config: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(node)) {
     const bare = key.replace(/^\+/, '');
-    if (
-      (MODEL_CONFIG_KEYS as readonly string[]).includes(bare) &&
-      (key.startsWith('+') || typeof value !== 'object')
-    ) {
+    if (known.includes(bare) && (key.startsWith('+') || typeof value !== 'object')) {
       config[bare] = value;
+    } else if (key.startsWith('+') || typeof value !== 'object') {
+      throw new ProjectError(
+        `dbt_project.yml: ${where}: unsupported config '${key}' (the local runner supports ${known.join(', ')})`,
+      );
     }
   }
   return config;
 }
 
-/** Merges folder configs from the project root down to the model's folder. */
-function configForPath(projectModels: Record<string, unknown>, fqn: string[]): ModelConfig {
-  let node = projectModels;
-  let config = folderConfig(node);
-  for (const part of fqn) {
+/** Merges path configs from the project root down to `fqn` (folders, then source and table). */
+function configForPath(
+  root: Record<string, unknown>,
+  fqn: string[],
+  known: readonly string[],
+  section: string,
+): Record<string, unknown> {
+  let node = root;
+  let config = folderConfig(node, known, section);
+  for (const [index, part] of fqn.entries()) {
     node = asRecord(node[part]);
-    config = { ...config, ...folderConfig(node) };
+    config = {
+      ...config,
+      ...folderConfig(node, known, [section, ...fqn.slice(0, index + 1)].join('.')),
+    };
   }
   return config;
+}
+
+function checkConfigKeys(config: Record<string, unknown>, known: readonly string[], where: string) {
+  for (const key of Object.keys(config)) {
+    if (!known.includes(key)) throw new ProjectError(`${where}: unsupported config '${key}'`);
+  }
 }
 
 /** dbt 1.10+ nests a generic test's arguments under `arguments:`; older YAML puts them inline. */
@@ -176,6 +211,7 @@ export function loadProject(dir: string): Project {
   const macroDir = path.join(dir, String(asList(projectYaml['macro-paths'])[0] ?? 'macros'));
   const testDir = path.join(dir, String(asList(projectYaml['test-paths'])[0] ?? 'tests'));
   const projectModels = asRecord(asRecord(projectYaml.models)[name]);
+  const projectSources = asRecord(asRecord(projectYaml.sources)[name]);
   const relative = (file: string) => path.relative(dir, file);
 
   // Macros first: models may call them, and checking a model needs their names.
@@ -204,7 +240,7 @@ export function loadProject(dir: string): Project {
       file: relative(file),
       sql,
       fqn,
-      config: configForPath(projectModels, fqn),
+      config: configForPath(projectModels, fqn, MODEL_CONFIG_KEYS, `models.${name}`),
       columns: [],
     });
   }
@@ -214,16 +250,37 @@ export function loadProject(dir: string): Project {
   const yamlOnlyModels: string[] = [];
   for (const file of [...listFiles(modelsDir, '.yml'), ...listFiles(modelsDir, '.yaml')]) {
     const yaml = asRecord(readYaml(file, dir));
+    // dbt's path for a source: the YAML file's folders under models/, the source, the table.
+    const folders = path.relative(modelsDir, path.dirname(file)).split(path.sep).filter(Boolean);
     for (const source of asList(yaml.sources).map(asRecord)) {
       const sourceName = String(source.name);
+      const sourceConfig = asRecord(source.config);
+      checkConfigKeys(sourceConfig, SOURCE_CONFIG_KEYS, `${relative(file)}: source ${sourceName}`);
       for (const table of asList(source.tables).map(asRecord)) {
         const tableName = String(table.name);
+        const tableConfig = asRecord(table.config);
+        checkConfigKeys(
+          tableConfig,
+          SOURCE_CONFIG_KEYS,
+          `${relative(file)}: source ${sourceName}.${tableName}`,
+        );
         sources.set(sourceKey(sourceName, tableName), {
           source: sourceName,
           table: tableName,
           schema: String(source.schema ?? source.database ?? sourceName),
           identifier: String(table.identifier ?? tableName),
           loadedAtField: (table.loaded_at_field ?? source.loaded_at_field) as string | undefined,
+          config: {
+            ...configForPath(
+              projectSources,
+              [...folders, sourceName, tableName],
+              SOURCE_CONFIG_KEYS,
+              `sources.${name}`,
+            ),
+            ...sourceConfig,
+            ...tableConfig,
+          },
+          file: relative(file),
         });
       }
     }
@@ -236,13 +293,7 @@ export function loadProject(dir: string): Project {
       }
       model.description = typeof entry.description === 'string' ? entry.description : undefined;
       const yamlConfig = asRecord(entry.config);
-      for (const key of Object.keys(yamlConfig)) {
-        if (!(MODEL_CONFIG_KEYS as readonly string[]).includes(key)) {
-          throw new ProjectError(
-            `${relative(file)}: model ${modelName}: unsupported config '${key}'`,
-          );
-        }
-      }
+      checkConfigKeys(yamlConfig, MODEL_CONFIG_KEYS, `${relative(file)}: model ${modelName}`);
       model.config = { ...model.config, ...yamlConfig };
       for (const test of asList(entry.data_tests ?? entry.tests)) {
         tests.push(parseTestEntry(test, modelName, undefined, relative(file)));

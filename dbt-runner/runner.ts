@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { Compiler, type Relation, relationName } from './compile.js';
+import { Compiler, disabledRefError, type Relation, relationName } from './compile.js';
 import { dataTestSql, testId } from './data-tests.js';
 import { DbtRunnerError } from './errors.js';
 import { type ExistingKind, materializationOf, materializeSteps } from './materialize.js';
@@ -49,7 +49,10 @@ export class ModelRunError extends DbtRunnerError {
   override name = 'ModelRunError';
 }
 
-/** Models in dependency order; a cycle or an unknown ref is an error naming the file. */
+/**
+ * The enabled models in dependency order. A cycle, an unknown ref, or an enabled model reading a
+ * disabled model or source is an error naming the file (dbt refuses those at parse time too).
+ */
 export function dependencyOrder(project: Project, compiler: Compiler): Model[] {
   const order: Model[] = [];
   const state = new Map<string, 'visiting' | 'done'>();
@@ -60,19 +63,35 @@ export function dependencyOrder(project: Project, compiler: Compiler): Model[] {
       throw new ProjectError(`dependency cycle: ${[...path, model.name].join(' -> ')}`);
     }
     state.set(model.name, 'visiting');
-    // parse() has already checked that every ref names a model.
-    for (const ref of compiler.parse(model).refs)
-      visit(project.models.get(ref)!, [...path, model.name]);
+    const { refs, sources } = compiler.parse(model);
+    for (const source of sources) {
+      if (!compiler.isSourceEnabled(source)) {
+        throw new ProjectError(
+          `${model.file}: source ${source} is disabled (enabled false in dbt_project.yml sources: or its YAML); dbt fails the same way`,
+        );
+      }
+    }
+    for (const ref of refs) {
+      // parse() has already checked that every ref names a model.
+      const parent = project.models.get(ref)!;
+      if (!compiler.isEnabled(parent)) throw disabledRefError(model.file, parent);
+      visit(parent, [...path, model.name]);
+    }
     state.set(model.name, 'done');
     order.push(model);
   };
-  for (const model of [...project.models.values()].sort((a, b) => a.name.localeCompare(b.name))) {
-    visit(model, []);
-  }
+  const enabled = [...project.models.values()].filter((model) => compiler.isEnabled(model));
+  for (const model of enabled.sort((a, b) => a.name.localeCompare(b.name))) visit(model, []);
   return order;
 }
 
-function selectModels(order: Model[], compiler: Compiler, selectors: string[] | undefined) {
+function selectModels(
+  project: Project,
+  order: Model[],
+  compiler: Compiler,
+  selectors: string[] | undefined,
+  log: (line: string) => void,
+) {
   if (!selectors || selectors.length === 0) return order;
   const parents = new Map(order.map((model) => [model.name, compiler.parse(model).refs]));
   const closure = (start: string, next: (name: string) => string[]) => {
@@ -91,6 +110,11 @@ function selectModels(order: Model[], compiler: Compiler, selectors: string[] | 
   const chosen = new Set<string>();
   for (const selector of selectors) {
     const name = selector.replace(/^\+/, '').replace(/\+$/, '');
+    if (!parents.has(name) && project.models.has(name)) {
+      // dbt warns that the selector matches no enabled node and runs the rest.
+      log(`WARN --select ${selector}: ${name} is disabled; nothing selected by it`);
+      continue;
+    }
     if (!parents.has(name)) throw new ProjectError(`--select ${selector}: no model named ${name}`);
     chosen.add(name);
     if (selector.startsWith('+'))
@@ -151,7 +175,12 @@ export async function runProject(
   };
 
   const invocationId = randomUUID().replaceAll('-', '_');
-  const selected = selectModels(dependencyOrder(project, compiler), compiler, options.select);
+  const order = dependencyOrder(project, compiler);
+  const disabled = [...project.models.values()].filter((model) => !compiler.isEnabled(model));
+  if (disabled.length > 0) {
+    log(`disabled (enabled false): ${disabled.map((model) => model.name).join(', ')}`);
+  }
+  const selected = selectModels(project, order, compiler, options.select, log);
   const result: RunResult = { models: [], tests: [], ok: true };
 
   const runModel = async (model: Model) => {
@@ -225,7 +254,13 @@ export async function runProject(
   // A test runs once every model it reads is in place: its own and, for relationships, the
   // parent (dbt build orders tests the same way).
   const selectedNames = new Set(selected.map((model) => model.name));
-  let pending = project.tests.filter((test) => selectedNames.has(test.model));
+  const enabledNames = new Set(order.map((model) => model.name));
+  // dbt disables a test on a disabled model, or one that refs a disabled model.
+  let pending = project.tests.filter(
+    (test) =>
+      selectedNames.has(test.model) &&
+      testDependencies(test).every((name) => enabledNames.has(name)),
+  );
   const done = new Set<string>();
   for (const model of selected) {
     if (options.command !== 'test') await runModel(model);
