@@ -22,6 +22,18 @@ const MODELS = [
   'stg_google_ads__ad_group_daily',
   'stg_google_analytics__daily_sessions',
 ];
+/** The ad models are off by default (dbt_project.yml); the ad DAGs switch them on like this. */
+const ALL_PLATFORMS = {
+  facebook_ads_enabled: true,
+  google_ads_enabled: true,
+  google_analytics_enabled: true,
+};
+const MART_ROWS = `SELECT channel, account_id, currency, campaign_id, campaign_name, toString(date_day) AS date_day,
+              impressions, clicks, toString(spend) AS spend, conversions, ctr,
+              toString(cpc) AS cpc, toString(cpm) AS cpm
+       FROM analytics.ads_daily_performance ORDER BY channel, account_id, campaign_id, date_day`;
+const MART_COLUMNS = `SELECT name, type FROM system.columns
+       WHERE database = 'analytics' AND table = 'ads_daily_performance' ORDER BY position`;
 
 let clickhouse: TestClickHouse;
 let project: Project;
@@ -221,7 +233,11 @@ beforeAll(async () => {
     first,
   );
 
-  const result = await runProject(project, client, { command: 'build', select: MODELS });
+  const result = await runProject(project, client, {
+    command: 'build',
+    select: MODELS,
+    vars: ALL_PLATFORMS,
+  });
   expect(
     result.tests.filter((t) => t.failures > 0),
     'failing data tests',
@@ -235,13 +251,7 @@ afterAll(async () => {
 
 describe('ads dbt models', () => {
   it('builds ads_daily_performance with exact rows and NULL ratios where undefined', async () => {
-    const rows = await queryRows(
-      clickhouse.client,
-      `SELECT channel, account_id, currency, campaign_id, campaign_name, toString(date_day) AS date_day,
-              impressions, clicks, toString(spend) AS spend, conversions, ctr,
-              toString(cpc) AS cpc, toString(cpm) AS cpm
-       FROM analytics.ads_daily_performance ORDER BY channel, account_id, campaign_id, date_day`,
-    );
+    const rows = await queryRows(clickhouse.client, MART_ROWS);
     expect(rows).toEqual([
       // 4001 + restated 4002: 1500 impressions, 10 clicks, 12.34 + 0.66 spend, 2 + 1 purchases.
       {
@@ -358,5 +368,37 @@ describe('ads dbt models', () => {
         total_revenue: 59.97,
       },
     ]);
+  });
+
+  // Last: it rebuilds the mart with one platform at a time.
+  it('builds the mart from the enabled platforms only, with the same columns and rows', async () => {
+    const { client } = clickhouse;
+    const allRows = await queryRows<{ channel: string }>(client, MART_ROWS);
+    const allColumns = await queryRows(client, MART_COLUMNS);
+    for (const [channel, vars] of [
+      ['facebook_ads', { facebook_ads_enabled: true }],
+      ['google_ads', { google_ads_enabled: true }],
+    ] as const) {
+      const lines: string[] = [];
+      const result = await runProject(project, client, {
+        command: 'build',
+        select: ['+ads_daily_performance'],
+        vars,
+        log: (line) => lines.push(line),
+      });
+      expect(result.ok, channel).toBe(true);
+      // Only the enabled platform's staging model ran before the mart.
+      expect(result.models.map((model) => model.model)).toEqual([
+        channel === 'facebook_ads'
+          ? 'stg_facebook_ads__ad_insights'
+          : 'stg_google_ads__campaign_daily',
+        'ads_daily_performance',
+      ]);
+      expect(lines.join('\n')).toContain('disabled (enabled false): ');
+      expect(await queryRows(client, MART_COLUMNS), channel).toEqual(allColumns);
+      expect(await queryRows(client, MART_ROWS), channel).toEqual(
+        allRows.filter((row) => row.channel === channel),
+      );
+    }
   });
 });
