@@ -200,7 +200,7 @@ export class Compiler {
       },
       config: (keywords) => Object.assign(parsed.config, keywords),
     });
-    parsed.config.enabled = enabledValue(parsed.config.enabled, `${model.file}: config enabled`);
+    parsed.config.enabled = enabledValue(parsed.config.enabled, model.file);
     this.parsed.set(model.name, parsed);
     return parsed;
   }

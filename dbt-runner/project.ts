@@ -122,47 +122,42 @@ const asRecord = (value: unknown): Record<string, unknown> =>
     : {};
 const asList = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
-/**
- * `+key: value` entries of one dbt_project.yml `models:`/`sources:` node (the `+` is optional in
- * dbt for a scalar). Any other key is a folder (or source, or table) name; a config key the
- * runner does not know is an error.
- */
-function folderConfig(
-  node: Record<string, unknown>,
-  known: readonly string[],
-  where: string,
-): Record<string, unknown> {
+/** In a dbt_project.yml `models:`/`sources:` node, `+key` or a scalar is a config (dbt allows
+ * the `+` to be left out there); any other key is a folder, source or table name. */
+const isConfigEntry = (key: string, value: unknown) =>
+  key.startsWith('+') || typeof value !== 'object';
+
+/** The configs set on one dbt_project.yml node. */
+function folderConfig(node: Record<string, unknown>): Record<string, unknown> {
   const config: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(node)) {
-    const bare = key.replace(/^\+/, '');
-    if (known.includes(bare) && (key.startsWith('+') || typeof value !== 'object')) {
-      config[bare] = value;
-    } else if (key.startsWith('+') || typeof value !== 'object') {
-      throw new ProjectError(
-        `dbt_project.yml: ${where}: unsupported config '${key}' (the local runner supports ${known.join(', ')})`,
-      );
-    }
+    if (isConfigEntry(key, value)) config[key.replace(/^\+/, '')] = value;
   }
   return config;
 }
 
 /** Merges path configs from the project root down to `fqn` (folders, then source and table). */
-function configForPath(
-  root: Record<string, unknown>,
-  fqn: string[],
-  known: readonly string[],
-  section: string,
-): Record<string, unknown> {
+function configForPath(root: Record<string, unknown>, fqn: string[]): Record<string, unknown> {
   let node = root;
-  let config = folderConfig(node, known, section);
-  for (const [index, part] of fqn.entries()) {
+  let config = folderConfig(node);
+  for (const part of fqn) {
     node = asRecord(node[part]);
-    config = {
-      ...config,
-      ...folderConfig(node, known, [section, ...fqn.slice(0, index + 1)].join('.')),
-    };
+    config = { ...config, ...folderConfig(node) };
   }
   return config;
+}
+
+/** Every config in a dbt_project.yml section, at any depth, must be one the runner knows. */
+function checkProjectConfigs(node: Record<string, unknown>, known: readonly string[], at: string) {
+  for (const [key, value] of Object.entries(node)) {
+    if (!isConfigEntry(key, value)) {
+      checkProjectConfigs(asRecord(value), known, `${at}.${key}`);
+    } else if (!known.includes(key.replace(/^\+/, ''))) {
+      throw new ProjectError(
+        `dbt_project.yml: ${at}: unsupported config '${key}' (the local runner supports ${known.join(', ')})`,
+      );
+    }
+  }
 }
 
 function checkConfigKeys(config: Record<string, unknown>, known: readonly string[], where: string) {
@@ -212,6 +207,8 @@ export function loadProject(dir: string): Project {
   const testDir = path.join(dir, String(asList(projectYaml['test-paths'])[0] ?? 'tests'));
   const projectModels = asRecord(asRecord(projectYaml.models)[name]);
   const projectSources = asRecord(asRecord(projectYaml.sources)[name]);
+  checkProjectConfigs(projectModels, MODEL_CONFIG_KEYS, `models.${name}`);
+  checkProjectConfigs(projectSources, SOURCE_CONFIG_KEYS, `sources.${name}`);
   const relative = (file: string) => path.relative(dir, file);
 
   // Macros first: models may call them, and checking a model needs their names.
@@ -240,7 +237,7 @@ export function loadProject(dir: string): Project {
       file: relative(file),
       sql,
       fqn,
-      config: configForPath(projectModels, fqn, MODEL_CONFIG_KEYS, `models.${name}`),
+      config: configForPath(projectModels, fqn),
       columns: [],
     });
   }
@@ -271,12 +268,7 @@ export function loadProject(dir: string): Project {
           identifier: String(table.identifier ?? tableName),
           loadedAtField: (table.loaded_at_field ?? source.loaded_at_field) as string | undefined,
           config: {
-            ...configForPath(
-              projectSources,
-              [...folders, sourceName, tableName],
-              SOURCE_CONFIG_KEYS,
-              `sources.${name}`,
-            ),
+            ...configForPath(projectSources, [...folders, sourceName, tableName]),
             ...sourceConfig,
             ...tableConfig,
           },

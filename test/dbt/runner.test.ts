@@ -398,6 +398,160 @@ describe('dependency order and selection', () => {
   });
 });
 
+describe('enabled', () => {
+  /** A `feature` folder switched by a var, as the ad-platform folders are in dbt/. */
+  const switched = (extra: Record<string, string> = {}) =>
+    project({
+      'dbt_project.yml': [
+        'name: t',
+        'profile: t',
+        'vars: {threshold: 2, feature_enabled: false}',
+        'models:',
+        '  t:',
+        '    +materialized: table',
+        '    feature:',
+        `      +enabled: "{{ var('feature_enabled') }}"`,
+        'sources:',
+        '  t:',
+        '    feature:',
+        `      +enabled: "{{ var('feature_enabled') }}"`,
+      ].join('\n'),
+      'models/feature/feature.yml': [
+        'sources:',
+        '  - name: feat',
+        '    schema: src',
+        '    tables: [{name: events}]',
+        'models:',
+        '  - name: feat_model',
+        '    columns:',
+        '      - name: x',
+        '        data_tests: [not_null]',
+      ].join('\n'),
+      'models/feature/feat_model.sql': "select x from {{ source('feat', 'events') }}",
+      'models/core.yml': [
+        'models:',
+        '  - name: core',
+        '    columns:',
+        '      - name: x',
+        '        data_tests:',
+        '          - unique',
+        "          - relationships: {to: ref('feat_model'), field: x}",
+      ].join('\n'),
+      'models/core.sql': 'select 1 as x',
+      // dbt errors on a ref to a disabled model, so the ref sits behind the same var.
+      'models/mart.sql': [
+        "select x from {{ ref('core') }}",
+        "{% if var('feature_enabled') %}union all select x from {{ ref('feat_model') }}{% endif %}",
+      ].join('\n'),
+      ...extra,
+    });
+  const tables = async () =>
+    (
+      await queryRows<{ name: string }>(
+        clickhouse.client,
+        "SELECT name FROM system.tables WHERE database = 't_target' ORDER BY name",
+      )
+    ).map((row) => row.name);
+
+  it('skips a var-disabled folder, its source and its data tests; the var switches it on', async () => {
+    const dir = switched();
+    const lines: string[] = [];
+    // The source table does not exist: a disabled folder must not touch it.
+    const off = await run(dir, 'build', { log: (line: string) => lines.push(line) });
+    expect(off.ok).toBe(true);
+    expect(off.models.map((m) => m.model)).toEqual(['core', 'mart']);
+    expect(off.tests.map((t) => t.id)).toEqual(['unique_core_x']);
+    expect(lines).toContain('disabled (enabled false): feat_model');
+    expect(await tables()).toEqual(['core', 'mart']);
+
+    await clickhouse.client.command({ query: 'CREATE DATABASE src' });
+    await clickhouse.client.command({
+      query: 'CREATE TABLE src.events ENGINE = MergeTree ORDER BY x AS SELECT 1 AS x',
+    });
+    const on = await run(dir, 'build', { vars: { feature_enabled: true } });
+    expect(on.ok).toBe(true);
+    expect(on.models.map((m) => m.model)).toEqual(['core', 'feat_model', 'mart']);
+    expect(on.tests.map((t) => t.id).sort()).toEqual([
+      'not_null_feat_model_x',
+      'relationships_core_x',
+      'unique_core_x',
+    ]);
+    expect(await queryRows(clickhouse.client, 'SELECT x FROM t_target.mart')).toEqual([
+      { x: 1 },
+      { x: 1 },
+    ]);
+  });
+
+  it('honours enabled from config() and YAML config, and --select of a disabled model only warns', async () => {
+    const dir = project({
+      'models/by_sql.sql': '{{ config(enabled=false) }}\nselect 1 as x',
+      'models/by_yaml.sql': 'select 1 as x',
+      'models/props.yml': 'models:\n  - name: by_yaml\n    config: {enabled: false}',
+      'models/kept.sql': 'select 1 as x',
+    });
+    const lines: string[] = [];
+    const all = await run(dir, 'run', { log: (line: string) => lines.push(line) });
+    expect(all.models.map((m) => m.model)).toEqual(['kept']);
+    expect(lines).toContain('disabled (enabled false): by_sql, by_yaml');
+    const selected = await run(dir, 'run', {
+      select: ['by_sql'],
+      log: (line: string) => lines.push(line),
+    });
+    expect(selected.models).toEqual([]);
+    expect(lines).toContain('WARN --select by_sql: by_sql is disabled; nothing selected by it');
+  });
+
+  it('fails before running anything on a ref to a disabled model or a read of a disabled source', async () => {
+    const ref = project({
+      'models/a_kept.sql': 'select 1 as x',
+      'models/b_off.sql': '{{ config(enabled=false) }}\nselect 1 as x',
+      'models/c_reader.sql': "select * from {{ ref('b_off') }}",
+    });
+    await expect(run(ref)).rejects.toThrow(
+      "models/c_reader.sql: ref('b_off') names a disabled model (models/b_off.sql has enabled false)",
+    );
+    // Checked before the first model ran, as dbt checks at parse time.
+    expect(await tables()).toEqual([]);
+
+    const source = switched({
+      'models/reads_feature_source.sql': "select x from {{ source('feat', 'events') }}",
+    });
+    await expect(run(source)).rejects.toThrow(
+      'models/reads_feature_source.sql: source feat.events is disabled',
+    );
+  });
+
+  it('rejects an enabled value that is not a boolean, and config keys it does not know', async () => {
+    const notBoolean = project({
+      'dbt_project.yml': [
+        'name: t',
+        'vars: {threshold: 2}',
+        'models:',
+        '  t:',
+        `    +enabled: "{{ var('threshold') }}"`,
+      ].join('\n'),
+      'models/m.sql': 'select 1 as x',
+    });
+    await expect(run(notBoolean)).rejects.toThrow(
+      'models/m.sql: enabled must be true or false, got "2"',
+    );
+    const folderKey = project({
+      'dbt_project.yml': 'name: t\nmodels:\n  t:\n    marts:\n      +on_schema_change: fail',
+      'models/m.sql': 'select 1 as x',
+    });
+    expect(() => loadProject(folderKey)).toThrow(
+      "dbt_project.yml: models.t.marts: unsupported config '+on_schema_change'",
+    );
+    const sourceKey = project({
+      'models/s.yml':
+        'sources:\n  - name: s\n    config: {freshness: null}\n    tables: [{name: t}]',
+    });
+    expect(() => loadProject(sourceKey)).toThrow(
+      "models/s.yml: source s: unsupported config 'freshness'",
+    );
+  });
+});
+
 describe('CLI', () => {
   it('runs a project on the embedded engine and exits 1 when a test fails', async () => {
     const dir = project({
