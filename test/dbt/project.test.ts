@@ -1,7 +1,8 @@
 /**
  * Static checks on the dbt project in dbt/: it parses within the runner's Jinja subset, every
  * ref and source resolves, every model is documented, marts carry their ClickHouse physical
- * design, the profile holds no literal secret, and the versions are pinned.
+ * design, the ad-platform models and sources sit behind their `<platform>_enabled` vars, the
+ * profile holds no literal secret, and the versions are pinned.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -13,7 +14,11 @@ import { dependencyOrder } from '../../dbt-runner/runner.js';
 
 const DBT_DIR = path.resolve(import.meta.dirname, '../../dbt');
 const project = loadProject(DBT_DIR);
-const compiler = new Compiler(project, { targetSchema: 'analytics', targetName: 'ci', vars: {} });
+const PLATFORMS = ['facebook_ads', 'google_ads', 'google_analytics'] as const;
+const compilerWith = (vars: Record<string, unknown>) =>
+  new Compiler(project, { targetSchema: 'analytics', targetName: 'ci', vars });
+// Every model on, so the checks below cover the ad-platform models too.
+const compiler = compilerWith(Object.fromEntries(PLATFORMS.map((p) => [`${p}_enabled`, true])));
 const models = [...project.models.values()];
 
 describe('the dbt project', () => {
@@ -113,6 +118,82 @@ describe('the dbt project', () => {
         'unique:advertiser_campaigns_daily_ctr_report.(campaign_id, activity_date)',
       ]),
     );
+  });
+});
+
+describe('the ad-platform switches', () => {
+  const projectYaml = parseYaml(readFileSync(path.join(DBT_DIR, 'dbt_project.yml'), 'utf8'));
+  const staging = (section: 'models' | 'sources') =>
+    projectYaml[section].adtech_pipeline.staging as Record<string, Record<string, unknown>>;
+  /** The platform folder a model or a source's YAML lives in (`staging/<platform>/`). */
+  const modelFolder = (model: { fqn: string[] }) =>
+    model.fqn[0] === 'staging' ? model.fqn[1] : '';
+  const sourceFolder = (source: { file: string }) => source.file.split('/')[2] ?? '';
+  const sources = [...project.sources.entries()];
+
+  it('are vars that default to false, so a fresh stack builds without ad raw tables', () => {
+    for (const platform of PLATFORMS) expect(project.vars[`${platform}_enabled`]).toBe(false);
+  });
+
+  it('guard every staging folder and source except postgres with the folder var', () => {
+    const folders = new Set([
+      ...models.map(modelFolder),
+      ...sources.map(([, source]) => sourceFolder(source)),
+    ]);
+    folders.delete('');
+    folders.delete('postgres');
+    expect([...folders].sort()).toEqual([...PLATFORMS]);
+    for (const platform of PLATFORMS) {
+      const guard = `{{ var('${platform}_enabled') }}`;
+      expect(staging('models')[platform]?.['+enabled'], `models: staging.${platform}`).toBe(guard);
+      expect(staging('sources')[platform]?.['+enabled'], `sources: staging.${platform}`).toBe(
+        guard,
+      );
+    }
+  });
+
+  it('turn exactly their own folder on and off', () => {
+    for (const platform of PLATFORMS) {
+      const on = compilerWith({ [`${platform}_enabled`]: true });
+      const off = compilerWith({});
+      for (const model of models.filter((m) => modelFolder(m) === platform)) {
+        expect(on.isEnabled(model), `${model.file} with the var true`).toBe(true);
+        expect(off.isEnabled(model), `${model.file} by default`).toBe(false);
+      }
+      for (const [key] of sources.filter(([, s]) => sourceFolder(s) === platform)) {
+        expect(on.isSourceEnabled(key), `${key} with the var true`).toBe(true);
+        expect(off.isSourceEnabled(key), `${key} by default`).toBe(false);
+      }
+    }
+    const off = compilerWith({});
+    for (const model of models.filter((m) => !PLATFORMS.some((p) => p === modelFolder(m)))) {
+      if (model.name !== 'ads_daily_performance')
+        expect(off.isEnabled(model), model.file).toBe(true);
+    }
+  });
+
+  it('give ads_daily_performance the enabled platforms only, and disable it with none', () => {
+    const mart = project.models.get('ads_daily_performance')!;
+    const cases: [Record<string, boolean>, string[]][] = [
+      [{}, []],
+      [{ facebook_ads_enabled: true }, ['stg_facebook_ads__ad_insights']],
+      [{ google_ads_enabled: true }, ['stg_google_ads__campaign_daily']],
+      [
+        { facebook_ads_enabled: true, google_ads_enabled: true },
+        ['stg_facebook_ads__ad_insights', 'stg_google_ads__campaign_daily'],
+      ],
+      [{ google_analytics_enabled: true }, []],
+    ];
+    for (const [vars, refs] of cases) {
+      const withVars = compilerWith(vars);
+      const label = JSON.stringify(vars);
+      expect(withVars.isEnabled(mart), label).toBe(refs.length > 0);
+      expect(withVars.parse(mart).refs.sort(), label).toEqual(refs);
+      // dependencyOrder refuses an enabled model that refs a disabled one or reads a disabled
+      // source; it passes for every combination, the defaults included.
+      const order = dependencyOrder(project, withVars).map((model) => model.name);
+      expect(order.includes('ads_daily_performance'), label).toBe(refs.length > 0);
+    }
   });
 });
 
