@@ -5,7 +5,7 @@
  * The SDK keeps one default API object and a static Graph host, so one process serves one access
  * token (one account group) at a time; that is how the CLI runs it.
  */
-import sdk, { type Cursor, type SdkObject } from 'facebook-nodejs-business-sdk';
+import sdk from 'facebook-nodejs-business-sdk';
 import { axiosOf, configureHost } from '../ad-platforms/axios-hosts.js';
 import {
   RetriesExhaustedError,
@@ -313,51 +313,56 @@ export class FacebookAdsClient {
     };
   }
 
-  /** Every object of an account edge (campaigns, adsets, ads), across all pages. */
-  async listEdge(
+  /**
+   * The objects of an account edge (campaigns, adsets, ads), one page at a time, as plain rows.
+   */
+  edgePages(
     accountId: string,
     edge: 'campaigns' | 'adsets' | 'ads',
     fields: readonly string[],
-  ): Promise<GraphRow[]> {
-    const account = new AdAccount(accountId);
+  ): AsyncGenerator<GraphRow[]> {
+    const params: Record<string, unknown> = {
+      fields: fields.join(','),
+      limit: this.options.pageSize,
+    };
     // Graph leaves deleted and archived campaigns out unless asked; they still have insights
     // for the days they ran, and a per-campaign split must cover them.
-    const params =
-      edge === 'campaigns'
-        ? { limit: this.options.pageSize, effective_status: ALL_CAMPAIGN_STATUSES }
-        : { limit: this.options.pageSize };
-    const first = (): Promise<Cursor<SdkObject>> => {
-      if (edge === 'campaigns') return account.getCampaigns([...fields], { ...params });
-      if (edge === 'adsets') return account.getAdSets([...fields], { ...params });
-      return account.getAds([...fields], { ...params });
-    };
-    return this.readAllPages(`list ${edge} of ${accountId}`, first);
+    if (edge === 'campaigns') params.effective_status = ALL_CAMPAIGN_STATUSES;
+    return this.pages(`list ${edge} of ${accountId}`, [accountId, edge], params);
   }
 
-  private async readAllPages(
+  /**
+   * Reads an edge page by page through the SDK's own request path (`FacebookAdsApi.call`, the
+   * call its Cursor makes) but keeps Graph's JSON as it is: the Cursor would build an SDK object
+   * per row, with a getter and a setter for each of the class's fields (193 for AdsInsights),
+   * which made insights reads allocation-bound and the heap grow to hundreds of MB. Only one
+   * page is held at a time.
+   */
+  private async *pages(
     operation: string,
-    first: () => Promise<Cursor<SdkObject>>,
-  ): Promise<GraphRow[]> {
-    const rows: GraphRow[] = [];
-    let cursor = await this.call(operation, first);
-    let page = 1;
-    for (;;) {
-      for (const item of cursor) rows.push({ ...item._data });
-      if (!cursor.hasNext()) return rows;
-      page += 1;
-      const current = cursor;
-      // The cursor's own `next()` follows Graph's `paging.next` URL, which carries the token;
-      // our errors never include it.
-      cursor = await this.call(`${operation} (page ${page})`, () => current.next());
+    path: readonly string[],
+    params: Readonly<Record<string, unknown>>,
+  ): AsyncGenerator<GraphRow[]> {
+    const api = FacebookAdsApi.getDefaultApi();
+    // `call` adds the token to the params object it is given, so each try gets a fresh copy.
+    let response = await this.call(operation, () => api.call('GET', [...path], { ...params }));
+    for (let page = 1; ; page++) {
+      yield pageRows(operation, response);
+      const next = pageNext(response);
+      if (!next) return;
+      // Graph's `paging.next` URL repeats the query and carries the token; our errors and logs
+      // only ever show `operation`.
+      response = await this.call(`${operation} (page ${page + 1})`, () => api.call('GET', next));
     }
   }
 
   /**
-   * One async insights job: start it, poll with backoff until Graph says it is complete, read
-   * all pages. Throws AsyncJobFailedError when the job fails, is skipped or stalls.
+   * Starts an async insights job and polls it with backoff until Graph says it is complete;
+   * returns its report run id. Throws AsyncJobFailedError when the job fails, is skipped or
+   * stalls — always before any of its rows have been read.
    */
-  async runInsightsJob(request: InsightsRequest): Promise<GraphRow[]> {
-    const scope = `insights ${request.accountId} ${request.since}..${request.untilInclusive}${request.campaignIds ? ` campaigns ${request.campaignIds.join(',')}` : ''}`;
+  async awaitInsightsJob(request: InsightsRequest): Promise<string> {
+    const scope = insightsScope(request);
     const params: Record<string, unknown> = {
       level: 'ad',
       time_increment: 1,
@@ -383,7 +388,7 @@ export class FacebookAdsClient {
       );
       const status = String(run._data.async_status ?? '');
       this.options.onEvent?.({ kind: 'async-job', reportRunId, status, polls });
-      if (status === 'Job Completed') break;
+      if (status === 'Job Completed') return reportRunId;
       if (TERMINAL_FAILURES.has(status)) throw new AsyncJobFailedError(reportRunId, status);
       if (polls >= this.options.maxPolls) {
         throw new AsyncJobFailedError(reportRunId, `no result after ${polls} polls (${status})`);
@@ -391,12 +396,33 @@ export class FacebookAdsClient {
       await this.sleep(interval);
       interval = Math.min(interval * 2, this.options.pollIntervalMs * 8);
     }
-    return this.readAllPages(`read ${scope}`, () =>
-      new AdReportRun(null, { report_run_id: reportRunId }).getInsights([], {
-        limit: this.options.pageSize,
-      }),
-    );
   }
+
+  /** The rows of a completed report run, one page at a time. */
+  insightsPages(reportRunId: string, request: InsightsRequest): AsyncGenerator<GraphRow[]> {
+    return this.pages(`read ${insightsScope(request)}`, [reportRunId, 'insights'], {
+      limit: this.options.pageSize,
+    });
+  }
+}
+
+function insightsScope(request: InsightsRequest): string {
+  const campaigns = request.campaignIds ? ` campaigns ${request.campaignIds.join(',')}` : '';
+  return `insights ${request.accountId} ${request.since}..${request.untilInclusive}${campaigns}`;
+}
+
+/** The `data` array of an edge page; anything else is an error that names the call. */
+function pageRows(operation: string, response: unknown): GraphRow[] {
+  const data = (response as { data?: unknown } | null)?.data;
+  if (!Array.isArray(data)) {
+    throw new FacebookApiError(operation, undefined, undefined, 'the page has no `data` array');
+  }
+  return data as GraphRow[];
+}
+
+function pageNext(response: unknown): string | undefined {
+  const next = (response as { paging?: { next?: unknown } }).paging?.next;
+  return typeof next === 'string' && next !== '' ? next : undefined;
 }
 
 function headersOf(result: unknown): unknown {

@@ -7,17 +7,17 @@ declare module 'facebook-nodejs-business-sdk' {
 
   class FacebookAdsApi {
     static init(accessToken: string, locale?: string, crashLog?: boolean): FacebookAdsApi;
+    static getDefaultApi(): FacebookAdsApi;
     static readonly GRAPH: string;
     static readonly VERSION: string;
     setShowHeader(flag: boolean): FacebookAdsApi;
     setDebug(flag: boolean): FacebookAdsApi;
-  }
-
-  /** A page of an edge; `next()` loads the following page into the same object. */
-  interface Cursor<T> extends Array<T> {
-    hasNext(): boolean;
-    next(): Promise<Cursor<T>>;
-    headers?: Record<string, string>;
+    /**
+     * One Graph request: `path` as parts (`[node, edge]`, joined under GRAPH/VERSION, token and
+     * params in the query) or a full URL (a `paging.next` link). Resolves to the parsed JSON,
+     * with the response headers under `headers` when setShowHeader(true).
+     */
+    call(method: 'GET' | 'POST', path: string | string[], params?: Params): Promise<unknown>;
   }
 
   class SdkObject {
@@ -28,15 +28,11 @@ declare module 'facebook-nodejs-business-sdk' {
 
   class AdAccount extends SdkObject {
     read(fields: string[], params?: Params): Promise<AdAccount>;
-    getCampaigns(fields: string[], params?: Params): Promise<Cursor<SdkObject>>;
-    getAdSets(fields: string[], params?: Params): Promise<Cursor<SdkObject>>;
-    getAds(fields: string[], params?: Params): Promise<Cursor<SdkObject>>;
     getInsightsAsync(fields: string[], params?: Params): Promise<AdReportRun>;
   }
 
   class AdReportRun extends SdkObject {
     get(fields: string[], params?: Params): Promise<AdReportRun>;
-    getInsights(fields: string[], params?: Params): Promise<Cursor<SdkObject>>;
   }
 
   const sdk: {
@@ -45,5 +41,5 @@ declare module 'facebook-nodejs-business-sdk' {
     AdReportRun: typeof AdReportRun;
   };
   export default sdk;
-  export type { AdAccount, AdReportRun, Cursor, FacebookAdsApi, SdkObject };
+  export type { AdAccount, AdReportRun, FacebookAdsApi, SdkObject };
 }

@@ -18,7 +18,7 @@ import {
   type WindowState,
 } from '../ad-platforms/window.js';
 import type { Logger } from '../core/logger.js';
-import type { StreamDefinition } from '../core/source.js';
+import type { Batch, StreamDefinition } from '../core/source.js';
 import {
   type AccountInfo,
   AsyncJobFailedError,
@@ -49,22 +49,28 @@ function integerOrNull(value: unknown): string | null {
   return typeof value === 'string' || typeof value === 'number' ? String(value) : null;
 }
 
-interface SnapshotSpec {
-  readonly name: 'campaigns' | 'adsets' | 'ads';
-  readonly fields: readonly string[];
-  readonly columns: Readonly<Record<string, string>>;
-  readonly toRow: (item: GraphRow, session: FacebookSession) => Row;
+/** A snapshot column beyond the common ones: its ClickHouse type and how a Graph object fills it. */
+interface ExtraColumn {
+  readonly type: string;
+  readonly value: (item: GraphRow) => unknown;
 }
 
-const common = (item: GraphRow, session: FacebookSession): Row => ({
-  account_id: session.account.accountId,
-  id: String(item.id),
-  name: String(item.name ?? ''),
-  status: String(item.status ?? ''),
-  effective_status: String(item.effective_status ?? ''),
-  created_time: timestamp(item.created_time),
-  updated_time: timestamp(item.updated_time),
+const text = (field: string): ExtraColumn => ({
+  type: 'String',
+  value: (item) => String(item[field] ?? ''),
 });
+
+/** Budgets are integer minor units; Graph leaves out the kind of budget that is not set. */
+const budget = (field: string): ExtraColumn => ({
+  type: 'Nullable(Int64)',
+  value: (item) => integerOrNull(item[field]),
+});
+
+interface SnapshotSpec {
+  readonly name: 'campaigns' | 'adsets' | 'ads';
+  /** Columns beyond the common ones, each filled from the Graph field of the same name. */
+  readonly extra: Readonly<Record<string, ExtraColumn>>;
+}
 
 const commonColumns = {
   account_id: 'String',
@@ -79,91 +85,91 @@ const commonColumns = {
 const snapshots: readonly SnapshotSpec[] = [
   {
     name: 'campaigns',
-    fields: [
-      'id',
-      'name',
-      'status',
-      'effective_status',
-      'objective',
-      'daily_budget',
-      'lifetime_budget',
-      'created_time',
-      'updated_time',
-    ],
-    columns: {
-      ...commonColumns,
-      objective: 'String',
-      daily_budget: 'Nullable(Int64)',
-      lifetime_budget: 'Nullable(Int64)',
+    extra: {
+      objective: text('objective'),
+      daily_budget: budget('daily_budget'),
+      lifetime_budget: budget('lifetime_budget'),
     },
-    toRow: (item, session) => ({
-      ...common(item, session),
-      objective: String(item.objective ?? ''),
-      daily_budget: integerOrNull(item.daily_budget),
-      lifetime_budget: integerOrNull(item.lifetime_budget),
-    }),
   },
   {
     name: 'adsets',
-    fields: [
-      'id',
-      'name',
-      'status',
-      'effective_status',
-      'campaign_id',
-      'daily_budget',
-      'lifetime_budget',
-      'created_time',
-      'updated_time',
-    ],
-    columns: {
-      ...commonColumns,
-      campaign_id: 'String',
-      daily_budget: 'Nullable(Int64)',
-      lifetime_budget: 'Nullable(Int64)',
+    extra: {
+      campaign_id: text('campaign_id'),
+      daily_budget: budget('daily_budget'),
+      lifetime_budget: budget('lifetime_budget'),
     },
-    toRow: (item, session) => ({
-      ...common(item, session),
-      campaign_id: String(item.campaign_id ?? ''),
-      daily_budget: integerOrNull(item.daily_budget),
-      lifetime_budget: integerOrNull(item.lifetime_budget),
-    }),
   },
   {
     name: 'ads',
-    fields: [
-      'id',
-      'name',
-      'status',
-      'effective_status',
-      'campaign_id',
-      'adset_id',
-      'created_time',
-      'updated_time',
-    ],
-    columns: { ...commonColumns, campaign_id: 'String', adset_id: 'String' },
-    toRow: (item, session) => ({
-      ...common(item, session),
-      campaign_id: String(item.campaign_id ?? ''),
-      adset_id: String(item.adset_id ?? ''),
-    }),
+    extra: { campaign_id: text('campaign_id'), adset_id: text('adset_id') },
   },
 ];
 
+function snapshotRow(spec: SnapshotSpec, item: GraphRow, session: FacebookSession): Row {
+  const row: Row = {
+    account_id: session.account.accountId,
+    id: String(item.id),
+    name: String(item.name ?? ''),
+    status: String(item.status ?? ''),
+    effective_status: String(item.effective_status ?? ''),
+    created_time: timestamp(item.created_time),
+    updated_time: timestamp(item.updated_time),
+  };
+  for (const [column, extra] of Object.entries(spec.extra)) row[column] = extra.value(item);
+  return row;
+}
+
 function snapshotStream(spec: SnapshotSpec): StreamDefinition<FacebookSession, object, Row> {
+  const extra = Object.entries(spec.extra);
+  // `account_id` comes from the session, not from a field of these Graph objects.
+  const fields = [
+    ...Object.keys(commonColumns).filter((column) => column !== 'account_id'),
+    ...extra.map(([field]) => field),
+  ];
   return {
     name: spec.name,
     table: `raw.facebook_ads_${spec.name}`,
     key: ['account_id', 'id'],
-    columns: spec.columns,
+    columns: {
+      ...commonColumns,
+      ...Object.fromEntries(extra.map(([column, { type }]) => [column, type])),
+    },
     initialState: {},
     // A snapshot has no cursor: every run re-reads the whole edge.
     nextState: (state) => state,
     async *read({ session }) {
-      const items = await session.client.listEdge(session.accountRef, spec.name, spec.fields);
-      yield { kind: 'rows', rows: items.map((item) => spec.toRow(item, session)) };
+      const pages = session.client.edgePages(session.accountRef, spec.name, fields);
+      for await (const { rows } of rowBatches(pages, (item) => snapshotRow(spec, item, session))) {
+        yield { kind: 'rows', rows };
+      }
     },
   };
+}
+
+/**
+ * Rows per insert: enough that the cost of each insert (a new part in ClickHouse) stays small,
+ * few enough that memory does not grow with the number of rows a run loads.
+ */
+export const INSERT_BATCH_ROWS = 5_000;
+
+/**
+ * Converts pages of Graph rows and regroups them into insert batches of INSERT_BATCH_ROWS (plus
+ * at most one page). The last batch, `complete`, comes after the last page, so a read without
+ * rows still makes one.
+ */
+async function* rowBatches(
+  pages: AsyncIterable<readonly GraphRow[]>,
+  toRow: (item: GraphRow) => Row,
+): AsyncGenerator<{ readonly rows: Row[]; readonly complete: boolean }> {
+  let rows: Row[] = [];
+  for await (const page of pages) {
+    for (const item of page) rows.push(toRow(item));
+    if (rows.length >= INSERT_BATCH_ROWS) {
+      yield { rows, complete: false };
+      rows = [];
+    }
+  }
+  yield { rows, complete: true };
 }
 
 export const INSIGHTS_FIELDS = [
@@ -244,18 +250,20 @@ export function insightsRow(item: GraphRow, session: FacebookSession, config: Fa
 }
 
 /**
- * Runs one report job, splitting it on failure until it succeeds or a single day of a single
- * campaign has failed `maxAttempts` times.
+ * The pages of one report job, splitting the job on failure until it succeeds or a single day of
+ * a single campaign has failed `maxAttempts` times. A job fails before any of its rows are read,
+ * so the pieces partition the (day × campaign) space and no row comes twice or goes missing.
  */
-export async function fetchInsightsExact(
+export async function* insightsPagesExact(
   session: FacebookSession,
   request: InsightsRequest,
   options: { readonly maxAttempts: number; readonly log: Logger },
-): Promise<GraphRow[]> {
+): AsyncGenerator<GraphRow[]> {
   const { client } = session;
-  const attempt = async (req: InsightsRequest, tries: number): Promise<GraphRow[]> => {
+  async function* attempt(req: InsightsRequest, tries: number): AsyncGenerator<GraphRow[]> {
+    let reportRunId: string;
     try {
-      return await client.runInsightsJob(req);
+      reportRunId = await client.awaitInsightsJob(req);
     } catch (error) {
       if (!(error instanceof AsyncJobFailedError)) throw error;
       const days = daysBetween(req.since, addDays(req.untilInclusive, 1));
@@ -265,22 +273,22 @@ export async function fetchInsightsExact(
         options.log.warn(`report run ${scope} ${error.outcome}; splitting the date range`, {
           event: 'async_job_split',
         });
-        return [
-          ...(await attempt({ ...req, untilInclusive: addDays(middle, -1) }, 1)),
-          ...(await attempt({ ...req, since: middle }, 1)),
-        ];
+        yield* attempt({ ...req, untilInclusive: addDays(middle, -1) }, 1);
+        yield* attempt({ ...req, since: middle }, 1);
+        return;
       }
       if (!req.campaignIds) {
-        const campaigns = await client.listEdge(session.accountRef, 'campaigns', ['id']);
+        const campaignIds: string[] = [];
+        for await (const page of client.edgePages(session.accountRef, 'campaigns', ['id'])) {
+          campaignIds.push(...page.map((campaign) => String(campaign.id)));
+        }
         options.log.warn(
-          `report run ${scope} ${error.outcome}; splitting into ${campaigns.length} per-campaign runs`,
+          `report run ${scope} ${error.outcome}; splitting into ${campaignIds.length} per-campaign runs`,
           { event: 'async_job_split' },
         );
-        const rows: GraphRow[] = [];
-        for (const campaign of campaigns) {
-          rows.push(...(await attempt({ ...req, campaignIds: [String(campaign.id)] }, 1)));
-        }
-        return rows;
+        for (const campaignId of campaignIds)
+          yield* attempt({ ...req, campaignIds: [campaignId] }, 1);
+        return;
       }
       if (tries >= options.maxAttempts) {
         throw new Error(
@@ -290,10 +298,12 @@ export async function fetchInsightsExact(
       options.log.warn(`report run ${scope} ${error.outcome}; retrying (try ${tries + 1})`, {
         event: 'async_job_retry',
       });
-      return attempt(req, tries + 1);
+      yield* attempt(req, tries + 1);
+      return;
     }
-  };
-  return attempt(request, 1);
+    yield* client.insightsPages(reportRunId, req);
+  }
+  yield* attempt(request, 1);
 }
 
 function insightsStream(
@@ -321,7 +331,7 @@ function insightsStream(
       });
       // Oldest chunk first, so the cursor advances day by day behind what is written.
       for (const chunk of chunkWindow(window, config.jobDays)) {
-        const items = await fetchInsightsExact(
+        const pages = insightsPagesExact(
           session,
           {
             accountId: session.accountRef,
@@ -332,12 +342,15 @@ function insightsStream(
           },
           { maxAttempts: config.retry.maxAttempts, log },
         );
-        const batch: WindowBatch<Row> = {
-          kind: 'rows',
-          rows: items.map((item) => insightsRow(item, session, config)),
-          window: chunk,
-        };
-        yield batch;
+        const toRow = (item: GraphRow) => insightsRow(item, session, config);
+        for await (const { rows, complete } of rowBatches(pages, toRow)) {
+          // Only the chunk's last batch carries its window: the state moves past the chunk's
+          // days once every row of them is written.
+          const batch: Batch<Row> | WindowBatch<Row> = complete
+            ? { kind: 'rows', rows, window: chunk }
+            : { kind: 'rows', rows };
+          yield batch;
+        }
       }
     },
   };
