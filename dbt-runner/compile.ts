@@ -161,7 +161,6 @@ export class Compiler {
   modelRelation(name: string, from: string): Relation {
     const model = this.project.models.get(name);
     if (!model) throw new ProjectError(`${from}: ref('${name}') does not name a model`);
-    if (!this.isEnabled(model)) throw disabledRefError(from, model);
     return this.relationOf(model, this.parse(model).config);
   }
 
@@ -289,11 +288,4 @@ export class Compiler {
       macro({ model: relationName(model), column_name: column, ...args, __keywords: true }),
     );
   }
-}
-
-/** dbt refuses an enabled node that refs a disabled one; so does the runner, before running. */
-export function disabledRefError(from: string, target: Model): ProjectError {
-  return new ProjectError(
-    `${from}: ref('${target.name}') names a disabled model (${target.file} has enabled false); dbt fails the same way — enable it, or put the ref behind the same var`,
-  );
 }

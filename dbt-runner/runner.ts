@@ -5,7 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { Compiler, disabledRefError, type Relation, relationName } from './compile.js';
+import { Compiler, type Relation, relationName } from './compile.js';
 import { dataTestSql, testId } from './data-tests.js';
 import { DbtRunnerError } from './errors.js';
 import { type ExistingKind, materializationOf, materializeSteps } from './materialize.js';
@@ -74,7 +74,11 @@ export function dependencyOrder(project: Project, compiler: Compiler): Model[] {
     for (const ref of refs) {
       // parse() has already checked that every ref names a model.
       const parent = project.models.get(ref)!;
-      if (!compiler.isEnabled(parent)) throw disabledRefError(model.file, parent);
+      if (!compiler.isEnabled(parent)) {
+        throw new ProjectError(
+          `${model.file}: ref('${ref}') names a disabled model (${parent.file} has enabled false); dbt fails the same way — enable it, or put the ref behind the same var`,
+        );
+      }
       visit(parent, [...path, model.name]);
     }
     state.set(model.name, 'done');
@@ -176,10 +180,11 @@ export async function runProject(
 
   const invocationId = randomUUID().replaceAll('-', '_');
   const order = dependencyOrder(project, compiler);
-  const disabled = [...project.models.values()].filter((model) => !compiler.isEnabled(model));
-  if (disabled.length > 0) {
-    log(`disabled (enabled false): ${disabled.map((model) => model.name).join(', ')}`);
-  }
+  const disabled = [...project.models.values()]
+    .filter((model) => !compiler.isEnabled(model))
+    .map((model) => model.name)
+    .sort();
+  if (disabled.length > 0) log(`disabled (enabled false): ${disabled.join(', ')}`);
   const selected = selectModels(project, order, compiler, options.select, log);
   const result: RunResult = { models: [], tests: [], ok: true };
 
