@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
-import { rawInsertFor } from './clickhouse-client.js';
+import { type RawInsert, rawInsertFor } from './clickhouse-client.js';
 import { RuntimeFailure } from './errors.js';
 import type { Logger } from './logger.js';
 import type { AnyStream, Batch } from './source.js';
@@ -27,6 +27,9 @@ export const LOADED_AT_INDEX = {
   name: '_loaded_at_minmax',
   definition: '_loaded_at TYPE minmax GRANULARITY 1',
 } as const;
+
+/** Where the embedded engine stages encoded batches (see `insertStaged`). */
+const STAGE_DATABASE = '_extract_stage';
 
 /** Encoded batches carry ISO timestamps (PostgreSQL COPY, our meta columns): the strict parser
  *  is markedly faster than the client's default best_effort. */
@@ -90,6 +93,7 @@ export class VersionClock {
 
 export class ClickHouseWriter {
   private readonly ready = new Set<string>();
+  private readonly staged = new Set<string>();
 
   constructor(
     private readonly client: ClickHouseClient,
@@ -167,9 +171,6 @@ export class ClickHouseWriter {
     const columns = tableColumns(stream);
     const loadedAt = clickHouseTime(meta.loadedAt);
     const version = meta.version.toString();
-    const metaFields = `\t${version}\t${loadedAt}\t${escapeTabSeparated(meta.runId)}`;
-    // The meta columns travel in the data itself: plain `INSERT … FORMAT` works the same on a
-    // server and on chdb (which does not feed inline data to `INSERT … SELECT … FROM input()`).
     try {
       if (batch.kind === 'rows') {
         await this.client.insert({
@@ -184,23 +185,21 @@ export class ClickHouseWriter {
           })),
         });
       } else {
-        const bytes = Buffer.from(appendToLines(batch.data, metaFields));
         const rawInsert = rawInsertFor(this.client);
         if (rawInsert) {
-          await rawInsert({
-            table: stream.table,
-            columns,
-            format: batch.format,
-            values: bytes,
-            settings: ENCODED_INSERT_SETTINGS,
-          });
+          await this.insertStaged(stream, batch, meta, rawInsert);
         } else {
+          // On a server the meta columns travel in the data: plain `INSERT … FORMAT` streams
+          // the bytes, and the server's cores parse them.
+          const metaFields = `\t${version}\t${loadedAt}\t${escapeTabSeparated(meta.runId)}`;
           await this.client.insert({
             table: stream.table,
             columns,
             format: batch.format,
             // A byte stream (not object mode) passes through the client unchanged.
-            values: Readable.from([bytes], { objectMode: false }),
+            values: Readable.from([Buffer.from(appendToLines(batch.data, metaFields))], {
+              objectMode: false,
+            }),
             clickhouse_settings: ENCODED_INSERT_SETTINGS,
           });
         }
@@ -214,6 +213,55 @@ export class ClickHouseWriter {
     return rowCount;
   }
 
+  /**
+   * Embedded engine: the bytes go as they are (source columns only) into an in-memory stage
+   * table, and ClickHouse copies them on with the meta columns added as constants. Parsing
+   * three meta fields on every row cost more than the whole copy (measured: 1 M rows in 1.5 s
+   * this way, 0.8 s staged). The stage is private to this process (one process per embedded
+   * data folder) and emptied before each use, so a failed batch leaves nothing behind.
+   */
+  private async insertStaged(
+    stream: AnyStream<unknown>,
+    batch: Extract<Batch<unknown>, { kind: 'encoded' }>,
+    meta: WriteMeta,
+    rawInsert: RawInsert,
+  ): Promise<void> {
+    const stage = await this.ensureStage(stream);
+    const source = Object.keys(stream.columns).map(quoteIdentifier).join(', ');
+    await this.client.command({ query: `TRUNCATE TABLE ${qualified(stage)}` });
+    await rawInsert({
+      table: stage,
+      columns: Object.keys(stream.columns),
+      format: batch.format,
+      values: Buffer.from(batch.data),
+      settings: ENCODED_INSERT_SETTINGS,
+    });
+    await this.client.command({
+      query:
+        `INSERT INTO ${qualified(stream.table)} (${tableColumns(stream).map(quoteIdentifier).join(', ')}) ` +
+        `SELECT ${source}, ${metaValues(meta)} FROM ${qualified(stage)}`,
+    });
+    await this.client.command({ query: `TRUNCATE TABLE ${qualified(stage)}` });
+  }
+
+  /** `_extract_stage.<database>__<table>` (out of sight of the warehouse's readers): the
+   *  stream's columns, made afresh once per process so it follows the stream's columns. */
+  private async ensureStage(stream: AnyStream<unknown>): Promise<string> {
+    const { database, name } = splitTable(stream.table);
+    const stage = `${STAGE_DATABASE}.${database}__${name}`;
+    if (this.staged.has(stage)) return stage;
+    await this.client.command({ query: `CREATE DATABASE IF NOT EXISTS ${STAGE_DATABASE}` });
+    const definitions = Object.entries(stream.columns).map(
+      ([column, type]) => `${quoteIdentifier(column)} ${type}`,
+    );
+    await this.client.command({ query: `DROP TABLE IF EXISTS ${qualified(stage)}` });
+    await this.client.command({
+      query: `CREATE TABLE ${qualified(stage)} (${definitions.join(', ')}) ENGINE = Memory`,
+    });
+    this.staged.add(stage);
+    return stage;
+  }
+
   /** `INSERT … SELECT` run by ClickHouse; returns the rows it wrote. */
   private async insertSelect(
     stream: AnyStream<unknown>,
@@ -221,13 +269,11 @@ export class ClickHouseWriter {
     meta: WriteMeta,
   ): Promise<number> {
     const columns = tableColumns(stream);
-    const loadedAt = clickHouseTime(meta.loadedAt);
     try {
       await this.client.command({
         query:
           `INSERT INTO ${qualified(stream.table)} (${columns.map(quoteIdentifier).join(', ')}) ` +
-          `SELECT *, toUInt64(${meta.version}), toDateTime64(${quoteString(loadedAt)}, 3, 'UTC'), ` +
-          `${quoteString(meta.runId)} FROM (${batch.select})`,
+          `SELECT *, ${metaValues(meta)} FROM (${batch.select})`,
       });
       // Counted in the table (a key-range read): chdb reports no row counts for INSERT … SELECT.
       const result = await this.client.query({
@@ -243,6 +289,14 @@ export class ClickHouseWriter {
       );
     }
   }
+}
+
+/** The meta columns as SQL constants, in META_COLUMNS order. */
+function metaValues(meta: WriteMeta): string {
+  return (
+    `toUInt64(${meta.version}), ` +
+    `toDateTime64(${quoteString(clickHouseTime(meta.loadedAt))}, 3, 'UTC'), ${quoteString(meta.runId)}`
+  );
 }
 
 /** The stream's columns then the meta columns: the insert column list (never empty). */
