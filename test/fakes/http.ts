@@ -89,10 +89,12 @@ export async function startFakeServer(
 /**
  * A fault queued on a route: the next `times` matching requests get `response` instead of the
  * fake's answer, or (without `response`) the fake's answer after `delayMs` (a slow upstream).
+ * With `after`, that many matching requests are answered normally first (a fault on a later page).
  */
 export interface Fault {
   readonly route: string;
   times: number;
+  after?: number;
   readonly response?: FakeResponse;
   readonly delayMs?: number;
 }
@@ -111,6 +113,10 @@ export async function withFaults(
     (f) => (f.route === route || f.route === `${route}:${id}`) && f.times > 0,
   );
   if (!fault) return answer();
+  if (fault.after) {
+    fault.after -= 1;
+    return answer();
+  }
   fault.times -= 1;
   if (fault.response) return fault.response;
   return { ...(await answer()), delayMs: fault.delayMs };
