@@ -79,6 +79,7 @@ describe('a fresh stack without ad-platform data', () => {
     expect(built.filter((name) => AD_MODELS.includes(name))).toEqual([]);
     expect(result.tests.length).toBeGreaterThan(0);
     expect(result.tests.filter((test) => test.failures > 0)).toEqual([]);
+    expect(result.tests.filter((test) => AD_MODELS.includes(test.model))).toEqual([]);
     expect(lines[0]).toBe(`disabled (enabled false): ${AD_MODELS.join(', ')}`);
     const tables = await databaseTables();
     expect(tables).toContain('analytics.advertiser_campaigns_totals_report');
