@@ -308,6 +308,9 @@ beforeAll(async () => {
       '  broken:',
       '    accounts: ["act_1001", "act_1003", "act_1002"]',
       '    credentials: { access_token: FB_TEST_TOKEN }',
+      '  one:',
+      '    accounts: ["act_1001"]',
+      '    credentials: { access_token: FB_TEST_TOKEN }',
       '  pasted:',
       '    accounts: ["act_1001"]',
       `    credentials: { access_token: "${TOKEN}!" }`,
@@ -640,6 +643,97 @@ describe('extract facebook-ads', () => {
     ]);
   });
 
+  it('writes a report run bigger than one insert batch as its pages come, and moves the state only after its last row', async () => {
+    // 600 ads x 10 days: one report run of 6,000 rows in 500-row pages; 5,000 rows make an
+    // insert batch.
+    const ads = Array.from({ length: 600 }, (_, a) => ({
+      id: String(50_000 + a),
+      name: `ad ${a}`,
+      campaign_id: '2001',
+      adset_id: '3001',
+    }));
+    const insights: FakeInsight[] = DAYS.flatMap((date, d) =>
+      ads.map((ad, a) => ({
+        adId: ad.id,
+        date,
+        breakdown: {},
+        impressions: 1000 + a * 3 + d,
+        clicks: (a + d) % 17,
+        spendCents: 101 + a * 7 + d,
+        actions: {},
+        actionValues: {},
+      })),
+    );
+    const [base] = accounts();
+    await fake.close();
+    fake = await startFakeGraph({ accessToken: TOKEN, accounts: [{ ...base!, ads, insights }] });
+    // Page 12 (rows 5,501..6,000) fails for good, after the first 5,000 rows were written.
+    fake.faults.push({
+      route: 'insights-read',
+      after: 11,
+      times: 100,
+      response: graphError(500, 2, 'Service temporarily unavailable'),
+    });
+    const fast = FAST.filter((_, i) => FAST[i - 1] !== '--page-size' && FAST[i] !== '--page-size');
+    const args = [
+      'facebook-ads',
+      '--group',
+      'one',
+      '--since',
+      '2024-03-01',
+      '--until',
+      '2024-03-11',
+      '--job-days',
+      '10',
+      '--page-size',
+      '500',
+      '--log-level',
+      'debug',
+      ...fast,
+    ];
+    const insertedBatches = (stderr: string) =>
+      stderr
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((e) => e.stream === 'ads_insights' && String(e.msg).startsWith('batch '))
+        .map((e) => e.rows);
+    const totals = `
+      SELECT toString(count()) AS n, toString(sum(impressions)) AS impressions,
+             toString(sum(clicks)) AS clicks, toString(toInt64(sum(spend) * 100)) AS spend_cents
+      FROM raw.facebook_ads_ads_insights FINAL`;
+    const stateSql = `
+      SELECT state FROM raw._extractor_state FINAL
+      WHERE source = 'facebook-ads' AND stream = 'ads_insights'`;
+
+    const failed = await runCli(args, env());
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(
+      /ads_insights failed after 5,000 rows: .*gave up after 6 attempts/,
+    );
+    expect(insertedBatches(failed.stderr)).toEqual([5000]);
+    expect((await loaded(totals))[0]?.n).toBe('5000');
+    expect(await loaded(stateSql)).toEqual([]);
+
+    fake.faults.length = 0;
+    const rerun = await runCli(args, env());
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(insertedBatches(rerun.stderr)).toEqual([5000, 1000]);
+    const sum = (pick: (row: FakeInsight) => number) =>
+      insights.reduce((total, row) => total + pick(row), 0);
+    expect(await loaded(totals)).toEqual([
+      {
+        n: '6000',
+        impressions: String(sum((r) => r.impressions)),
+        clicks: String(sum((r) => r.clicks)),
+        spend_cents: String(sum((r) => r.spendCents)),
+      },
+    ]);
+    expect(await loaded(stateSql)).toEqual([
+      { state: '{"cursor":{"lastLoadedDate":"2024-03-10"}}' },
+    ]);
+  });
+
   it('slows down when the usage headers approach the limit', async () => {
     fake.usageHeaders = {
       'x-ad-account-usage': JSON.stringify({ acc_id_util_pct: 90, reset_time_duration: 0 }),
@@ -658,7 +752,7 @@ describe('extract facebook-ads', () => {
     const missing = await runCli(['facebook-ads', '--group', 'nope', ...FAST], env());
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain(
-      `--accounts-file: ${accountsFile} has no group \`nope\` under \`facebook-ads\` (groups: d1, broken, pasted)`,
+      `--accounts-file: ${accountsFile} has no group \`nope\` under \`facebook-ads\` (groups: d1, broken, one, pasted)`,
     );
     const pasted = await runCli(['facebook-ads', '--group', 'pasted', ...FAST], env());
     expect(pasted.code).toBe(2);
