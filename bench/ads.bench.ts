@@ -1,11 +1,14 @@
 /**
- * Ad-platform extractors benchmark (not a test): `npm run bench -- ads [--ads=500] [--days=90]`.
+ * Ad-platform extractors benchmark (not a test):
+ * `npm run bench -- ads [--ads=500] [--fb-days=1,90,360] [--google-days=90]`.
  *
  * The real `extract facebook-ads` and `extract google-ads` CLIs, each in a child process, against
  * the loopback fakes (served from this process) into embedded ClickHouse: Facebook insights for
- * N ads × D days through async report runs and Graph paging (500 rows a page), Google Ads
- * campaign and ad group daily metrics for N campaigns × D days through searchStream. Prints wall
- * time, in-run time, rows/s and peak RSS of the extractor process. Asserts nothing about time.
+ * N ads × D days through async report runs and Graph paging (500 rows a page), at several D so
+ * that memory can be seen not to grow with the rows (1 day is the floor: embedded ClickHouse and
+ * the code); Google Ads campaign and ad group daily metrics for N campaigns × D days through
+ * searchStream. Prints wall time, in-run time, rows/s, peak RSS and peak JS heap of the extractor
+ * process. Asserts nothing about time.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -18,26 +21,36 @@ import { type FakeInsight, startFakeGraph } from '../test/fakes/facebook-graph.j
 import { type GaqlValue, startFakeGoogleAds } from '../test/fakes/google-ads.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const arg = (name: string, fallback: number) =>
-  Number(process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback);
-const ADS = arg('ads', 500);
-const DAYS = arg('days', 90);
+const numbers = (name: string, fallback: string): number[] =>
+  (process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1] ?? fallback)
+    .split(',')
+    .map(Number);
+const [ADS = 500] = numbers('ads', '500');
+const FACEBOOK_DAYS = numbers('fb-days', '1,90,360');
+const [GOOGLE_DAYS = 90] = numbers('google-days', '90');
 const SINCE = '2024-01-01';
-const UNTIL = addDays(SINCE, DAYS);
-const dates = Array.from({ length: DAYS }, (_, d) => addDays(SINCE, d));
+const datesFrom = (days: number) => Array.from({ length: days }, (_, d) => addDays(SINCE, d));
 
 interface Figures {
   wallMs: number;
   runMs: number;
   rows: number;
   maxRssMb: number;
+  maxHeapMb: number;
 }
 
 async function extract(args: string[], env: Record<string, string>): Promise<Figures> {
   const started = performance.now();
   const result = await execa(
     process.execPath,
-    ['--import', 'tsx', path.join(root, 'extractors/cli.ts'), ...args],
+    [
+      '--import',
+      'tsx',
+      '--import',
+      path.join(root, 'bench/memory-sampler.mjs'),
+      path.join(root, 'extractors/cli.ts'),
+      ...args,
+    ],
     {
       cwd: root,
       env,
@@ -47,18 +60,20 @@ async function extract(args: string[], env: Record<string, string>): Promise<Fig
   const wallMs = performance.now() - started;
   if (result.exitCode !== 0)
     throw new Error(`extract ${args[0]} failed: ${result.stderr.slice(-2000)}`);
-  const summary = String(result.stderr)
-    .split('\n')
-    .filter((line) => line.includes('"event":"summary"'))
-    .map(
-      (line) => JSON.parse(line) as { rows: number; duration_ms: number; max_rss_kb: number },
-    )[0];
-  if (!summary) throw new Error('no summary line');
+  const event = <T>(name: string): T | undefined =>
+    String(result.stderr)
+      .split('\n')
+      .filter((line) => line.includes(`"event":"${name}"`))
+      .map((line) => JSON.parse(line) as T)[0];
+  const summary = event<{ rows: number; duration_ms: number; max_rss_kb: number }>('summary');
+  const memory = event<{ heap_used_mb: number }>('memory_peaks');
+  if (!summary || !memory) throw new Error('no summary or memory_peaks line');
   return {
     wallMs,
     runMs: summary.duration_ms,
     rows: summary.rows,
     maxRssMb: summary.max_rss_kb / 1024,
+    maxHeapMb: memory.heap_used_mb,
   };
 }
 
@@ -66,7 +81,7 @@ function report(label: string, f: Figures): void {
   console.log(
     `${label}: ${formatCount(f.rows)} rows in ${(f.runMs / 1000).toFixed(2)} s in-run ` +
       `(${formatCount(Math.round(f.rows / (f.runMs / 1000)))} rows/s), ${(f.wallMs / 1000).toFixed(2)} s wall, ` +
-      `peak RSS ${f.maxRssMb.toFixed(0)} MB`,
+      `peak RSS ${f.maxRssMb.toFixed(0)} MB, peak JS heap ${f.maxHeapMb} MB`,
   );
 }
 
@@ -85,8 +100,8 @@ await writeFile(
   ].join('\n'),
 );
 
-try {
-  // Facebook: ADS ads in 10 campaigns, one insights row per ad and day.
+/** Facebook: ADS ads in 10 campaigns, one insights row per ad and day, in a fresh ClickHouse. */
+async function benchFacebook(days: number): Promise<void> {
   const ads = Array.from({ length: ADS }, (_, a) => ({
     id: String(10_000 + a),
     name: `ad ${a}`,
@@ -94,7 +109,7 @@ try {
     adset_id: String(1_000 + (a % 50)),
   }));
   const insights: FakeInsight[] = [];
-  for (const date of dates) {
+  for (const date of datesFrom(days)) {
     for (const [a, ad] of ads.entries()) {
       insights.push({
         adId: ad.id,
@@ -130,34 +145,40 @@ try {
       },
     ],
   });
-  const fbFolder = path.join(tmp, 'ch-fb');
-  const fb = await extract(
-    [
-      'facebook-ads',
-      '--group',
-      'bench',
-      '--since',
-      SINCE,
-      '--until',
-      UNTIL,
-      '--lookback-days',
-      '0',
-      '--poll-interval-ms',
-      '10',
-    ],
-    {
-      CLICKHOUSE_PATH: fbFolder,
-      ADS_ACCOUNTS_FILE: accountsFile,
-      FB_TOKEN: 'EAAbenchToken',
-      FACEBOOK_GRAPH_URL: graph.url,
-      PATH: process.env.PATH ?? '',
-    },
-  );
-  await graph.close();
-  report(
-    `facebook-ads (${formatCount(ADS)} ads x ${DAYS} days, 7-day report runs, 500-row pages)`,
-    fb,
-  );
+  try {
+    const fb = await extract(
+      [
+        'facebook-ads',
+        '--group',
+        'bench',
+        '--since',
+        SINCE,
+        '--until',
+        addDays(SINCE, days),
+        '--lookback-days',
+        '0',
+        '--poll-interval-ms',
+        '10',
+      ],
+      {
+        CLICKHOUSE_PATH: path.join(tmp, `ch-fb-${days}`),
+        ADS_ACCOUNTS_FILE: accountsFile,
+        FB_TOKEN: 'EAAbenchToken',
+        FACEBOOK_GRAPH_URL: graph.url,
+        PATH: process.env.PATH ?? '',
+      },
+    );
+    report(
+      `facebook-ads (${formatCount(ADS)} ads x ${days} days, 7-day report runs, 500-row pages)`,
+      fb,
+    );
+  } finally {
+    await graph.close();
+  }
+}
+
+try {
+  for (const days of FACEBOOK_DAYS) await benchFacebook(days);
 
   // Google Ads: ADS campaigns with one ad group each, one row per campaign and day.
   const info = {
@@ -167,7 +188,7 @@ try {
     'customer.descriptive_name': 'bench',
   };
   const rows: Record<string, GaqlValue>[] = [];
-  for (const date of dates) {
+  for (const date of datesFrom(GOOGLE_DAYS)) {
     for (let c = 0; c < ADS; c++) {
       rows.push({
         ...info,
@@ -202,7 +223,17 @@ try {
   google.batchSize = 10_000;
   const gaFolder = path.join(tmp, 'ch-google');
   const ga = await extract(
-    ['google-ads', '--group', 'bench', '--since', SINCE, '--until', UNTIL, '--lookback-days', '0'],
+    [
+      'google-ads',
+      '--group',
+      'bench',
+      '--since',
+      SINCE,
+      '--until',
+      addDays(SINCE, GOOGLE_DAYS),
+      '--lookback-days',
+      '0',
+    ],
     {
       CLICKHOUSE_PATH: gaFolder,
       ADS_ACCOUNTS_FILE: accountsFile,
@@ -217,7 +248,7 @@ try {
   );
   await google.close();
   report(
-    `google-ads (${formatCount(ADS)} campaigns x ${DAYS} days, campaign + ad group daily, 14-day queries)`,
+    `google-ads (${formatCount(ADS)} campaigns x ${GOOGLE_DAYS} days, campaign + ad group daily, 14-day queries)`,
     ga,
   );
 } finally {
