@@ -5,6 +5,9 @@
  * `Job Skipped` or stalls is split — halves of the date range down to single days, then one run
  * per campaign — and a single-day, single-campaign run is retried. The pieces partition the
  * (day × campaign) space, so the rows come out exactly as one successful run would give them.
+ *
+ * Rows go to ClickHouse as their pages come, in insert batches of INSERT_BATCH_ROWS, so memory
+ * does not depend on how many rows a run loads; a chunk's state moves after its last batch.
  */
 
 import { todayIn } from '../ad-platforms/config.js';
@@ -286,8 +289,9 @@ export async function* insightsPagesExact(
           `report run ${scope} ${error.outcome}; splitting into ${campaignIds.length} per-campaign runs`,
           { event: 'async_job_split' },
         );
-        for (const campaignId of campaignIds)
+        for (const campaignId of campaignIds) {
           yield* attempt({ ...req, campaignIds: [campaignId] }, 1);
+        }
         return;
       }
       if (tries >= options.maxAttempts) {

@@ -734,6 +734,27 @@ describe('extract facebook-ads', () => {
     ]);
   });
 
+  it('fails a stream whose page is not an edge page with a located error, keeping the other streams', async () => {
+    fake.faults.push({
+      route: 'adsets:1001',
+      times: 1,
+      response: { status: 200, body: { success: true } },
+    });
+    const { code, stderr } = await runCli(
+      ['facebook-ads', '--group', 'd1', '--since', '2024-03-01', '--until', '2024-03-04', ...FAST],
+      env(),
+    );
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      'adsets failed after 0 rows: list adsets of act_1001: Graph API error: the page has no `data` array',
+    );
+    expect(await loaded()).toEqual(expectedDaily(accounts(), '2024-03-01', '2024-03-04'));
+    const adsets = await loaded(
+      'SELECT account_id, id FROM raw.facebook_ads_adsets FINAL ORDER BY account_id, id',
+    );
+    expect(adsets).toEqual([{ account_id: '1002', id: '3101' }]);
+  });
+
   it('slows down when the usage headers approach the limit', async () => {
     fake.usageHeaders = {
       'x-ad-account-usage': JSON.stringify({ acc_id_util_pct: 90, reset_time_duration: 0 }),
