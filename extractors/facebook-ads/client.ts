@@ -251,6 +251,8 @@ const ALL_CAMPAIGN_STATUSES = [
 
 export class FacebookAdsClient {
   private readonly sleep: Sleep;
+  /** Also the SDK's default API, which its object classes (AdAccount, AdReportRun) use. */
+  private readonly api: InstanceType<typeof FacebookAdsApi>;
 
   constructor(private readonly options: FacebookClientOptions) {
     this.sleep = options.sleep ?? realSleep;
@@ -264,7 +266,7 @@ export class FacebookAdsClient {
     });
     // Third argument false: the SDK's crash reporter would otherwise send our stack traces
     // (and its own request data) to Facebook.
-    FacebookAdsApi.init(options.accessToken, 'en_US', false).setShowHeader(true);
+    this.api = FacebookAdsApi.init(options.accessToken, 'en_US', false).setShowHeader(true);
   }
 
   /** One Graph call with retries, usage-aware pacing and a redacted error. */
@@ -343,7 +345,7 @@ export class FacebookAdsClient {
     path: readonly string[],
     params: Readonly<Record<string, unknown>>,
   ): AsyncGenerator<GraphRow[]> {
-    const api = FacebookAdsApi.getDefaultApi();
+    const { api } = this;
     // `call` adds the token to the params object it is given, so each try gets a fresh copy.
     let response = await this.call(operation, () => api.call('GET', [...path], { ...params }));
     for (let page = 1; ; page++) {

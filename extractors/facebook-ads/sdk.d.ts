@@ -7,7 +7,6 @@ declare module 'facebook-nodejs-business-sdk' {
 
   class FacebookAdsApi {
     static init(accessToken: string, locale?: string, crashLog?: boolean): FacebookAdsApi;
-    static getDefaultApi(): FacebookAdsApi;
     static readonly GRAPH: string;
     static readonly VERSION: string;
     setShowHeader(flag: boolean): FacebookAdsApi;
