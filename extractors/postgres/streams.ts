@@ -16,10 +16,13 @@ import {
  *
  * impressions, clicks (append-only, large): incremental on `id`, never on `created_at` (the
  * generator back-dates it). Rows come through `COPY … TO STDOUT`, whose text format is
- * ClickHouse's TabSeparated, in `--batch-size` slices (bounded memory). Before reading new ids,
- * the ids at or below the watermark are reconciled: one count+sum(id) per side; only when they
- * differ are id buckets compared, and within a differing bucket ids gone from PostgreSQL get a
- * tombstone and ids ClickHouse lacks (a transaction that committed late) are loaded.
+ * ClickHouse's TabSeparated, in `--batch-size` slices (bounded memory). Ids at or below the
+ * watermark are compared with PostgreSQL only when something points at a change (`planCheck`):
+ * deletions or TRUNCATE seen in the table's statistics, writers of an earlier run that have
+ * since ended (late commits), or a full check falling due. A comparison is one count+sum(id)
+ * per side, ClickHouse's side kept in the state from what was written; only when they differ
+ * are id buckets compared, and within a differing bucket ids gone from PostgreSQL get a
+ * tombstone and ids ClickHouse lacks are loaded.
  *
  * advertiser, campaign (small, mutable, `updated_at` not kept by a trigger): each run compares
  * the full PostgreSQL snapshot with the live rows in ClickHouse and writes only new or changed
@@ -345,9 +348,11 @@ function appendStream(
         const plan = planCheck(state, marks, writers, context.session.fullCheckHours, now);
         context.log.debug(`${name}: ${plan.range ? `check of ids ${plan.range}` : 'no check'}`, {
           check: plan.kind,
+          ...(plan.kind === 'full' && { reason: plan.reason }),
         });
         if (plan.kind === 'full') {
-          live = (yield* reconcile(context, name, table, from, 0n, last, state.live)).after;
+          const expected = plan.reason === 'deletions' ? state.live : undefined;
+          live = (yield* reconcile(context, name, table, from, 0n, last, expected)).after;
           patch.live = live;
           patch.checked = marks ? { ...marks, at: now } : null;
         } else if (plan.kind === 'pending' && state.pending) {
@@ -416,13 +421,17 @@ function appendStream(
   };
 }
 
-type CheckPlan = { kind: 'none'; range?: undefined } | { kind: 'full' | 'pending'; range: string };
+type CheckPlan =
+  | { kind: 'none'; range?: undefined }
+  | { kind: 'pending'; range: string }
+  | { kind: 'full'; range: string; reason: 'deletions' | 'due' | 'unknown' };
 
 /**
  * Which ids at or below the watermark to compare with PostgreSQL this run:
  * - all of them (`full`) when rows may have been deleted (the table's marks moved), when
- *   nothing tells (no statistics, no totals) or when the last full check is older than
- *   `--full-check-hours`;
+ *   nothing tells (no statistics, no totals: `unknown`) or when the last full check is older
+ *   than `--full-check-hours` (`due`: then ClickHouse is counted too, not taken from the state,
+ *   so drift on the warehouse side shows as well);
  * - those above `pending.since` once the writers seen by earlier runs have all ended: a row they
  *   committed late is there now;
  * - none otherwise: the common incremental run reads no old rows at all.
@@ -435,15 +444,13 @@ export function planCheck(
   now: string,
 ): CheckPlan {
   const { checked } = state;
-  const stale = !checked || Date.parse(now) - Date.parse(checked.at) >= fullCheckHours * 3_600_000;
-  if (
-    !state.live ||
-    !marks ||
-    stale ||
-    marks.deleted !== checked.deleted ||
-    marks.filenode !== checked.filenode
-  ) {
-    return { kind: 'full', range: `<= ${state.lastId}` };
+  const range = `<= ${state.lastId}`;
+  if (!state.live || !marks || !checked) return { kind: 'full', range, reason: 'unknown' };
+  if (Date.parse(now) - Date.parse(checked.at) >= fullCheckHours * 3_600_000) {
+    return { kind: 'full', range, reason: 'due' };
+  }
+  if (marks.deleted !== checked.deleted || marks.filenode !== checked.filenode) {
+    return { kind: 'full', range, reason: 'deletions' };
   }
   if (state.pending && !state.pending.writers.some((writer) => writers.includes(writer))) {
     return { kind: 'pending', range: `in (${state.pending.since}, ${state.lastId}]` };
@@ -583,7 +590,8 @@ async function* reconcile(
   ]);
   log.debug(`${name}: ids ${inRange} checked against PostgreSQL`, {
     postgres_ms: postgresMs,
-    clickhouse_ms: expected ? 0 : clickhouseMs,
+    // Absent when ClickHouse's side came from the state.
+    ...(!expected && { clickhouse_ms: clickhouseMs }),
     rows: Number(pgTotals.count),
   });
   if (sameTotals(pgTotals, chTotals)) return { before: chTotals, after: chTotals };

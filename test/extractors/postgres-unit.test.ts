@@ -119,6 +119,13 @@ describe('which old ids a run compares', () => {
   });
 
   test('all of them after deletions, TRUNCATE, without statistics or totals, or when due', () => {
+    expect(planCheck(checked, { ...marks, deleted: '5' }, [], 24, hoursLater(1))).toMatchObject({
+      reason: 'deletions',
+    });
+    expect(planCheck(checked, marks, [], 24, hoursLater(25))).toMatchObject({ reason: 'due' });
+    expect(planCheck(checked, undefined, [], 24, hoursLater(1))).toMatchObject({
+      reason: 'unknown',
+    });
     expect(planCheck(checked, { ...marks, deleted: '5' }, [], 24, hoursLater(1)).kind).toBe('full');
     expect(planCheck(checked, { ...marks, filenode: '16999' }, [], 24, hoursLater(1)).kind).toBe(
       'full',
