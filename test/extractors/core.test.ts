@@ -335,6 +335,43 @@ describe('writer, state and runner on embedded ClickHouse', () => {
     expect(text).toMatch(/Skip\s+Name: _loaded_at_minmax[\s\S]*?Granules: 1\/2/);
   });
 
+  test('encoded batches: a bad row fails the batch, names the table, and nothing of it is kept', async () => {
+    const database = uniqueDatabase('encoded');
+    const source = memorySource(database, { a: [] });
+    const stream = source.streams({ batch: 2 })[0]!;
+    const writer = new ClickHouseWriter(client, silent);
+    await writer.ensureTable(stream);
+    const clock = new VersionClock();
+    const write = (data: string) =>
+      writer.insert(
+        stream,
+        {
+          kind: 'encoded',
+          format: 'TabSeparated',
+          data,
+          rowCount: data.split('\n').length - 1,
+          cursor: '',
+        },
+        { version: clock.next(), loadedAt: new Date('2026-03-01T10:00:00Z'), runId: 'enc' },
+      );
+    // Good rows before the bad one: none of them may reach the table.
+    const good = Array.from({ length: 1_000 }, (_, i) => `a\t${i + 1}\tv\n`).join('');
+    await expect(write(`${good}a\tnot-a-number\tv\n`)).rejects.toThrow(
+      new RegExp(`insert of 1001 rows into ${database}\\.items failed`),
+    );
+    expect(await queryRows(client, `SELECT toString(count()) AS n FROM ${database}.items`)).toEqual(
+      [{ n: '0' }],
+    );
+    // The next batch writes exactly its own rows, with the meta columns.
+    expect(await write('a\t7\tseven\n')).toBe(1);
+    expect(
+      await queryRows(
+        client,
+        `SELECT toString(id) AS id, value, _run_id, toString(_loaded_at) AS loaded FROM ${database}.items`,
+      ),
+    ).toEqual([{ id: '7', value: 'seven', _run_id: 'enc', loaded: '2026-03-01 10:00:00.000' }]);
+  });
+
   test('re-writing a key converges to one row, the latest version winning', async () => {
     const database = uniqueDatabase('idempotent');
     const source = memorySource(database, { a: [{ id: 1, value: 'old' }] });
