@@ -14,11 +14,12 @@ import {
   type RetryDecision,
   type RetryEvent,
   type RetryPolicy,
-  retrying,
+  realSleep,
   type Sleep,
 } from '../ad-platforms/retry.js';
 import { EXIT_RUNTIME, EXIT_USAGE, ExtractorError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
+import { backoffDelay } from '../core/retry.js';
 
 export const GOOGLE_ADS_HOST = 'https://googleads.googleapis.com';
 
@@ -139,13 +140,14 @@ function describe(error: unknown): {
         retryDelayMs: Math.max(0, ...delay) || undefined,
       };
     }
-    // An HTML page from a proxy fails the library's streaming JSON parser.
+    // An HTML page from a proxy, or a stream cut off partway, fails the library's streaming
+    // JSON parser.
     if (/parse|Unexpected token|JSON/i.test(error.message)) {
       return {
         kind: 'unparseable',
         codes: [],
         kinds: [],
-        message: 'response was not JSON (HTML error page?)',
+        message: 'response was not complete JSON (HTML error page or a cut-off stream?)',
       };
     }
   }
@@ -221,25 +223,64 @@ export class GoogleAdsClient {
     this.customer = customer;
   }
 
-  /** All rows of one GAQL query; a failed stream is retried from the start. */
-  async query(operation: string, gaql: string): Promise<GaqlRow[]> {
-    try {
-      return await retrying(
-        operation,
-        async () => {
-          const rows: GaqlRow[] = [];
-          for await (const row of this.customer.queryStream<GaqlRow>(gaql)) rows.push(row);
-          return rows;
-        },
-        {
-          policy: this.options.retry,
-          classify: classifyGoogleAdsError,
-          sleep: this.options.sleep,
-          onRetry: this.options.onRetry,
-        },
-      );
-    } catch (error) {
-      throw toApiError(operation, error);
+  /**
+   * The rows of one GAQL query in batches of at most `batchRows`, as the searchStream delivers
+   * them, so memory holds one batch (plus the stream element being parsed, up to 10,000 rows)
+   * however many rows the query has. The last batch, `complete: true`, comes after the stream
+   * ended well (it may be empty).
+   *
+   * A failed stream is retried from the start (Google sends rows in no guaranteed order, so a
+   * row count cannot say where to resume). Rows of a failed attempt that were already yielded
+   * come again: written twice under the same keys, the ReplacingMergeTree keeps one. Only a
+   * `complete` batch says the query's rows are all there.
+   */
+  async *queryBatches(
+    operation: string,
+    gaql: string,
+    batchRows: number,
+  ): AsyncGenerator<{ readonly rows: GaqlRow[]; readonly complete: boolean }> {
+    const { retry, onRetry } = this.options;
+    const sleep = this.options.sleep ?? realSleep;
+    for (let attempt = 1; ; attempt += 1) {
+      let yielded = 0;
+      let rows: GaqlRow[] = [];
+      try {
+        for await (const row of this.customer.queryStream<GaqlRow>(gaql)) {
+          rows.push(row);
+          if (rows.length >= batchRows) {
+            yield { rows, complete: false };
+            yielded += rows.length;
+            rows = [];
+          }
+        }
+      } catch (error) {
+        const decision = classifyGoogleAdsError(error);
+        if (!decision.retry) throw toApiError(operation, error);
+        if (attempt >= retry.maxAttempts) {
+          const exhausted =
+            attempt > 1 ? new RetriesExhaustedError(operation, attempt, error) : error;
+          throw toApiError(operation, exhausted);
+        }
+        const waitMs =
+          decision.waitHintMs !== undefined
+            ? Math.min(decision.waitHintMs, retry.maxDelayMs)
+            : backoffDelay(attempt, retry.baseDelayMs, retry.maxDelayMs, Math.random);
+        const partway = yielded > 0 ? ` after ${yielded} rows; the query is read again` : '';
+        onRetry?.({ operation, attempt, reason: `${decision.reason}${partway}`, waitMs });
+        await sleep(waitMs);
+        continue;
+      }
+      yield { rows, complete: true };
+      return;
     }
+  }
+
+  /** All rows of a query known to be small (the customer's own row). */
+  async queryAll(operation: string, gaql: string): Promise<GaqlRow[]> {
+    const rows: GaqlRow[] = [];
+    for await (const batch of this.queryBatches(operation, gaql, Number.POSITIVE_INFINITY)) {
+      rows.push(...batch.rows);
+    }
+    return rows;
   }
 }

@@ -41,7 +41,7 @@ export const googleAdsSource: SourceDefinition<GoogleAdsConfig, GoogleAdsSession
       onRetry: (event) => logRetry(log, event),
     });
     const customer = customerInfo(
-      await client.query(`customer ${account}`, CUSTOMER_QUERY),
+      await client.queryAll(`customer ${account}`, CUSTOMER_QUERY),
       account,
     );
     log.info(`customer ${account}: ${customer.name} (${customer.currency}, ${customer.timezone})`, {

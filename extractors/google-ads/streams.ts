@@ -5,6 +5,10 @@
  * Every column is declared once with its GAQL field, so the query and the row mapping cannot
  * drift apart. REST JSON omits proto3 defaults (a metric of 0 is absent), so absent metrics are
  * written as 0; int64 values arrive as strings and stay strings until ClickHouse parses them.
+ *
+ * Rows go to ClickHouse as the searchStream delivers them, in insert batches of
+ * INSERT_BATCH_ROWS, so memory does not depend on how many rows a query returns; a chunk's state
+ * moves after its last batch.
  */
 import { todayIn } from '../ad-platforms/config.js';
 import {
@@ -15,7 +19,7 @@ import {
   type WindowBatch,
   type WindowState,
 } from '../ad-platforms/window.js';
-import type { StreamDefinition } from '../core/source.js';
+import type { Batch, StreamDefinition } from '../core/source.js';
 import type { GaqlRow, GoogleAdsClient } from './client.js';
 import type { GoogleAdsConfig } from './config.js';
 
@@ -32,6 +36,12 @@ export interface GoogleAdsSession {
 }
 
 type Row = Record<string, unknown>;
+
+/**
+ * Rows per insert: enough that the cost of each insert (a new part in ClickHouse) stays small,
+ * few enough that memory does not grow with the number of rows a query returns.
+ */
+export const INSERT_BATCH_ROWS = 5_000;
 
 interface Column {
   readonly field: string;
@@ -136,11 +146,14 @@ function snapshotStream(spec: StreamSpec): StreamDefinition<GoogleAdsSession, ob
     // A snapshot has no cursor: every run re-reads the whole resource.
     nextState: (state) => state,
     async *read({ session }) {
-      const results = await session.client.query(
+      const batches = session.client.queryBatches(
         `${spec.name} of ${session.customer.customerId}`,
         `SELECT ${selectList(spec.columns)} FROM ${spec.resource}`,
+        INSERT_BATCH_ROWS,
       );
-      yield { kind: 'rows', rows: results.map((r) => toRow(r, spec.columns)) };
+      for await (const { rows } of batches) {
+        yield { kind: 'rows', rows: rows.map((r) => toRow(r, spec.columns)) };
+      }
     },
   };
 }
@@ -213,18 +226,23 @@ function dailyStream(
         since: window.since,
         until: window.until,
       });
+      // Oldest chunk first, so the cursor advances day by day behind what is written.
       for (const chunk of chunkWindow(window, config.chunkDays)) {
-        const results = await session.client.query(
+        const batches = session.client.queryBatches(
           `${spec.name} of ${customer.customerId} ${chunk.since}..${chunk.until}`,
           `SELECT ${selectList(spec.columns)} FROM ${spec.resource} ` +
             `WHERE segments.date BETWEEN '${chunk.since}' AND '${addDays(chunk.until, -1)}'`,
+          INSERT_BATCH_ROWS,
         );
-        const batch: WindowBatch<Row> = {
-          kind: 'rows',
-          rows: results.map((r) => toRow(r, spec.columns)),
-          window: chunk,
-        };
-        yield batch;
+        for await (const { rows: results, complete } of batches) {
+          const rows = results.map((r) => toRow(r, spec.columns));
+          // Only the chunk's last batch carries its window: the state moves past the chunk's
+          // days once every row of them is written.
+          const batch: Batch<Row> | WindowBatch<Row> = complete
+            ? { kind: 'rows', rows, window: chunk }
+            : { kind: 'rows', rows };
+          yield batch;
+        }
       }
     },
   };

@@ -28,10 +28,13 @@ export interface ReportRow {
   readonly metrics: Readonly<Record<string, string>>;
 }
 
-export interface Report {
+/** One runReport page: its rows, with the property's currency and time zone. */
+export interface ReportPage {
   readonly rows: ReportRow[];
   readonly currency: string;
   readonly timezone: string;
+  /** True on the report's last page: every row of the report has been read. */
+  readonly complete: boolean;
 }
 
 export type AnalyticsClientEvent =
@@ -171,13 +174,13 @@ export class AnalyticsClient {
     };
   }
 
-  /** Every row of one report, page by page (offset/limit), with the property's currency and zone. */
-  async runReport(request: ReportRequest): Promise<Report> {
+  /**
+   * The pages of one report as they come (offset/limit), so memory holds one page however many
+   * rows the report has. A request with `limit` reads only its first page.
+   */
+  async *reportPages(request: ReportRequest): AsyncGenerator<ReportPage> {
     const operation = `runReport property ${request.propertyId} ${request.since}..${request.untilInclusive}`;
-    const rows: ReportRow[] = [];
     let offset = 0;
-    let currency = '';
-    let timezone = '';
     for (;;) {
       this.ensureQuotaLeft(operation);
       let response: RunReportResponse;
@@ -207,20 +210,6 @@ export class AnalyticsClient {
           `${retried > 0 ? `gave up after ${retried + 1} attempts: ` : ''}${errorDetail(e)}`,
         );
       }
-      const dimensionNames = (response.dimensionHeaders ?? []).map((h) => h.name ?? '');
-      const metricNames = (response.metricHeaders ?? []).map((h) => h.name ?? '');
-      for (const row of response.rows ?? []) {
-        rows.push({
-          dimensions: Object.fromEntries(
-            dimensionNames.map((n, i) => [n, row.dimensionValues?.[i]?.value ?? '']),
-          ),
-          metrics: Object.fromEntries(
-            metricNames.map((n, i) => [n, row.metricValues?.[i]?.value ?? '0']),
-          ),
-        });
-      }
-      currency = response.metadata?.currencyCode ?? currency;
-      timezone = response.metadata?.timeZone ?? timezone;
       if (response.propertyQuota) {
         this.quotaLeftPct = lowestQuotaPct(response.propertyQuota);
         this.options.onEvent?.({
@@ -229,11 +218,27 @@ export class AnalyticsClient {
           lowest: this.quotaLeftPct,
         });
       }
-      offset += response.rows?.length ?? 0;
-      if (request.limit !== undefined) break;
-      if ((response.rows?.length ?? 0) === 0 || offset >= (response.rowCount ?? 0)) break;
+      const dimensionNames = (response.dimensionHeaders ?? []).map((h) => h.name ?? '');
+      const metricNames = (response.metricHeaders ?? []).map((h) => h.name ?? '');
+      const rows = (response.rows ?? []).map((row) => ({
+        dimensions: Object.fromEntries(
+          dimensionNames.map((n, i) => [n, row.dimensionValues?.[i]?.value ?? '']),
+        ),
+        metrics: Object.fromEntries(
+          metricNames.map((n, i) => [n, row.metricValues?.[i]?.value ?? '0']),
+        ),
+      }));
+      offset += rows.length;
+      const complete =
+        request.limit !== undefined || rows.length === 0 || offset >= (response.rowCount ?? 0);
+      yield {
+        rows,
+        currency: response.metadata?.currencyCode ?? '',
+        timezone: response.metadata?.timeZone ?? '',
+        complete,
+      };
+      if (complete) return;
     }
-    return { rows, currency, timezone };
   }
 
   /**

@@ -6,10 +6,15 @@ import { resolveCredentials } from '../ad-platforms/account-groups.js';
 import { googleOAuthClient } from '../ad-platforms/google-oauth.js';
 import { logRetry } from '../ad-platforms/retry.js';
 import type { SourceDefinition } from '../core/source.js';
-import { AnalyticsClient } from './client.js';
+import { AnalyticsClient, type ReportPage } from './client.js';
 import { type AnalyticsConfig, analyticsConfigSchema } from './config.js';
 import { contract } from './contract.js';
 import { type AnalyticsSession, analyticsStreams } from './streams.js';
+
+async function firstPage(pages: AsyncIterable<ReportPage>): Promise<ReportPage> {
+  for await (const page of pages) return page;
+  throw new Error('runReport gave no page');
+}
 
 export const googleAnalyticsSource: SourceDefinition<AnalyticsConfig, AnalyticsSession> = {
   contract,
@@ -48,14 +53,16 @@ export const googleAnalyticsSource: SourceDefinition<AnalyticsConfig, AnalyticsS
     });
     // One row of today's report checks the credentials and tells the property's currency and
     // time zone, which decide what "today" is for the window.
-    const probe = await client.runReport({
-      propertyId,
-      since: 'today',
-      untilInclusive: 'today',
-      dimensions: ['date'],
-      metrics: config.metrics.slice(0, 1),
-      limit: 1,
-    });
+    const probe = await firstPage(
+      client.reportPages({
+        propertyId,
+        since: 'today',
+        untilInclusive: 'today',
+        dimensions: ['date'],
+        metrics: config.metrics.slice(0, 1),
+        limit: 1,
+      }),
+    );
     log.info(`property ${propertyId} (${probe.currency}, ${probe.timezone})`, {
       event: 'account_open',
     });

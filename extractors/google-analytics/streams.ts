@@ -2,6 +2,9 @@
  * The GA4 stream: one daily report per property with the configured dimensions and metrics,
  * read in date chunks. `date` is always a dimension and its own column; the other dimension
  * values form part of the key (as canonical JSON), metrics are stored by name in a map.
+ *
+ * Each runReport page is written as it comes (`--page-size` bounds the rows in memory); a chunk's
+ * state moves after its last page.
  */
 import { todayIn } from '../ad-platforms/config.js';
 import {
@@ -12,7 +15,7 @@ import {
   type WindowBatch,
   type WindowState,
 } from '../ad-platforms/window.js';
-import type { StreamDefinition } from '../core/source.js';
+import type { Batch, StreamDefinition } from '../core/source.js';
 import { type AnalyticsClient, gaDate } from './client.js';
 import type { AnalyticsConfig } from './config.js';
 
@@ -58,30 +61,34 @@ function dailyReportStream(
         since: window.since,
         until: window.until,
       });
+      // Oldest chunk first, so the cursor advances day by day behind what is written.
       for (const chunk of chunkWindow(window, config.chunkDays)) {
-        const report = await session.client.runReport({
+        const pages = session.client.reportPages({
           propertyId: session.propertyId,
           since: chunk.since,
           untilInclusive: addDays(chunk.until, -1),
           dimensions: ['date', ...config.dimensions],
           metrics: config.metrics,
         });
-        const batch: WindowBatch<Row> = {
-          kind: 'rows',
-          rows: report.rows.map((row) => ({
+        for await (const page of pages) {
+          const rows = page.rows.map((row) => ({
             property_id: session.propertyId,
-            property_currency: report.currency || session.currency,
-            property_timezone: report.timezone || session.timezone,
+            property_currency: page.currency || session.currency,
+            property_timezone: page.timezone || session.timezone,
             date: gaDate(row.dimensions.date ?? ''),
             dimensions: config.dimensions.join(','),
             dimension_values: JSON.stringify(
               Object.fromEntries(config.dimensions.map((d) => [d, row.dimensions[d] ?? ''])),
             ),
             metrics: row.metrics,
-          })),
-          window: chunk,
-        };
-        yield batch;
+          }));
+          // Only the chunk's last page carries its window: the state moves past the chunk's
+          // days once every row of them is written.
+          const batch: Batch<Row> | WindowBatch<Row> = page.complete
+            ? { kind: 'rows', rows, window: chunk }
+            : { kind: 'rows', rows };
+          yield batch;
+        }
       }
     },
   };

@@ -3,6 +3,7 @@
  * loopback Google Ads fake, OAuth through the fake token endpoint, into embedded ClickHouse.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { addDays } from '../../extractors/ad-platforms/window.js';
 import { classifyGoogleAdsError, durationMs } from '../../extractors/google-ads/client.js';
 import {
   type FakeCustomer,
@@ -177,6 +178,9 @@ beforeAll(async () => {
     '  g2:',
     '    login_customer_id: "9990001111"',
     '    accounts: ["1234567890", "5556667777", "2223334444"]',
+    `    credentials: ${credentials}`,
+    '  big:',
+    '    accounts: ["3334445555"]',
     `    credentials: ${credentials}`,
   ]);
 });
@@ -364,6 +368,99 @@ describe('extract google-ads', () => {
     expect(
       await loaded(`SELECT toString(count()) AS n FROM raw.google_ads_campaign_daily`),
     ).toEqual([{ n: String(4 * 4 + 4 * 4) }]);
+  });
+
+  it('writes a query bigger than one insert batch as the stream comes, and moves the state only after its last row', async () => {
+    // 600 campaigns x 10 days: one campaign_daily query of 6,000 rows, streamed in 1,000-row
+    // elements; 5,000 rows make an insert batch.
+    const big = customer('3334445555', 'USD', 'UTC', 3);
+    const days = Array.from({ length: 10 }, (_, d) => addDays('2024-03-01', d));
+    const campaignRows = days.flatMap((date, d) =>
+      Array.from({ length: 600 }, (_, c) => ({
+        'customer.id': big.id,
+        'customer.currency_code': 'USD',
+        'customer.time_zone': 'UTC',
+        'campaign.id': String(70_000 + c),
+        'campaign.name': `campaign ${c}`,
+        'segments.date': date,
+        'metrics.impressions': String(1000 + c * 3 + d),
+        'metrics.clicks': String((c + d) % 17),
+        'metrics.cost_micros': c === 0 && d === 0 ? HUGE_COST : String(1_000_003 * (c + 1) + d),
+      })),
+    );
+    await fake.close();
+    fake = await startFakeGoogleAds({
+      ...CREDENTIALS,
+      customers: [{ ...big, resources: { ...big.resources, campaign: campaignRows } }],
+    });
+    fake.batchSize = 1000;
+    // Every campaign_daily stream stops inside its 6th element, after the first 5,000 rows.
+    fake.cuts.push({ match: 'FROM campaign WHERE', afterBatches: 5, times: 100 });
+    const args = [
+      'google-ads',
+      '--group',
+      'big',
+      '--lookback-days',
+      '0',
+      ...windowFlags('2024-03-01', '2024-03-11'),
+      '--chunk-days',
+      '10',
+      '--log-level',
+      'debug',
+      ...FAST_RETRIES,
+    ];
+    const insertedBatches = (stderr: string) =>
+      stderr
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((e) => e.stream === 'campaign_daily' && String(e.msg).startsWith('batch '))
+        .map((e) => e.rows);
+    const totals = `
+      SELECT toString(count()) AS n, toString(sum(impressions)) AS impressions,
+             toString(sum(clicks)) AS clicks, toString(sum(cost_micros)) AS cost_micros
+      FROM raw.google_ads_campaign_daily FINAL`;
+    const stateSql = `
+      SELECT stream, state FROM raw._extractor_state FINAL
+      WHERE source = 'google-ads' AND stream LIKE '%daily' ORDER BY stream`;
+    const adGroupState = {
+      stream: 'ad_group_daily',
+      state: '{"cursor":{"lastLoadedDate":"2024-03-10"}}',
+    };
+
+    const failed = await runCli(args, env());
+    expect(failed.code).toBe(1);
+    // Each of the 6 attempts wrote the same first 5,000 rows again (same keys), then failed.
+    expect(failed.stderr).toMatch(
+      /campaign_daily failed after 30,000 rows: .*gave up after 6 attempts: response was not complete JSON/,
+    );
+    expect(retryLines(failed.stderr).join('\n')).toContain(
+      'after 5000 rows; the query is read again',
+    );
+    expect(insertedBatches(failed.stderr)).toEqual(Array(6).fill(5000));
+    expect((await loaded(totals))[0]?.n).toBe('5000');
+    // The other daily stream finished its window; campaign_daily's state did not move.
+    expect(await loaded(stateSql)).toEqual([adGroupState]);
+
+    // A single cut is retried: the query is read again from the start and the result is exact.
+    fake.cuts[0]!.times = 1;
+    const rerun = await runCli(args, env());
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(insertedBatches(rerun.stderr)).toEqual([5000, 5000, 1000]);
+    const sum = (field: 'metrics.impressions' | 'metrics.clicks' | 'metrics.cost_micros') =>
+      String(campaignRows.reduce((total, row) => total + BigInt(row[field]), 0n));
+    expect(await loaded(totals)).toEqual([
+      {
+        n: '6000',
+        impressions: sum('metrics.impressions'),
+        clicks: sum('metrics.clicks'),
+        cost_micros: sum('metrics.cost_micros'),
+      },
+    ]);
+    expect(await loaded(stateSql)).toEqual([
+      adGroupState,
+      { stream: 'campaign_daily', state: '{"cursor":{"lastLoadedDate":"2024-03-10"}}' },
+    ]);
   });
 
   it('loads the healthy customers when one keeps failing, and exits 1', async () => {

@@ -7,6 +7,9 @@
  *
  * The data set is rows of GAQL field → value per resource; the fake implements the GAQL subset
  * the source sends: SELECT fields FROM resource [WHERE segments.date BETWEEN 'a' AND 'b'].
+ *
+ * A `cut` ends a stream partway, as a dropped connection does: HTTP 200, the first batches, then
+ * half of the next one and no closing bracket.
  */
 import { hasAccessToken, startGoogleApiFake } from './google-oauth.js';
 import { type FakeResponse, type FakeServer, type Fault, withFaults } from './http.js';
@@ -20,8 +23,16 @@ export interface FakeCustomer {
   readonly resources: Readonly<Record<string, readonly Readonly<Record<string, GaqlValue>>[]>>;
 }
 
+/** The next `times` queries containing `match` stop partway, after `afterBatches` whole batches. */
+export interface StreamCut {
+  readonly match: string;
+  readonly afterBatches: number;
+  times: number;
+}
+
 export interface FakeGoogleAds extends FakeServer {
   readonly faults: Fault[];
+  readonly cuts: StreamCut[];
   readonly queries: { customerId: string; loginCustomerId?: string; query: string }[];
   /** Results per streamed batch (Google sends up to 10,000; small here to exercise batching). */
   batchSize: number;
@@ -99,6 +110,7 @@ export async function startFakeGoogleAds(options: {
 }): Promise<FakeGoogleAds> {
   const faults: Fault[] = [];
   const queries: FakeGoogleAds['queries'] = [];
+  const cuts: StreamCut[] = [];
   const state = { batchSize: 3 };
   const server = await startGoogleApiFake(options, faults, (request) => {
     const route = /^\/v24\/customers\/(\d+)\/googleAds:searchStream$/.exec(request.path);
@@ -182,8 +194,21 @@ export async function startFakeGoogleAds(options: {
           requestId: `req-${queries.length}-${i}`,
         });
       }
+      const cut = cuts.find((c) => c.times > 0 && query.includes(c.match));
+      if (cut && batches.length > cut.afterBatches) {
+        cut.times -= 1;
+        const whole = batches.slice(0, cut.afterBatches).map((b) => JSON.stringify(b));
+        const next = JSON.stringify(batches[cut.afterBatches]);
+        return {
+          status: 200,
+          body: `[${[...whole, next.slice(0, next.length / 2)].join(',')}`,
+          // Sent as-is, like an HTML page, but under the JSON content type the stream began with.
+          html: true,
+          headers: { 'content-type': 'application/json; charset=UTF-8' },
+        };
+      }
       return { status: 200, body: batches };
     });
   });
-  return Object.assign(state, { ...server, faults, queries }) as FakeGoogleAds;
+  return Object.assign(state, { ...server, faults, queries, cuts }) as FakeGoogleAds;
 }
