@@ -254,6 +254,68 @@ describe('extract google-analytics', () => {
     expect(await loaded(LOADED_SQL)).toEqual(expected('2024-03-01', '2024-03-06'));
   });
 
+  it("writes each page as it comes, and moves the state only after the report's last page", async () => {
+    // One 5-day report per property: 15 rows in pages of 4. For property 1 the probe and the
+    // first two pages answer, the third fails for good.
+    fake.faults.push({
+      route: 'runReport:111111111',
+      after: 3,
+      times: 100,
+      response: gaError(503, 'UNAVAILABLE', 'The service is currently unavailable.'),
+    });
+    const args = [
+      'google-analytics',
+      '--group',
+      'a1',
+      ...windowFlags('2024-03-01', '2024-03-06'),
+      '--lookback-days',
+      '0',
+      '--chunk-days',
+      '5',
+      '--page-size',
+      '4',
+      '--log-level',
+      'debug',
+      ...FAST_RETRIES,
+    ];
+    const insertedBatches = (stderr: string) =>
+      stderr
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((e) => e.account === '111111111' && String(e.msg).startsWith('batch '))
+        .map((e) => e.rows);
+    const perProperty = `
+      SELECT property_id, toString(count()) AS n FROM raw.google_analytics_daily_report FINAL
+      GROUP BY property_id ORDER BY property_id`;
+    const stateSql = `
+      SELECT account, state FROM raw._extractor_state FINAL
+      WHERE source = 'google-analytics' ORDER BY account`;
+    const loadedState = '{"cursor":{"lastLoadedDate":"2024-03-05"}}';
+
+    const failed = await runCli(args, env());
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(
+      /daily_report failed after 8 rows: .*property 111111111 .*gave up after 6 attempts: UNAVAILABLE/,
+    );
+    expect(insertedBatches(failed.stderr)).toEqual([4, 4]);
+    expect(await loaded(perProperty)).toEqual([
+      { property_id: '111111111', n: '8' },
+      { property_id: '222222222', n: '15' },
+    ]);
+    expect(await loaded(stateSql)).toEqual([{ account: '222222222', state: loadedState }]);
+
+    fake.faults.length = 0;
+    const rerun = await runCli(args, env());
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(insertedBatches(rerun.stderr)).toEqual([4, 4, 4, 3]);
+    expect(await loaded(LOADED_SQL)).toEqual(expected('2024-03-01', '2024-03-06'));
+    expect(await loaded(stateSql)).toEqual([
+      { account: '111111111', state: loadedState },
+      { account: '222222222', state: loadedState },
+    ]);
+  });
+
   it('stops a property before its quota runs out, keeping the other properties, exit 1', async () => {
     fake.faults.push({
       route: 'runReport:333333333',
