@@ -1,18 +1,20 @@
 /**
  * Ad-platform extractors benchmark (not a test):
- * `npm run bench -- ads [--ads=500] [--fb-days=1,90,360] [--fb-heap-mb=64] [--google-days=90]`.
+ * `npm run bench -- ads [--ads=500] [--fb-days=1,90,360] [--fb-heap-mb=64] [--google-days=1,90,360]
+ *  [--google-heap-mb=64] [--google-chunk-days=14]`.
  *
  * The real `extract facebook-ads` and `extract google-ads` CLIs, each in a child process, against
  * the loopback fakes (served from this process) into embedded ClickHouse: Facebook insights for
  * N ads × D days through async report runs and Graph paging (500 rows a page), at several D so
  * that memory can be seen not to grow with the rows (1 day is the floor: embedded ClickHouse and
  * the code); Google Ads campaign and ad group daily metrics for N campaigns × D days through
- * searchStream. Prints wall time, in-run time, rows/s, peak RSS and peak JS heap of the extractor
+ * searchStream (10,000-row stream elements, as Google sends them), at several D too. Prints wall time, in-run time, rows/s, peak RSS and peak JS heap of the extractor
  * process. Asserts nothing about time.
  *
  * V8 lets the heap grow well past what is live while there is room, so the peaks above include
- * garbage; `--fb-heap-mb` caps the Facebook extractor's old space (`--max-old-space-size`) to
- * show the run still fits, at the same speed, when garbage has to be collected early.
+ * garbage; `--fb-heap-mb` / `--google-heap-mb` cap the extractor's old space
+ * (`--max-old-space-size`) to show the run still fits, at the same speed, when garbage has to be
+ * collected early.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -31,8 +33,10 @@ const numbers = (name: string, fallback: string): number[] =>
     .map(Number);
 const [ADS = 500] = numbers('ads', '500');
 const FACEBOOK_DAYS = numbers('fb-days', '1,90,360');
-const [GOOGLE_DAYS = 90] = numbers('google-days', '90');
+const GOOGLE_DAYS = numbers('google-days', '1,90,360');
 const [FACEBOOK_HEAP_MB = 0] = numbers('fb-heap-mb', '0');
+const [GOOGLE_HEAP_MB = 0] = numbers('google-heap-mb', '0');
+const [GOOGLE_CHUNK_DAYS = 14] = numbers('google-chunk-days', '14');
 const SINCE = '2024-01-01';
 const datesFrom = (days: number) => Array.from({ length: days }, (_, d) => addDays(SINCE, d));
 
@@ -110,6 +114,9 @@ await writeFile(
   ].join('\n'),
 );
 
+const heapFlags = (mb: number) => (mb > 0 ? [`--max-old-space-size=${mb}`] : []);
+const heapCap = (mb: number) => (mb > 0 ? `, old space capped at ${mb} MB` : '');
+
 /** Facebook: ADS ads in 10 campaigns, one insights row per ad and day, in a fresh ClickHouse. */
 async function benchFacebook(days: number): Promise<void> {
   const ads = Array.from({ length: ADS }, (_, a) => ({
@@ -177,11 +184,10 @@ async function benchFacebook(days: number): Promise<void> {
         FACEBOOK_GRAPH_URL: graph.url,
         PATH: process.env.PATH ?? '',
       },
-      FACEBOOK_HEAP_MB > 0 ? [`--max-old-space-size=${FACEBOOK_HEAP_MB}`] : [],
+      heapFlags(FACEBOOK_HEAP_MB),
     );
-    const heapCap = FACEBOOK_HEAP_MB > 0 ? `, old space capped at ${FACEBOOK_HEAP_MB} MB` : '';
     report(
-      `facebook-ads (${formatCount(ADS)} ads x ${days} days, 7-day report runs, 500-row pages${heapCap})`,
+      `facebook-ads (${formatCount(ADS)} ads x ${days} days, 7-day report runs, 500-row pages${heapCap(FACEBOOK_HEAP_MB)})`,
       fb,
     );
   } finally {
@@ -189,10 +195,8 @@ async function benchFacebook(days: number): Promise<void> {
   }
 }
 
-try {
-  for (const days of FACEBOOK_DAYS) await benchFacebook(days);
-
-  // Google Ads: ADS campaigns with one ad group each, one row per campaign and day.
+/** Google Ads: ADS campaigns with one ad group each, one row per campaign and day. */
+async function benchGoogle(days: number): Promise<void> {
   const info = {
     'customer.id': '1234567890',
     'customer.currency_code': 'USD',
@@ -200,7 +204,7 @@ try {
     'customer.descriptive_name': 'bench',
   };
   const rows: Record<string, GaqlValue>[] = [];
-  for (const date of datesFrom(GOOGLE_DAYS)) {
+  for (const date of datesFrom(days)) {
     for (let c = 0; c < ADS; c++) {
       rows.push({
         ...info,
@@ -233,36 +237,46 @@ try {
     ],
   });
   google.batchSize = 10_000;
-  const gaFolder = path.join(tmp, 'ch-google');
-  const ga = await extract(
-    [
-      'google-ads',
-      '--group',
-      'bench',
-      '--since',
-      SINCE,
-      '--until',
-      addDays(SINCE, GOOGLE_DAYS),
-      '--lookback-days',
-      '0',
-    ],
-    {
-      CLICKHOUSE_PATH: gaFolder,
-      ADS_ACCOUNTS_FILE: accountsFile,
-      G_DEV: credentials.developerToken,
-      G_ID: credentials.clientId,
-      G_SECRET: credentials.clientSecret,
-      G_REFRESH: credentials.refreshToken,
-      GOOGLE_ADS_API_URL: google.url,
-      GOOGLE_OAUTH_TOKEN_URL: `${google.url}/token`,
-      PATH: process.env.PATH ?? '',
-    },
-  );
-  await google.close();
-  report(
-    `google-ads (${formatCount(ADS)} campaigns x ${GOOGLE_DAYS} days, campaign + ad group daily, 14-day queries)`,
-    ga,
-  );
+  try {
+    const figures = await extract(
+      [
+        'google-ads',
+        '--group',
+        'bench',
+        '--since',
+        SINCE,
+        '--until',
+        addDays(SINCE, days),
+        '--lookback-days',
+        '0',
+        '--chunk-days',
+        String(GOOGLE_CHUNK_DAYS),
+      ],
+      {
+        CLICKHOUSE_PATH: path.join(tmp, `ch-google-${days}`),
+        ADS_ACCOUNTS_FILE: accountsFile,
+        G_DEV: credentials.developerToken,
+        G_ID: credentials.clientId,
+        G_SECRET: credentials.clientSecret,
+        G_REFRESH: credentials.refreshToken,
+        GOOGLE_ADS_API_URL: google.url,
+        GOOGLE_OAUTH_TOKEN_URL: `${google.url}/token`,
+        PATH: process.env.PATH ?? '',
+      },
+      heapFlags(GOOGLE_HEAP_MB),
+    );
+    report(
+      `google-ads (${formatCount(ADS)} campaigns x ${days} days, campaign + ad group daily, ${GOOGLE_CHUNK_DAYS}-day queries${heapCap(GOOGLE_HEAP_MB)})`,
+      figures,
+    );
+  } finally {
+    await google.close();
+  }
+}
+
+try {
+  for (const days of FACEBOOK_DAYS) await benchFacebook(days);
+  for (const days of GOOGLE_DAYS) await benchGoogle(days);
 } finally {
   await rm(tmp, { recursive: true, force: true });
 }
