@@ -4,12 +4,17 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { addDays } from '../../extractors/ad-platforms/window.js';
-import { classifyGoogleAdsError, durationMs } from '../../extractors/google-ads/client.js';
+import {
+  classifyGoogleAdsError,
+  durationMs,
+  GoogleStatusError,
+} from '../../extractors/google-ads/client.js';
 import {
   type FakeCustomer,
   type FakeGoogleAds,
   type GaqlValue,
   googleError,
+  googleStatus,
   quotaExhausted,
   startFakeGoogleAds,
 } from '../fakes/google-ads.js';
@@ -199,26 +204,122 @@ describe('google-ads client signals', () => {
   it('honours RetryInfo delays and retries only quota and transient errors', () => {
     expect(durationMs('30s')).toBe(30_000);
     expect(durationMs('0.25s')).toBe(250);
-    const failure = (errorCode: Record<string, string>, retryDelay?: string) => ({
-      errors: [
-        {
-          errorCode,
-          message: 'x',
-          details: retryDelay ? { quotaErrorDetails: { retryDelay } } : undefined,
-        },
-      ],
-    });
-    expect(classifyGoogleAdsError(failure({ quotaError: 'RESOURCE_EXHAUSTED' }, '7s'))).toEqual({
-      retry: true,
-      reason: 'RESOURCE_EXHAUSTED',
-      waitHintMs: 7000,
-    });
-    expect(classifyGoogleAdsError(failure({ internalError: 'TRANSIENT_ERROR' })).retry).toBe(true);
+    const status = (...args: Parameters<typeof googleStatus>) =>
+      new GoogleStatusError(googleStatus(...args));
     expect(
-      classifyGoogleAdsError(failure({ authorizationError: 'USER_PERMISSION_DENIED' })).retry,
+      classifyGoogleAdsError(
+        status(429, 'RESOURCE_EXHAUSTED', 'x', {
+          errorCode: { quotaError: 'RESOURCE_EXHAUSTED' },
+          retryDelay: '7s',
+        }),
+      ),
+    ).toEqual({ retry: true, reason: 'RESOURCE_EXHAUSTED', waitHintMs: 7000 });
+    // RetryInfo alone (no GoogleAdsFailure) also sets the wait.
+    expect(
+      classifyGoogleAdsError(
+        new GoogleStatusError(
+          {
+            code: 503,
+            status: 'UNAVAILABLE',
+            details: [{ '@type': 'type.googleapis.com/google.rpc.RetryInfo', retryDelay: '2s' }],
+          },
+          10,
+        ),
+      ),
+    ).toEqual({ retry: true, reason: 'UNAVAILABLE in the stream', waitHintMs: 2000 });
+    expect(
+      classifyGoogleAdsError(
+        status(500, 'INTERNAL', 'x', { errorCode: { internalError: 'TRANSIENT_ERROR' } }),
+      ).retry,
+    ).toBe(true);
+    expect(
+      classifyGoogleAdsError(
+        status(403, 'PERMISSION_DENIED', 'x', {
+          errorCode: { authorizationError: 'USER_PERMISSION_DENIED' },
+        }),
+      ).retry,
     ).toBe(false);
-    expect(classifyGoogleAdsError(failure({ queryError: 'UNRECOGNIZED_FIELD' })).retry).toBe(false);
+    expect(
+      classifyGoogleAdsError(
+        status(400, 'INVALID_ARGUMENT', 'x', { errorCode: { queryError: 'UNRECOGNIZED_FIELD' } }),
+      ).retry,
+    ).toBe(false);
   });
+});
+
+/** 600 campaigns x 10 days for customer 3334445555 (group `big`), streamed in 1,000-row elements. */
+async function startBigCustomerFake() {
+  const big = customer('3334445555', 'USD', 'UTC', 3);
+  const days = Array.from({ length: 10 }, (_, d) => addDays('2024-03-01', d));
+  const campaignRows = days.flatMap((date, d) =>
+    Array.from({ length: 600 }, (_, c) => ({
+      'customer.id': big.id,
+      'customer.currency_code': 'USD',
+      'customer.time_zone': 'UTC',
+      'campaign.id': String(70_000 + c),
+      'campaign.name': `campaign ${c}`,
+      'segments.date': date,
+      'metrics.impressions': String(1000 + c * 3 + d),
+      'metrics.clicks': String((c + d) % 17),
+      'metrics.cost_micros': c === 0 && d === 0 ? HUGE_COST : String(1_000_003 * (c + 1) + d),
+    })),
+  );
+  await fake.close();
+  fake = await startFakeGoogleAds({
+    ...CREDENTIALS,
+    customers: [{ ...big, resources: { ...big.resources, campaign: campaignRows } }],
+  });
+  fake.batchSize = 1000;
+  return campaignRows;
+}
+
+const BIG_ARGS = [
+  'google-ads',
+  '--group',
+  'big',
+  '--lookback-days',
+  '0',
+  ...windowFlags('2024-03-01', '2024-03-11'),
+  '--chunk-days',
+  '10',
+  '--log-level',
+  'debug',
+  ...FAST_RETRIES,
+];
+
+/** Rows of each campaign_daily insert, from the debug log. */
+const insertedBatches = (stderr: string) =>
+  stderr
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>)
+    .filter((e) => e.stream === 'campaign_daily' && String(e.msg).startsWith('batch '))
+    .map((e) => e.rows);
+
+const BIG_TOTALS_SQL = `
+  SELECT toString(count()) AS n, toString(sum(impressions)) AS impressions,
+         toString(sum(clicks)) AS clicks, toString(sum(cost_micros)) AS cost_micros
+  FROM raw.google_ads_campaign_daily FINAL`;
+
+/** BIG_TOTALS_SQL's answer when every row is loaded once. */
+function bigTotals(rows: Awaited<ReturnType<typeof startBigCustomerFake>>) {
+  const sum = (field: 'metrics.impressions' | 'metrics.clicks' | 'metrics.cost_micros') =>
+    String(rows.reduce((total, row) => total + BigInt(row[field]), 0n));
+  return {
+    n: String(rows.length),
+    impressions: sum('metrics.impressions'),
+    clicks: sum('metrics.clicks'),
+    cost_micros: sum('metrics.cost_micros'),
+  };
+}
+
+const DAILY_STATE_SQL = `
+  SELECT stream, state FROM raw._extractor_state FINAL
+  WHERE source = 'google-ads' AND stream LIKE '%daily' ORDER BY stream`;
+
+const loadedThrough = (stream: string, date: string) => ({
+  stream,
+  state: `{"cursor":{"lastLoadedDate":"${date}"}}`,
 });
 
 describe('extract google-ads', () => {
@@ -235,6 +336,8 @@ describe('extract google-ads', () => {
         times: 1,
         response: { status: 500, body: HTML_500_PAGE, html: true },
       },
+      // A 200 with an empty body is no answer, not an empty result.
+      { route: 'searchStream', times: 1, response: { status: 200, body: '', html: true } },
       { route: 'searchStream', times: 1, delayMs: 150 },
       { route: 'searchStream', times: 1, delayMs: 2000 },
       { route: 'token', times: 1, response: { status: 503, body: { error: 'backend_error' } } },
@@ -371,64 +474,12 @@ describe('extract google-ads', () => {
   });
 
   it('writes a query bigger than one insert batch as the stream comes, and moves the state only after its last row', async () => {
-    // 600 campaigns x 10 days: one campaign_daily query of 6,000 rows, streamed in 1,000-row
-    // elements; 5,000 rows make an insert batch.
-    const big = customer('3334445555', 'USD', 'UTC', 3);
-    const days = Array.from({ length: 10 }, (_, d) => addDays('2024-03-01', d));
-    const campaignRows = days.flatMap((date, d) =>
-      Array.from({ length: 600 }, (_, c) => ({
-        'customer.id': big.id,
-        'customer.currency_code': 'USD',
-        'customer.time_zone': 'UTC',
-        'campaign.id': String(70_000 + c),
-        'campaign.name': `campaign ${c}`,
-        'segments.date': date,
-        'metrics.impressions': String(1000 + c * 3 + d),
-        'metrics.clicks': String((c + d) % 17),
-        'metrics.cost_micros': c === 0 && d === 0 ? HUGE_COST : String(1_000_003 * (c + 1) + d),
-      })),
-    );
-    await fake.close();
-    fake = await startFakeGoogleAds({
-      ...CREDENTIALS,
-      customers: [{ ...big, resources: { ...big.resources, campaign: campaignRows } }],
-    });
-    fake.batchSize = 1000;
+    // One campaign_daily query of 6,000 rows; 5,000 rows make an insert batch.
+    const campaignRows = await startBigCustomerFake();
     // Every campaign_daily stream stops inside its 6th element, after the first 5,000 rows.
     fake.cuts.push({ match: 'FROM campaign WHERE', afterBatches: 5, times: 100 });
-    const args = [
-      'google-ads',
-      '--group',
-      'big',
-      '--lookback-days',
-      '0',
-      ...windowFlags('2024-03-01', '2024-03-11'),
-      '--chunk-days',
-      '10',
-      '--log-level',
-      'debug',
-      ...FAST_RETRIES,
-    ];
-    const insertedBatches = (stderr: string) =>
-      stderr
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Record<string, unknown>)
-        .filter((e) => e.stream === 'campaign_daily' && String(e.msg).startsWith('batch '))
-        .map((e) => e.rows);
-    const totals = `
-      SELECT toString(count()) AS n, toString(sum(impressions)) AS impressions,
-             toString(sum(clicks)) AS clicks, toString(sum(cost_micros)) AS cost_micros
-      FROM raw.google_ads_campaign_daily FINAL`;
-    const stateSql = `
-      SELECT stream, state FROM raw._extractor_state FINAL
-      WHERE source = 'google-ads' AND stream LIKE '%daily' ORDER BY stream`;
-    const adGroupState = {
-      stream: 'ad_group_daily',
-      state: '{"cursor":{"lastLoadedDate":"2024-03-10"}}',
-    };
-
-    const failed = await runCli(args, env());
+    const adGroupState = loadedThrough('ad_group_daily', '2024-03-10');
+    const failed = await runCli(BIG_ARGS, env());
     expect(failed.code).toBe(1);
     // Each of the 6 attempts wrote the same first 5,000 rows again (same keys), then failed.
     expect(failed.stderr).toMatch(
@@ -438,28 +489,99 @@ describe('extract google-ads', () => {
       'after 5000 rows; the query is read again',
     );
     expect(insertedBatches(failed.stderr)).toEqual(Array(6).fill(5000));
-    expect((await loaded(totals))[0]?.n).toBe('5000');
+    expect((await loaded(BIG_TOTALS_SQL))[0]?.n).toBe('5000');
     // The other daily stream finished its window; campaign_daily's state did not move.
-    expect(await loaded(stateSql)).toEqual([adGroupState]);
+    expect(await loaded(DAILY_STATE_SQL)).toEqual([adGroupState]);
 
     // A single cut is retried: the query is read again from the start and the result is exact.
     fake.cuts[0]!.times = 1;
-    const rerun = await runCli(args, env());
+    const rerun = await runCli(BIG_ARGS, env());
     expect(rerun.code, rerun.stderr).toBe(0);
     expect(insertedBatches(rerun.stderr)).toEqual([5000, 5000, 1000]);
-    const sum = (field: 'metrics.impressions' | 'metrics.clicks' | 'metrics.cost_micros') =>
-      String(campaignRows.reduce((total, row) => total + BigInt(row[field]), 0n));
-    expect(await loaded(totals)).toEqual([
-      {
-        n: '6000',
-        impressions: sum('metrics.impressions'),
-        clicks: sum('metrics.clicks'),
-        cost_micros: sum('metrics.cost_micros'),
-      },
-    ]);
-    expect(await loaded(stateSql)).toEqual([
+    expect(await loaded(BIG_TOTALS_SQL)).toEqual([bigTotals(campaignRows)]);
+    expect(await loaded(DAILY_STATE_SQL)).toEqual([
       adGroupState,
-      { stream: 'campaign_daily', state: '{"cursor":{"lastLoadedDate":"2024-03-10"}}' },
+      loadedThrough('campaign_daily', '2024-03-10'),
+    ]);
+  });
+
+  it('retries a query whose stream reports a transient error after its first rows, from the start, with the RetryInfo wait', async () => {
+    // The first campaign_daily stream: 3 of its 8 rows, then Google's error element and `]`.
+    fake.cuts.push({
+      match: 'FROM campaign WHERE',
+      afterBatches: 1,
+      times: 1,
+      error: googleStatus(500, 'INTERNAL', 'Internal error encountered.', {
+        errorCode: { internalError: 'TRANSIENT_ERROR' },
+        retryDelay: '0.004s',
+      }),
+    });
+    const { code, stderr } = await runCli(
+      [
+        'google-ads',
+        '--group',
+        'g1',
+        '--lookback-days',
+        '0',
+        ...windowFlags('2024-03-01', '2024-03-05'),
+        ...FAST_RETRIES,
+      ],
+      env(),
+    );
+    expect(code, stderr).toBe(0);
+    expect(fake.cuts[0]!.times).toBe(0);
+    const retries = retryLines(stderr);
+    expect(retries).toHaveLength(1);
+    expect(retries[0]).toContain('TRANSIENT_ERROR INTERNAL in the stream');
+    expect(retries[0]).toContain('"wait_ms":4');
+    expect(
+      fake.queries.filter((q) => q.query.includes('FROM campaign WHERE')).map((q) => q.customerId),
+    ).toEqual(['1234567890', '1234567890', '2223334444']);
+    expect(await loaded(CAMPAIGN_DAILY_SQL)).toEqual(
+      expectedCampaignDaily('2024-03-01', '2024-03-05'),
+    );
+    expect(
+      await loaded(`SELECT account, state FROM raw._extractor_state FINAL
+        WHERE source = 'google-ads' AND stream = 'campaign_daily' ORDER BY account`),
+    ).toEqual(
+      ['1234567890', '2223334444'].map((account) => ({
+        account,
+        state: '{"cursor":{"lastLoadedDate":"2024-03-04"}}',
+      })),
+    );
+  });
+
+  it('fails on a permanent error inside the stream: rows already written kept, state held, the error names customer and status; the re-run is exact', async () => {
+    const campaignRows = await startBigCustomerFake();
+    // 5,000 rows (one insert batch), then an error element that no retry can fix.
+    fake.cuts.push({
+      match: 'FROM campaign WHERE',
+      afterBatches: 5,
+      times: 1,
+      error: googleStatus(400, 'FAILED_PRECONDITION', 'The customer account is not enabled.', {
+        errorCode: { customerError: 'CUSTOMER_NOT_ENABLED' },
+      }),
+    });
+    const failed = await runCli(BIG_ARGS, env());
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain(
+      'campaign_daily of 3334445555 2024-03-01..2024-03-11: Google Ads API error: FAILED_PRECONDITION: CUSTOMER_NOT_ENABLED: The customer account is not enabled. (an error element inside the stream, after 5000 rows)',
+    );
+    expect(retryLines(failed.stderr)).toEqual([]);
+    expect(insertedBatches(failed.stderr)).toEqual([5000]);
+    expect((await loaded(BIG_TOTALS_SQL))[0]?.n).toBe('5000');
+    expect(await loaded(DAILY_STATE_SQL)).toEqual([loadedThrough('ad_group_daily', '2024-03-10')]);
+    expectNoSecrets(`${failed.stdout}${failed.stderr}`, [
+      ...Object.values(CREDENTIALS),
+      ACCESS_TOKEN,
+    ]);
+
+    const rerun = await runCli(BIG_ARGS, env());
+    expect(rerun.code, rerun.stderr).toBe(0);
+    expect(await loaded(BIG_TOTALS_SQL)).toEqual([bigTotals(campaignRows)]);
+    expect(await loaded(DAILY_STATE_SQL)).toEqual([
+      loadedThrough('ad_group_daily', '2024-03-10'),
+      loadedThrough('campaign_daily', '2024-03-10'),
     ]);
   });
 

@@ -8,8 +8,9 @@
  * The data set is rows of GAQL field → value per resource; the fake implements the GAQL subset
  * the source sends: SELECT fields FROM resource [WHERE segments.date BETWEEN 'a' AND 'b'].
  *
- * A `cut` ends a stream partway, as a dropped connection does: HTTP 200, the first batches, then
- * half of the next one and no closing bracket.
+ * A `cut` ends a stream partway after its first batches (HTTP 200 already sent): without `error`
+ * as a dropped connection does (half of the next batch, no closing bracket); with `error` as
+ * Google reports a failure mid-stream — an `{"error": google.rpc.Status}` element, then `]`.
  */
 import { hasAccessToken, startGoogleApiFake } from './google-oauth.js';
 import { type FakeResponse, type FakeServer, type Fault, withFaults } from './http.js';
@@ -28,6 +29,8 @@ export interface StreamCut {
   readonly match: string;
   readonly afterBatches: number;
   times: number;
+  /** Sent as the element after those batches (see googleStatus); without it the body is cut. */
+  readonly error?: unknown;
 }
 
 export interface FakeGoogleAds extends FakeServer {
@@ -38,12 +41,13 @@ export interface FakeGoogleAds extends FakeServer {
   batchSize: number;
 }
 
-export function googleError(
+/** A google.rpc.Status as REST JSON has it, with a GoogleAdsFailure and a RetryInfo in details. */
+export function googleStatus(
   httpStatus: number,
   status: string,
   message: string,
   failure?: { errorCode: Record<string, string>; retryDelay?: string },
-): FakeResponse {
+) {
   const details: unknown[] = [];
   if (failure) {
     details.push({
@@ -73,7 +77,11 @@ export function googleError(
       '@type': 'type.googleapis.com/google.rpc.RetryInfo',
       retryDelay: failure.retryDelay,
     });
-  return { status: httpStatus, body: [{ error: { code: httpStatus, message, status, details } }] };
+  return { code: httpStatus, message, status, details };
+}
+
+export function googleError(...args: Parameters<typeof googleStatus>): FakeResponse {
+  return { status: args[0], body: [{ error: googleStatus(...args) }] };
 }
 
 export const quotaExhausted = (retryDelay: string) =>
@@ -197,6 +205,11 @@ export async function startFakeGoogleAds(options: {
       const cut = cuts.find((c) => c.times > 0 && query.includes(c.match));
       if (cut && batches.length > cut.afterBatches) {
         cut.times -= 1;
+        if (cut.error)
+          return {
+            status: 200,
+            body: [...batches.slice(0, cut.afterBatches), { error: cut.error }],
+          };
         const whole = batches.slice(0, cut.afterBatches).map((b) => JSON.stringify(b));
         const next = JSON.stringify(batches[cut.afterBatches]);
         return {
