@@ -14,7 +14,7 @@
  * Values are kept as REST JSON has them: int64 as strings (the library's parser would make
  * `costMicros` a lossy JavaScript number), nested camelCase objects.
  */
-import { pipeline, type Readable } from 'node:stream';
+import { pipeline, type Readable, Transform } from 'node:stream';
 import { googleAdsVersion } from 'google-ads-api/build/src/version.js';
 import Parser from 'stream-json/Parser.js';
 import StreamArray from 'stream-json/streamers/StreamArray.js';
@@ -280,6 +280,39 @@ export function normaliseCustomerId(id: string): string {
   return id.replace(/-/g, '');
 }
 
+/**
+ * Fails the stream when no bytes came for `timeoutMs`. axios's timeout ends once the headers
+ * are in, so without this a stalled stream would hang the run.
+ */
+function idleGuard(timeoutMs: number): Transform {
+  let timer: NodeJS.Timeout | undefined;
+  const guard: Transform = new Transform({
+    transform(chunk, _encoding, done) {
+      arm();
+      done(null, chunk);
+    },
+    flush(done) {
+      clearTimeout(timer);
+      done();
+    },
+    destroy(error, done) {
+      clearTimeout(timer);
+      done(error);
+    },
+  });
+  const arm = () => {
+    if (timeoutMs <= 0) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      guard.destroy(
+        new UnusableResponseError(`no data for ${timeoutMs} ms while reading the stream`, true),
+      );
+    }, timeoutMs);
+  };
+  arm();
+  return guard;
+}
+
 export class GoogleAdsClient {
   private readonly url: string;
 
@@ -288,8 +321,11 @@ export class GoogleAdsClient {
     this.url = `${GOOGLE_ADS_HOST}/${GOOGLE_ADS_API_VERSION}/customers/${customerId}/googleAds:searchStream`;
   }
 
-  /** The searchStream answer's body, once Google answered 200; an error answer throws. */
-  private async post(gaql: string): Promise<Readable> {
+  /**
+   * The searchStream answer's body, once Google answered 200, and the request timeout the host
+   * settings gave it; an error answer throws.
+   */
+  private async post(gaql: string): Promise<{ body: Readable; timeoutMs: number }> {
     const { developerToken, loginCustomerId, oauth } = this.options;
     const headers: Record<string, string> = {
       Authorization: `Bearer ${await accessToken(oauth)}`,
@@ -304,7 +340,7 @@ export class GoogleAdsClient {
         data: { query: gaql },
         responseType: 'stream',
       });
-      return response.data;
+      return { body: response.data, timeoutMs: Number(response.config.timeout ?? 0) };
     } catch (error) {
       if (axios.isAxiosError(error) && error.response)
         throw await httpError(error.response.status, error.response.data as Readable);
@@ -317,7 +353,7 @@ export class GoogleAdsClient {
    * array's closing bracket; an error element, a cut-off body or a broken connection throws.
    */
   private async *searchStream(gaql: string): AsyncGenerator<GaqlRow[]> {
-    const body = await this.post(gaql);
+    const { body, timeoutMs } = await this.post(gaql);
     // Packed values only, no per-chunk tokens: the options the library uses to keep CPU low.
     const parser = new Parser({
       packKeys: true,
@@ -331,7 +367,7 @@ export class GoogleAdsClient {
       connectionError = error;
     });
     // Errors of any stage reach the iterator below; the callback has nothing more to do.
-    pipeline(body, parser, elements, () => {});
+    pipeline(body, idleGuard(timeoutMs), parser, elements, () => {});
     let rows = 0;
     try {
       for await (const { value } of elements as AsyncIterable<{ value: unknown }>) {

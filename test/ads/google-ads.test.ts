@@ -2,11 +2,16 @@
  * google-ads end to end: the real CLI and google-ads-api (REST searchStream) against the
  * loopback Google Ads fake, OAuth through the fake token endpoint, into embedded ClickHouse.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { googleOAuthClient } from '../../extractors/ad-platforms/google-oauth.js';
 import { addDays } from '../../extractors/ad-platforms/window.js';
 import {
   classifyGoogleAdsError,
+  configureGoogleAdsHttp,
   durationMs,
+  GoogleAdsClient,
   GoogleStatusError,
 } from '../../extractors/google-ads/client.js';
 import {
@@ -244,6 +249,35 @@ describe('google-ads client signals', () => {
         status(400, 'INVALID_ARGUMENT', 'x', { errorCode: { queryError: 'UNRECOGNIZED_FIELD' } }),
       ).retry,
     ).toBe(false);
+  });
+
+  it('fails a stream that stops sending partway (axios times out only until the headers)', async () => {
+    // Headers and the first element, then nothing: the connection stays open.
+    const stalled = http.createServer((_request, response) => {
+      response.writeHead(200, { 'content-type': 'application/json' });
+      response.write('[{"results":[{"customer":{"id":"1234567890"}}]}');
+    });
+    await new Promise<void>((resolve) => stalled.listen(0, '127.0.0.1', resolve));
+    try {
+      configureGoogleAdsHttp({
+        timeoutMs: 300,
+        apiUrl: `http://127.0.0.1:${(stalled.address() as AddressInfo).port}`,
+      });
+      const client = new GoogleAdsClient({
+        customerId: '1234567890',
+        developerToken: CREDENTIALS.developerToken,
+        oauth: googleOAuthClient({ ...CREDENTIALS, tokenUrl: `${fake.url}/token` }),
+        retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
+      });
+      await expect(
+        client.queryAll('customer 1234567890', 'SELECT customer.id FROM customer'),
+      ).rejects.toThrow(
+        'customer 1234567890: Google Ads API error: no data for 300 ms while reading the stream',
+      );
+    } finally {
+      stalled.closeAllConnections();
+      await new Promise((resolve) => stalled.close(resolve));
+    }
   });
 });
 
