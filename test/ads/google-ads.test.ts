@@ -652,6 +652,23 @@ describe('extract google-ads', () => {
     ]);
   });
 
+  it("exits 2 on a rejected developer token, naming the customer and Google's error code", async () => {
+    const { code, stdout, stderr } = await runCli(
+      ['google-ads', '--group', 'g1', ...windowFlags('2024-03-01', '2024-03-02'), ...FAST_RETRIES],
+      env({ T_DEV: 'devTok-wrong0123456789' }),
+    );
+    expect(code).toBe(2);
+    expect(stderr).toContain(
+      'customer 1234567890: Google Ads API error: UNAUTHENTICATED: DEVELOPER_TOKEN_INVALID: The developer token is not valid.',
+    );
+    expect(retryLines(stderr)).toEqual([]);
+    expectNoSecrets(`${stdout}${stderr}`, [
+      ...Object.values(CREDENTIALS),
+      'devTok-wrong0123456789',
+      ACCESS_TOKEN,
+    ]);
+  });
+
   it('exits 2 on a revoked refresh token and never prints any credential (separate process)', async () => {
     const revoked = await runCliProcess(
       ['google-ads', '--group', 'g1', '--log-level', 'debug', ...FAST_RETRIES],
