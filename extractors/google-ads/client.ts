@@ -14,7 +14,7 @@
  * Values are kept as REST JSON has them: int64 as strings (the library's parser would make
  * `costMicros` a lossy JavaScript number), nested camelCase objects.
  */
-import { pipeline, type Readable, Transform } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { googleAdsVersion } from 'google-ads-api/build/src/version.js';
 import Parser from 'stream-json/Parser.js';
 import StreamArray from 'stream-json/streamers/StreamArray.js';
@@ -35,7 +35,7 @@ import { backoffDelay } from '../core/retry.js';
 export const GOOGLE_ADS_HOST = 'https://googleads.googleapis.com';
 
 /** The API version google-ads-api speaks (its protos and error types are of this version). */
-export const GOOGLE_ADS_API_VERSION = googleAdsVersion;
+const GOOGLE_ADS_API_VERSION = googleAdsVersion;
 
 const axios = axiosOf('google-ads-api');
 
@@ -280,39 +280,6 @@ export function normaliseCustomerId(id: string): string {
   return id.replace(/-/g, '');
 }
 
-/**
- * Fails the stream when no bytes came for `timeoutMs`. axios's timeout ends once the headers
- * are in, so without this a stalled stream would hang the run.
- */
-function idleGuard(timeoutMs: number): Transform {
-  let timer: NodeJS.Timeout | undefined;
-  const guard: Transform = new Transform({
-    transform(chunk, _encoding, done) {
-      arm();
-      done(null, chunk);
-    },
-    flush(done) {
-      clearTimeout(timer);
-      done();
-    },
-    destroy(error, done) {
-      clearTimeout(timer);
-      done(error);
-    },
-  });
-  const arm = () => {
-    if (timeoutMs <= 0) return;
-    clearTimeout(timer);
-    timer = setTimeout(() => {
-      guard.destroy(
-        new UnusableResponseError(`no data for ${timeoutMs} ms while reading the stream`, true),
-      );
-    }, timeoutMs);
-  };
-  arm();
-  return guard;
-}
-
 export class GoogleAdsClient {
   private readonly url: string;
 
@@ -322,10 +289,11 @@ export class GoogleAdsClient {
   }
 
   /**
-   * The searchStream answer's body, once Google answered 200, and the request timeout the host
-   * settings gave it; an error answer throws.
+   * The searchStream answer's body, once Google answered 200; an error answer throws. The
+   * request timeout (configureGoogleAdsHttp) is the socket's idle timeout, so it also ends a
+   * body that stops arriving ("aborted", ECONNRESET).
    */
-  private async post(gaql: string): Promise<{ body: Readable; timeoutMs: number }> {
+  private async post(gaql: string): Promise<Readable> {
     const { developerToken, loginCustomerId, oauth } = this.options;
     const headers: Record<string, string> = {
       Authorization: `Bearer ${await accessToken(oauth)}`,
@@ -340,7 +308,7 @@ export class GoogleAdsClient {
         data: { query: gaql },
         responseType: 'stream',
       });
-      return { body: response.data, timeoutMs: Number(response.config.timeout ?? 0) };
+      return response.data;
     } catch (error) {
       if (axios.isAxiosError(error) && error.response)
         throw await httpError(error.response.status, error.response.data as Readable);
@@ -353,7 +321,7 @@ export class GoogleAdsClient {
    * array's closing bracket; an error element, a cut-off body or a broken connection throws.
    */
   private async *searchStream(gaql: string): AsyncGenerator<GaqlRow[]> {
-    const { body, timeoutMs } = await this.post(gaql);
+    const body = await this.post(gaql);
     // Packed values only, no per-chunk tokens: the options the library uses to keep CPU low.
     const parser = new Parser({
       packKeys: true,
@@ -362,12 +330,16 @@ export class GoogleAdsClient {
       streamValues: false,
     });
     const elements = new StreamArray();
-    let connectionError: unknown;
-    body.once('error', (error) => {
-      connectionError = error;
-    });
+    // The first stage to fail says what went wrong: once one fails, the pipeline destroys the
+    // others, and the body then also reports "aborted", whatever the cause was.
+    let firstFailure: { stage: 'connection' | 'other'; error: unknown } | undefined;
+    const noteFailure = (stage: 'connection' | 'other') => (error: unknown) => {
+      firstFailure ??= { stage, error };
+    };
+    body.once('error', noteFailure('connection'));
+    for (const stage of [parser, elements]) stage.once('error', noteFailure('other'));
     // Errors of any stage reach the iterator below; the callback has nothing more to do.
-    pipeline(body, idleGuard(timeoutMs), parser, elements, () => {});
+    pipeline(body, parser, elements, () => {});
     let rows = 0;
     try {
       for await (const { value } of elements as AsyncIterable<{ value: unknown }>) {
@@ -384,8 +356,8 @@ export class GoogleAdsClient {
       }
     } catch (error) {
       if (error instanceof GoogleStatusError || error instanceof UnusableResponseError) throw error;
-      if (connectionError !== undefined) {
-        const code = (connectionError as { code?: unknown }).code;
+      if (firstFailure?.stage === 'connection') {
+        const code = (firstFailure.error as { code?: unknown }).code;
         throw new UnusableResponseError(
           `the connection broke while reading the stream${code ? ` (${String(code)})` : ''}`,
           true,
