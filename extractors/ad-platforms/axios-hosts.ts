@@ -1,8 +1,9 @@
 /**
- * Per-host settings for the axios instance an SDK uses (facebook-nodejs-business-sdk and
- * google-ads-api both call the default instance of the CommonJS axios): a request timeout, so a
- * hung connection becomes a retryable error instead of a stalled run, and optionally another
- * base URL (google-ads-api hard-codes its host).
+ * Per-host settings for the axios instance an SDK package resolves (facebook-nodejs-business-sdk
+ * calls the default instance of the CommonJS axios; our Google Ads searchStream reader posts
+ * through the instance google-ads-api resolves): a request timeout, so a hung connection becomes
+ * a retryable error instead of a stalled run, and optionally another base URL (the Google Ads
+ * host is fixed).
  */
 import { createRequire } from 'node:module';
 import type { AxiosStatic } from 'axios';
