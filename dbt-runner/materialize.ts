@@ -5,9 +5,11 @@
  *   already exists it builds `<name>__dbt_backup` that way and swaps it in with
  *   `exchange tables` (atomic), then drops the old one;
  * - incremental: first run (or `--full-refresh`) as table; later runs by `incremental_strategy`:
- *   `append` inserts the model's rows; `delete_insert` builds `<name>__dbt_new_data` from the
- *   model, deletes (lightweight delete) the rows whose `unique_key` appears in it, inserts it and
- *   drops it. No other strategy is supported (legacy/microbatch/insert_overwrite fail loudly).
+ *   `append` inserts the model's rows; `delete_insert` builds `<name>__dbt_new_data_<invocation>`
+ *   from the model, deletes (lightweight delete) the rows whose `unique_key` appears in it,
+ *   inserts it and drops it; `legacy` copies the kept rows and the new ones into
+ *   `<name>__dbt_tmp` and swaps it in with `exchange tables`. No other strategy is supported
+ *   (microbatch, insert_overwrite, … fail loudly).
  * `on_schema_change`, contracts, projections and distributed tables are not handled.
  */
 
