@@ -2,8 +2,7 @@
  * SQL for dbt's four built-in generic tests (as dbt-core writes them) and for the project's own
  * generic tests. A test passes when its query returns no rows.
  */
-import type { Compiler } from './compile.js';
-import { type Relation, relationName } from './compile.js';
+import { type Compiler, type Relation, relationName } from './compile.js';
 import { type DataTest, ProjectError } from './project.js';
 
 const quoteValue = (value: unknown) =>

@@ -231,8 +231,7 @@ export async function runProject(
   };
 
   const runTest = async (test: DataTest) => {
-    const model = project.models.get(test.model)!;
-    const relation = compiler.relationOf(model, compiler.parse(model).config);
+    const relation = compiler.modelRelation(test.model, test.file);
     const id = testId(test);
     const sql = dataTestSql(compiler, test, relation);
     let failures: number;
@@ -249,7 +248,7 @@ export async function runProject(
         `${test.file}: test ${id}: ${(error as Error).message}\n--- query ---\n${sql}`,
       );
     }
-    result.tests.push({ id, model: model.name, failures });
+    result.tests.push({ id, model: test.model, failures });
     log(
       `${failures === 0 ? 'PASS' : 'FAIL'} ${id}${failures === 0 ? '' : ` (${failures} failing rows)`}`,
     );
