@@ -224,6 +224,27 @@ describe('materializations', () => {
     expect(leftovers).toEqual([]);
   });
 
+  it('a failed rebuild leaves the existing table as it was and drops its scratch table', async () => {
+    const dir = project({ 'models/tbl.sql': tableModel(1) });
+    await run(dir);
+    // The insert into `tbl__dbt_backup` fails on the third row, after the backup was created.
+    writeFileSync(
+      path.join(dir, 'models/tbl.sql'),
+      "select toUInt32(number) as k, throwIf(number = 2, 'boom') + 7 as v from numbers(3)",
+    );
+    await expect(run(dir)).rejects.toThrow(
+      /models\/tbl\.sql \(insert into t_target\.tbl__dbt_backup\)/,
+    );
+    expect(await queryRows(clickhouse.client, 'SELECT DISTINCT v FROM t_target.tbl')).toEqual([
+      { v: 1 },
+    ]);
+    const leftovers = await queryRows(
+      clickhouse.client,
+      "SELECT name FROM system.tables WHERE database = 't_target' AND name LIKE '%dbt%'",
+    );
+    expect(leftovers).toEqual([]);
+  });
+
   it('turns a view into a table and back', async () => {
     const dir = project({ 'models/flip.sql': "{{ config(materialized='view') }}\nselect 1 as x" });
     const engine = async () =>
