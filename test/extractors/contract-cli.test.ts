@@ -140,3 +140,36 @@ describe.each(sources.map((s) => [s.contract.source, s] as const))('source %s', 
     expect((await source.load()).contract).toBe(source.contract);
   });
 });
+
+describe('flag parser rules no registered contract exercises', () => {
+  const contract = {
+    source: 'demo',
+    description: 'a contract for the parser alone',
+    flags: {
+      dry: { type: 'boolean', description: 'a switch', default: true },
+      day: { type: 'date', description: 'required', env: 'DEMO_DAY', required: true },
+      ids: { type: 'list', description: 'a list default', default: '1, 2' },
+    },
+    secrets: [],
+    tables: [],
+  } as const;
+
+  test('a bare boolean is true, --no-<flag> false; a list default is parsed like a value', () => {
+    expect(parseFlags(contract, ['--day', '2026-01-31'], {}).values).toMatchObject({
+      dry: true,
+      ids: ['1', '2'],
+    });
+    expect(parseFlags(contract, ['--dry', '--day', '2026-01-31'], {}).values.dry).toBe(true);
+    expect(parseFlags(contract, ['--no-dry', '--day', '2026-01-31'], {}).values.dry).toBe(false);
+  });
+
+  test('a flag given twice, a missing required flag and a stray argument exit 2', () => {
+    expect(() => parseFlags(contract, ['--day', '2026-01-31', '--day=2026-02-01'], {})).toThrow(
+      /--day given twice/,
+    );
+    expect(() => parseFlags(contract, [], {})).toThrow(/--day is required \(or set DEMO_DAY\)/);
+    expect(() => parseFlags(contract, ['2026-01-31'], {})).toThrow(/unexpected argument/);
+    // --help still shows the flags when the rest of the command line is incomplete.
+    expect(parseFlags(contract, ['--help'], {}).help).toBe(true);
+  });
+});
