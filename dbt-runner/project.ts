@@ -81,7 +81,6 @@ export interface Project {
   tests: DataTest[];
   /** Concatenated macro and generic-test sources (tests rewritten to `test_<name>` macros). */
   macroSource: string;
-  macros: string[];
   /** Settings from profiles.yml `custom_settings`, applied to every statement like dbt does. */
   querySettings: Record<string, unknown>;
   /** Model names declared in YAML but with no SQL file (a static check reports them). */
@@ -308,7 +307,6 @@ export function loadProject(dir: string): Project {
     sources,
     tests,
     macroSource: macroSources.map(({ source }) => source).join('\n'),
-    macros,
     querySettings: readProfileSettings(dir, String(projectYaml.profile ?? name)),
     yamlOnlyModels,
   };
