@@ -10,7 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { type GeneratedFile, schemaFiles } from './compile.js';
-import { formatDiagnostic, hasErrors } from './diagnostics.js';
+import { formatDiagnostic, hasErrors, severityOf } from './diagnostics.js';
 import { HEADER_MARKER } from './emit.js';
 import { compileFolder } from './index.js';
 
@@ -76,8 +76,8 @@ export function runCli(
   const result = compileFolder({ specsDir: options.specsDir, contractsDir: options.contractsDir });
   for (const diagnostic of result.diagnostics) io.warn(formatDiagnostic(diagnostic));
   if (hasErrors(result.diagnostics)) {
-    const errors = result.diagnostics.filter((diagnostic) =>
-      diagnostic.code.startsWith('E'),
+    const errors = result.diagnostics.filter(
+      (diagnostic) => severityOf(diagnostic) === 'error',
     ).length;
     io.warn(`gen-dags: ${errors} error(s); nothing written`);
     return 1;
