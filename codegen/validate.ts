@@ -60,8 +60,14 @@ export function validateProject(parsed: ParsedFile): {
     checkSecret(env, ['dbt', 'secrets', index]);
   }
   const pool = project.task_defaults?.pool;
-  if (pool !== undefined && !isKnownPool(project, pool)) {
-    diagnostics.push(poolDiagnostic(parsed, project, pool, ['task_defaults', 'pool']));
+  const poolMessage = pool === undefined ? null : poolProblem(project, pool);
+  if (poolMessage !== null) {
+    diagnostics.push({
+      file: parsed.file,
+      ...locate(parsed, ['task_defaults', 'pool']),
+      code: 'E023',
+      message: poolMessage,
+    });
   }
   for (const [env, source] of Object.entries(project.secrets)) {
     if ('extra_key' in source && source.extra_key !== undefined && source.field !== 'extra') {
@@ -76,23 +82,11 @@ export function validateProject(parsed: ParsedFile): {
   return { project, diagnostics };
 }
 
-function isKnownPool(project: ProjectSpec, pool: string): boolean {
-  return pool === 'default_pool' || Object.hasOwn(project.pools ?? {}, pool);
-}
-
-function poolDiagnostic(
-  parsed: ParsedFile,
-  project: ProjectSpec,
-  pool: string,
-  where: DataPath,
-): Diagnostic {
+/** Why a task cannot use `pool` (E023), or null when it is Airflow's default_pool or declared. */
+function poolProblem(project: ProjectSpec, pool: string): string | null {
+  if (pool === 'default_pool' || Object.hasOwn(project.pools ?? {}, pool)) return null;
   const declared = ['default_pool', ...Object.keys(project.pools ?? {})];
-  return {
-    file: parsed.file,
-    ...locate(parsed, where),
-    code: 'E023',
-    message: `pool '${pool}' is not declared in _project.yaml \`pools\` (declared: ${declared.join(', ')})${didYouMean(pool, declared)}`,
-  };
+  return `pool '${pool}' is not declared in _project.yaml \`pools\` (declared: ${declared.join(', ')})${didYouMean(pool, declared)}`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -250,7 +244,7 @@ function semanticDiagnostics(
     );
   }
 
-  checkSettings(spec.defaults, ['defaults'], spec, project, parsed, report);
+  checkSettings(spec.defaults, ['defaults'], spec, project, report);
 
   // Per task: kind, fan-out, placeholders, settings, kind-specific checks.
   const seenIds = new Map<string, DataPath>();
@@ -292,7 +286,7 @@ function semanticDiagnostics(
       }
     }
     checkPlaceholders(task, items, at, report);
-    checkSettings(task, at, spec, project, parsed, report);
+    checkSettings(task, at, spec, project, report);
     if (task.extract !== undefined) checkExtract(task, at, context, report);
     for (const [secretIndex, env] of (
       task.extract?.secrets ??
@@ -364,14 +358,11 @@ function checkSettings(
   at: DataPath,
   spec: Spec,
   project: ProjectSpec,
-  parsed: ParsedFile,
   report: Report,
 ): void {
   if (settings === undefined) return;
-  if (settings.pool !== undefined && !isKnownPool(project, settings.pool)) {
-    const diagnostic = poolDiagnostic(parsed, project, settings.pool, [...at, 'pool']);
-    report([...at, 'pool'], diagnostic.code, diagnostic.message);
-  }
+  const poolMessage = settings.pool === undefined ? null : poolProblem(project, settings.pool);
+  if (poolMessage !== null) report([...at, 'pool'], 'E023', poolMessage);
   if (settings.max_retry_delay !== undefined) {
     const backoff =
       settings.retry_exponential_backoff ??
