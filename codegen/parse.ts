@@ -71,22 +71,13 @@ export function locate(
   let node: unknown = parsed.document.contents;
   let found: Node | null = isNodeLike(node) ? node : null;
   for (const [index, segment] of path.entries()) {
-    const last = index === path.length - 1;
-    if (isMap(node)) {
-      const pair = node.items.find(
-        (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment),
-      );
-      if (!pair) break;
-      if (last && options.key && isNodeLike(pair.key)) {
-        found = pair.key;
-        break;
-      }
-      node = pair.value;
-    } else if (isSeq(node) && typeof segment === 'number') {
-      node = node.items[segment];
-    } else {
+    const step = child(node, segment);
+    if (step === null) break;
+    if (index === path.length - 1 && options.key && isNodeLike(step.key)) {
+      found = step.key;
       break;
     }
+    node = step.value;
     if (!isNodeLike(node)) break;
     found = node;
   }
@@ -102,20 +93,27 @@ function isNodeLike(value: unknown): value is Node {
 export function hasPath(parsed: ParsedFile, path: DataPath): boolean {
   let node: unknown = parsed.document.contents;
   for (const segment of path) {
-    if (isMap(node)) {
-      const pair = node.items.find(
-        (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment),
-      );
-      if (!pair) return false;
-      node = pair.value;
-    } else if (isSeq(node) && typeof segment === 'number') {
-      if (segment >= node.items.length) return false;
-      node = node.items[segment];
-    } else {
-      return false;
-    }
+    const step = child(node, segment);
+    if (step === null) return false;
+    node = step.value;
   }
   return true;
+}
+
+/**
+ * One step down a path: the value of a map's key (and the key node itself), or a list's item.
+ * Null when the step leads nowhere: a missing key, an index past the end, or a scalar.
+ */
+function child(node: unknown, segment: string | number): { key?: unknown; value: unknown } | null {
+  if (isMap(node)) {
+    const pair = node.items.find(
+      (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment),
+    );
+    return pair ? { key: pair.key, value: pair.value } : null;
+  }
+  if (isSeq(node) && typeof segment === 'number' && segment < node.items.length)
+    return { value: node.items[segment] };
+  return null;
 }
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
