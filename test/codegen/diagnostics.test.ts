@@ -163,6 +163,16 @@ describe('project file', () => {
     ]);
   });
 
+  it('E023 for an undeclared task_defaults pool and E029 for extra_key without field: extra', () => {
+    const project = fixtureProjectText
+      .replace('  retries: 2\n', '  retries: 2\n  pool: fakead\n')
+      .replace('field: extra, extra_key: app_secret', 'field: password, extra_key: app_secret');
+    expect(compileOne('x', minimal('x'), project).diagnostics.map(formatDiagnostic)).toEqual([
+      'specs/_project.yaml:15:78: E029 secrets.FAKEADS_APP_SECRET: extra_key needs field: extra',
+      "specs/_project.yaml:33:9: E023 pool 'fakead' is not declared in _project.yaml `pools` (declared: default_pool, fakeads, warehouse); did you mean 'fakeads'?",
+    ]);
+  });
+
   it('E029 for notify_on_failure: true without a webhook connection in the project', () => {
     const project = fixtureProjectText.replace(
       'failure_webhook_connection: test_failure_webhook\n',
