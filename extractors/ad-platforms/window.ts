@@ -95,6 +95,25 @@ export type WindowBatch<Row> = Extract<Batch<Row>, { kind: 'rows' }> & {
   readonly window: DateWindow;
 };
 
+/**
+ * A batch of a chunk's rows. Only the chunk's last batch (`complete`) carries its window: the
+ * state moves past the chunk's days once every row of them is written.
+ */
+export function chunkBatch<Row>(
+  rows: Row[],
+  chunk: DateWindow,
+  complete: boolean,
+): Batch<Row> | WindowBatch<Row> {
+  return complete ? { kind: 'rows', rows, window: chunk } : { kind: 'rows', rows };
+}
+
+/**
+ * Rows per insert for sources that regroup what the API sends: enough that the cost of each
+ * insert (a new part in ClickHouse) stays small, few enough that memory does not grow with the
+ * number of rows a run loads.
+ */
+export const INSERT_BATCH_ROWS = 5_000;
+
 /** The stream's `nextState`: pure, moves the cursor to the end of the batch's window. */
 export function nextWindowState(state: WindowState, batch: Batch<unknown>): WindowState {
   const window = (batch as Partial<WindowBatch<unknown>>).window;

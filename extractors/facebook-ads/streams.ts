@@ -13,15 +13,16 @@
 import { todayIn } from '../ad-platforms/config.js';
 import {
   addDays,
+  chunkBatch,
   chunkWindow,
   daysBetween,
+  INSERT_BATCH_ROWS,
   nextWindowState,
   resolveWindow,
-  type WindowBatch,
   type WindowState,
 } from '../ad-platforms/window.js';
 import type { Logger } from '../core/logger.js';
-import type { Batch, StreamDefinition } from '../core/source.js';
+import type { StreamDefinition } from '../core/source.js';
 import {
   type AccountInfo,
   AsyncJobFailedError,
@@ -148,12 +149,6 @@ function snapshotStream(spec: SnapshotSpec): StreamDefinition<FacebookSession, o
     },
   };
 }
-
-/**
- * Rows per insert: enough that the cost of each insert (a new part in ClickHouse) stays small,
- * few enough that memory does not grow with the number of rows a run loads.
- */
-export const INSERT_BATCH_ROWS = 5_000;
 
 /**
  * Converts pages of Graph rows and regroups them into insert batches of INSERT_BATCH_ROWS (plus
@@ -348,12 +343,7 @@ function insightsStream(
         );
         const toRow = (item: GraphRow) => insightsRow(item, session, config);
         for await (const { rows, complete } of rowBatches(pages, toRow)) {
-          // Only the chunk's last batch carries its window: the state moves past the chunk's
-          // days once every row of them is written.
-          const batch: Batch<Row> | WindowBatch<Row> = complete
-            ? { kind: 'rows', rows, window: chunk }
-            : { kind: 'rows', rows };
-          yield batch;
+          yield chunkBatch(rows, chunk, complete);
         }
       }
     },

@@ -13,13 +13,14 @@
 import { todayIn } from '../ad-platforms/config.js';
 import {
   addDays,
+  chunkBatch,
   chunkWindow,
+  INSERT_BATCH_ROWS,
   nextWindowState,
   resolveWindow,
-  type WindowBatch,
   type WindowState,
 } from '../ad-platforms/window.js';
-import type { Batch, StreamDefinition } from '../core/source.js';
+import type { StreamDefinition } from '../core/source.js';
 import type { GaqlRow, GoogleAdsClient } from './client.js';
 import type { GoogleAdsConfig } from './config.js';
 
@@ -36,12 +37,6 @@ export interface GoogleAdsSession {
 }
 
 type Row = Record<string, unknown>;
-
-/**
- * Rows per insert: enough that the cost of each insert (a new part in ClickHouse) stays small,
- * few enough that memory does not grow with the number of rows a query returns.
- */
-export const INSERT_BATCH_ROWS = 5_000;
 
 interface Column {
   readonly field: string;
@@ -234,14 +229,12 @@ function dailyStream(
             `WHERE segments.date BETWEEN '${chunk.since}' AND '${addDays(chunk.until, -1)}'`,
           INSERT_BATCH_ROWS,
         );
-        for await (const { rows: results, complete } of batches) {
-          const rows = results.map((r) => toRow(r, spec.columns));
-          // Only the chunk's last batch carries its window: the state moves past the chunk's
-          // days once every row of them is written.
-          const batch: Batch<Row> | WindowBatch<Row> = complete
-            ? { kind: 'rows', rows, window: chunk }
-            : { kind: 'rows', rows };
-          yield batch;
+        for await (const { rows, complete } of batches) {
+          yield chunkBatch(
+            rows.map((r) => toRow(r, spec.columns)),
+            chunk,
+            complete,
+          );
         }
       }
     },

@@ -9,13 +9,13 @@
 import { todayIn } from '../ad-platforms/config.js';
 import {
   addDays,
+  chunkBatch,
   chunkWindow,
   nextWindowState,
   resolveWindow,
-  type WindowBatch,
   type WindowState,
 } from '../ad-platforms/window.js';
-import type { Batch, StreamDefinition } from '../core/source.js';
+import type { StreamDefinition } from '../core/source.js';
 import { type AnalyticsClient, gaDate } from './client.js';
 import type { AnalyticsConfig } from './config.js';
 
@@ -82,12 +82,7 @@ function dailyReportStream(
             ),
             metrics: row.metrics,
           }));
-          // Only the chunk's last page carries its window: the state moves past the chunk's
-          // days once every row of them is written.
-          const batch: Batch<Row> | WindowBatch<Row> = page.complete
-            ? { kind: 'rows', rows, window: chunk }
-            : { kind: 'rows', rows };
-          yield batch;
+          yield chunkBatch(rows, chunk, page.complete);
         }
       }
     },
