@@ -7,6 +7,10 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { z } from 'zod';
 import {
+  clickHouseSettingsFromEnv,
+  describeClickHouse,
+} from '../../extractors/core/clickhouse-client.js';
+import {
   ConfigError,
   EXIT_RUNTIME,
   EXIT_USAGE,
@@ -56,6 +60,19 @@ describe('redact', () => {
     expect(huge.length).toBeLessThan(150);
     expect(huge).toMatch(/truncated 9900 chars/);
   });
+});
+
+test('the ClickHouse target named in logs never carries the password or the URL credentials', () => {
+  const settings = clickHouseSettingsFromEnv({
+    CLICKHOUSE_URL: 'https://loader:url-secret@ch.example:8443/?password=query-secret',
+    CLICKHOUSE_PASSWORD: 'env-secret',
+  });
+  const text = describeClickHouse(settings);
+  expect(text).toBe('ClickHouse server https://ch.example:8443');
+  for (const secret of ['url-secret', 'query-secret', 'env-secret']) {
+    expect(text).not.toContain(secret);
+  }
+  expect(describeClickHouse({ ...settings, url: 'not a url' })).not.toContain('not a url');
 });
 
 describe('errors', () => {
