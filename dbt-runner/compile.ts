@@ -3,8 +3,13 @@
  * where each model lands (`schema.identifier`) the way dbt does: through the project's
  * `generate_schema_name` macro when it defines one, dbt's default rule otherwise.
  */
-import nunjucks from 'nunjucks';
-import { checkTemplate, JinjaError, renderTemplate, splitKeywordArgs } from './jinja.js';
+import {
+  checkTemplate,
+  compileTemplate,
+  JinjaError,
+  renderTemplate,
+  splitKeywordArgs,
+} from './jinja.js';
 import {
   MODEL_CONFIG_KEYS,
   type Model,
@@ -74,14 +79,7 @@ export class Compiler {
     readonly options: CompileOptions,
   ) {
     this.macroTemplate = this.project.macroSource
-      ? (new nunjucks.Template(
-          this.project.macroSource,
-          new nunjucks.Environment(null, {
-            autoescape: false,
-            throwOnUndefined: true,
-            dev: true, // keeps our own errors raised inside macros as `cause`
-          }),
-        ) as unknown as MacroTemplate)
+      ? (compileTemplate(this.project.macroSource) as unknown as MacroTemplate)
       : null;
     this.macros = this.exportMacros(this.baseContext());
   }

@@ -282,6 +282,11 @@ const environment = new nunjucks.Environment(null, {
   lstripBlocks: false,
 });
 
+/** An already checked template on the same environment, for reading its top-level macros. */
+export function compileTemplate(source: string): nunjucks.Template {
+  return new nunjucks.Template(source, environment);
+}
+
 /** Renders an already checked template with the given globals. */
 export function renderTemplate(file: string, source: string, context: object): string {
   try {
