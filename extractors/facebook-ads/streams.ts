@@ -258,6 +258,15 @@ export async function* insightsPagesExact(
   options: { readonly maxAttempts: number; readonly log: Logger },
 ): AsyncGenerator<GraphRow[]> {
   const { client } = session;
+  // Listed at most once per job: every day that fails as a whole account splits by the same list.
+  let campaigns: Promise<string[]> | undefined;
+  const listCampaigns = async (): Promise<string[]> => {
+    const ids: string[] = [];
+    for await (const page of client.edgePages(session.accountRef, 'campaigns', ['id'])) {
+      ids.push(...page.map((campaign) => String(campaign.id)));
+    }
+    return ids;
+  };
   async function* attempt(req: InsightsRequest, tries: number): AsyncGenerator<GraphRow[]> {
     let reportRunId: string;
     try {
@@ -276,10 +285,8 @@ export async function* insightsPagesExact(
         return;
       }
       if (!req.campaignIds) {
-        const campaignIds: string[] = [];
-        for await (const page of client.edgePages(session.accountRef, 'campaigns', ['id'])) {
-          campaignIds.push(...page.map((campaign) => String(campaign.id)));
-        }
+        campaigns ??= listCampaigns();
+        const campaignIds = await campaigns;
         options.log.warn(
           `report run ${scope} ${error.outcome}; splitting into ${campaignIds.length} per-campaign runs`,
           { event: 'async_job_split' },

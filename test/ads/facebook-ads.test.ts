@@ -490,6 +490,50 @@ describe('extract facebook-ads', () => {
     ]);
   });
 
+  it('lists the campaigns once per job when several of its days each split by campaign', async () => {
+    // The 2-day job fails; each of its days then stalls as a whole account.
+    fake.jobOutcome = (job) => {
+      if (job.campaignIds) return 'complete';
+      return job.since === job.until ? 'stall' : 'fail';
+    };
+    const { code, stderr } = await runCli(
+      [
+        'facebook-ads',
+        '--group',
+        'one',
+        '--since',
+        '2024-03-05',
+        '--until',
+        '2024-03-07',
+        '--job-days',
+        '2',
+        '--max-polls',
+        '2',
+        ...FAST,
+      ],
+      env(),
+    );
+    expect(code, stderr).toBe(0);
+    expect(await loaded()).toEqual(
+      expectedDaily(
+        accounts().filter((a) => a.id === '1001'),
+        '2024-03-05',
+        '2024-03-07',
+      ),
+    );
+    expect(fake.jobs.filter((j) => j.campaignIds).map((j) => j.since)).toEqual([
+      '2024-03-05',
+      '2024-03-05',
+      '2024-03-05',
+      '2024-03-06',
+      '2024-03-06',
+      '2024-03-06',
+    ]);
+    // One listing for the campaigns snapshot, one for the splits of both days.
+    const listings = fake.requests.filter((r) => r.path.endsWith('/act_1001/campaigns'));
+    expect(listings.length).toBe(2);
+  });
+
   it('re-runs an overlapping window idempotently and picks up restated numbers', async () => {
     const args = ['facebook-ads', '--group', 'd1', ...FAST];
     expect(
