@@ -33,7 +33,7 @@ export const MODEL_CONFIG_KEYS = [
 export type ModelConfig = Partial<Record<(typeof MODEL_CONFIG_KEYS)[number], unknown>>;
 
 /** Source configs the runner honours (from dbt_project.yml `sources:` and YAML `config:`). */
-export const SOURCE_CONFIG_KEYS = ['enabled'] as const;
+const SOURCE_CONFIG_KEYS = ['enabled'] as const;
 export type SourceConfig = Partial<Record<(typeof SOURCE_CONFIG_KEYS)[number], unknown>>;
 
 export interface DataTest {

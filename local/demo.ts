@@ -24,7 +24,7 @@ import { type OltpPostgres, startOltpPostgres } from './oltp-postgres.js';
 import { formatReports, type Reports, readReports, reportsHtml } from './reports.js';
 import type { TaskResult } from './runner.js';
 
-export const DEMO_DAGS = ['oltp_to_clickhouse', 'campaign_reports'] as const;
+const DEMO_DAGS = ['oltp_to_clickhouse', 'campaign_reports'] as const;
 
 /** The seeded batch: small enough to finish in seconds, big enough for every report column. */
 const BATCH = ['--advertisers', '4', '--campaigns', '3', '--impressions', '1500', '--ctr', '0.04'];

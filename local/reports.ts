@@ -33,8 +33,8 @@ export interface Reports {
   daily: DailyRow[];
 }
 
-export const TOTALS_TABLE = 'analytics.advertiser_campaigns_totals_report';
-export const DAILY_TABLE = 'analytics.advertiser_campaigns_daily_ctr_report';
+const TOTALS_TABLE = 'analytics.advertiser_campaigns_totals_report';
+const DAILY_TABLE = 'analytics.advertiser_campaigns_daily_ctr_report';
 
 /** Ids and counts come back as strings (exact beyond 2^53), so ordering converts them back. */
 export async function readReports(client: ClickHouseClient): Promise<Reports> {
@@ -87,7 +87,7 @@ const DAILY_COLUMNS: Column<DailyRow>[] = [
   { title: 'CTR', value: (r) => percent(r.ctr), align: 'right' },
 ];
 
-export function textTable<T>(columns: Column<T>[], rows: T[]): string {
+function textTable<T>(columns: Column<T>[], rows: T[]): string {
   const cells = rows.map((row) => columns.map((column) => column.value(row)));
   const widths = columns.map((column, i) =>
     Math.max(column.title.length, ...cells.map((row) => (row[i] ?? '').length)),
@@ -143,7 +143,7 @@ const PALETTE = [
  * Daily CTR per campaign as an SVG line chart. Only the `maxLines` campaigns with the most
  * impressions get a line, so the chart stays readable; the caption says so.
  */
-export function ctrChartSvg(daily: DailyRow[], maxLines = PALETTE.length): string {
+function ctrChartSvg(daily: DailyRow[], maxLines = PALETTE.length): string {
   const width = 950;
   const height = 360;
   const margin = { top: 20, right: 270, bottom: 40, left: 60 };
