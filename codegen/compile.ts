@@ -66,14 +66,13 @@ function lowerProject(input: CompileInput, diagnostics: Diagnostic[]): IrProject
   }
   const projectFile = parseYaml(input.project.path, input.project.text);
   diagnostics.push(...projectFile.diagnostics);
+  // As with specs: a file that is not valid YAML has no data to check, so the schema would only
+  // add "expected object, got nothing" noise after the syntax errors.
+  if (projectFile.diagnostics.length > 0) return null;
   const { project, diagnostics: projectDiagnostics } = validateProject(projectFile.parsed);
   diagnostics.push(...projectDiagnostics);
-  if (project === null || projectFile.diagnostics.length > 0) {
-    if (
-      project === null &&
-      projectDiagnostics.length === 0 &&
-      projectFile.diagnostics.length === 0
-    ) {
+  if (project === null) {
+    if (projectDiagnostics.length === 0) {
       diagnostics.push({
         file: input.project.path,
         line: 1,

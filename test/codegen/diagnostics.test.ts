@@ -163,6 +163,15 @@ describe('project file', () => {
     ]);
   });
 
+  it('with a YAML syntax error reports only that, not schema errors about the unparsed rest', () => {
+    const broken = fixtureProjectText.replace('network: test-net', 'network: [test-net');
+    const codes = compileOne('x', minimal('x'), broken).diagnostics.map(
+      (diagnostic) => diagnostic.code,
+    );
+    expect(codes.length).toBeGreaterThan(0);
+    expect(new Set(codes)).toEqual(new Set(['E001']));
+  });
+
   it('E023 for an undeclared task_defaults pool and E029 for extra_key without field: extra', () => {
     const project = fixtureProjectText
       .replace('  retries: 2\n', '  retries: 2\n  pool: fakead\n')
