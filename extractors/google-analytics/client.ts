@@ -136,15 +136,9 @@ export class AnalyticsClient {
     const { retry } = this.options;
     const sleep = this.options.sleep ?? realSleep;
     return {
-      retry: retry.maxAttempts - 1,
-      noResponseRetries: retry.maxAttempts - 1,
-      httpMethodsToRetry: ['POST'],
-      statusCodesToRetry: [
-        [429, 429],
-        [500, 599],
-      ],
-      // gaxios' own check gives up on an aborted request, which is what our timeout does to a
-      // hung one; that is as retryable as a reset connection.
+      // Replaces gaxios' own check entirely (so its retry count, verb and status lists are never
+      // read): that check skips POST, and gives up on an aborted request, which is what our
+      // timeout does to a hung one — as retryable as a reset connection.
       shouldRetry: (error: GaxiosLikeError) => {
         if ((error.config?.retryConfig?.currentRetryAttempt ?? 0) >= retry.maxAttempts - 1)
           return false;
