@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
+import { describeError } from './errors.js';
 
 type ClientConnection = NonNullable<Parameters<typeof createClient>[0]>['connection'];
 
@@ -53,7 +54,7 @@ export async function createClickHouseClient(
     chdb = await import('chdb/connection');
   } catch (error) {
     throw new Error(
-      `CLICKHOUSE_URL is not set and the embedded engine (chdb) is not installed here (${error instanceof Error ? error.message : String(error)}); set CLICKHOUSE_URL to a ClickHouse server`,
+      `CLICKHOUSE_URL is not set and the embedded engine (chdb) is not installed here (${describeError(error)}); set CLICKHOUSE_URL to a ClickHouse server`,
     );
   }
   const { createChdbConnection } = chdb;

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { type RawInsert, rawInsertFor } from './clickhouse-client.js';
-import { RuntimeFailure } from './errors.js';
+import { describeError, RuntimeFailure } from './errors.js';
 import type { Logger } from './logger.js';
 import type { AnyStream, Batch } from './source.js';
 
@@ -206,7 +206,7 @@ export class ClickHouseWriter {
       }
     } catch (error) {
       throw new RuntimeFailure(
-        `insert of ${rowCount} rows into ${stream.table} failed: ${error instanceof Error ? error.message : String(error)}`,
+        `insert of ${rowCount} rows into ${stream.table} failed: ${describeError(error)}`,
         { cause: error },
       );
     }
@@ -285,7 +285,7 @@ export class ClickHouseWriter {
       return Number(counted?.n ?? 0);
     } catch (error) {
       throw new RuntimeFailure(
-        `INSERT … SELECT into ${stream.table} failed: ${error instanceof Error ? error.message : String(error)}`,
+        `INSERT … SELECT into ${stream.table} failed: ${describeError(error)}`,
         { cause: error },
       );
     }

@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
-import { ConfigError, RuntimeFailure } from '../core/errors.js';
+import { ConfigError, describeError, RuntimeFailure } from '../core/errors.js';
 
 /**
  * The PostgreSQL side of the source: connecting (PG_URL or PG* variables), turning driver errors
@@ -54,7 +54,7 @@ export async function connect(env: NodeJS.ProcessEnv): Promise<pg.Client> {
 /** Driver error → ConfigError (exit 2) when retrying cannot help, RuntimeFailure (1) otherwise. */
 export function translatePgError(error: unknown, doing: string): Error {
   const code = (error as { code?: string } | null)?.code;
-  const message = error instanceof Error ? error.message : String(error);
+  const message = describeError(error);
   switch (code) {
     case '28P01':
     case '28000':
