@@ -1,19 +1,11 @@
 /**
- * The raw PostgreSQL tables as the postgres extractor writes them (project-wide DDL), and
- * hand-built rows for the dbt tests. Every row gets `_version` from its load time, as the
- * extractor does, so a later load of the same id wins under FINAL.
+ * The raw PostgreSQL tables, created with the postgres extractor's own DDL, and hand-built rows
+ * for the dbt tests. Every row gets `_version` from its load time, as the extractor does, so a
+ * later load of the same id wins under FINAL.
  */
 import type { ClickHouseClient } from '@clickhouse/client';
-
-const META = `_deleted UInt8, _version UInt64, _loaded_at DateTime64(3, 'UTC'), _run_id String`;
-const TAIL = 'ENGINE = ReplacingMergeTree(_version) ORDER BY id';
-
-export const RAW_DDL = [
-  `CREATE TABLE raw.postgres_advertiser (id Int64, name String, updated_at Nullable(DateTime64(6, 'UTC')), created_at DateTime64(6, 'UTC'), ${META}) ${TAIL}`,
-  `CREATE TABLE raw.postgres_campaign (id Int64, name String, bid Decimal(10, 2), budget Decimal(12, 2), start_date Date32, end_date Date32, advertiser_id Int64, updated_at Nullable(DateTime64(6, 'UTC')), created_at DateTime64(6, 'UTC'), ${META}) ${TAIL}`,
-  `CREATE TABLE raw.postgres_impressions (id Int64, campaign_id Int64, created_at DateTime64(6, 'UTC'), ${META}) ${TAIL}`,
-  `CREATE TABLE raw.postgres_clicks (id Int64, campaign_id Int64, created_at DateTime64(6, 'UTC'), ${META}) ${TAIL}`,
-];
+import { createTableSql } from '../../extractors/core/writer.js';
+import { streams } from '../../extractors/postgres/streams.js';
 
 /** Drops every database the project writes and recreates empty raw tables. */
 export async function resetWarehouse(client: ClickHouseClient): Promise<void> {
@@ -21,7 +13,7 @@ export async function resetWarehouse(client: ClickHouseClient): Promise<void> {
     await client.command({ query: `DROP DATABASE IF EXISTS ${database} SYNC` });
   }
   await client.command({ query: 'CREATE DATABASE raw' });
-  for (const ddl of RAW_DDL) await client.command({ query: ddl });
+  for (const stream of streams) await client.command({ query: createTableSql(stream) });
 }
 
 export interface Load {
