@@ -7,7 +7,9 @@ import type { Logger } from './logger.js';
  * What a source is: its contract (flags, secrets, tables), a zod schema turning the parsed flag
  * values into its config, the accounts it runs for, how to open a session (its API client) per
  * account, and its streams. The runtime (`runner.ts`) does the rest: tables, batches, state,
- * retries of nothing it cannot know about, per-account results, logs and exit codes.
+ * per-account results, logs and exit codes. It retries nothing: only a source can tell a
+ * transient error from a permanent one, so a source retries its own calls where that pays
+ * (core/retry.ts) and otherwise fails the stream with exit 1 for Airflow to retry.
  */
 
 /**

@@ -81,7 +81,7 @@ ORDER BY (source, stream, account)`,
     });
   }
 
-  /** Every saved state, for tests and `--help`-style inspection. */
+  /** Every saved state (tests read it to check what a run saved). */
   async list(): Promise<StoredState[]> {
     await this.ensure();
     const result = await this.client.query({

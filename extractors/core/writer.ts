@@ -9,7 +9,7 @@ import type { AnyStream, Batch } from './source.js';
  * Writes stream batches into ClickHouse. Tables are `ReplacingMergeTree(_version)` ordered by the
  * stream's natural key, so writing a row again (retry, crash, backfill) converges to one row per
  * key. Every row gets `_version` (monotonic load time in µs), `_loaded_at` and `_run_id`, added
- * in SQL through `input()` so sources do not carry them. Databases and tables are created when
+ * here (see `insert`) so sources do not carry them. Databases and tables are created when
  * missing; columns a stream declares later are added; nothing is ever dropped or retyped.
  */
 
