@@ -3,9 +3,6 @@
  * ClickHouse. Faults (throttling with usage headers, 5xx, HTML 500, slow answers, failed /
  * skipped / stalled report runs, many pages) must not change the loaded rows by one cent.
  */
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { classifyFacebookError, usageFromHeaders } from '../../extractors/facebook-ads/client.js';
 import {
@@ -16,8 +13,8 @@ import {
   throttled,
 } from '../fakes/facebook-graph.js';
 import { HTML_500_PAGE } from '../fakes/http.js';
-import { openClickHouse, queryRows, tempClickHousePath } from '../support/clickhouse.js';
-import { runCli, runCliProcess } from './support.js';
+import { tempClickHousePath } from '../support/clickhouse.js';
+import { loadedRows, runCli, runCliProcess, writeAccountsFile } from './support.js';
 
 const TOKEN = 'EAAGfakeTokenValue0123456789abcdef';
 const DAYS = [
@@ -257,7 +254,6 @@ const LOADED_SQL = `
   ORDER BY account_id, ad_id, date`;
 
 let fake: FakeGraph;
-let dir: string;
 let accountsFile: string;
 let chPath: string;
 
@@ -286,37 +282,26 @@ function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   };
 }
 
-async function loaded(sql = LOADED_SQL) {
-  const ch = await openClickHouse(chPath);
-  try {
-    return await queryRows<Record<string, string>>(ch.client, sql);
-  } finally {
-    await ch.close();
-  }
+function loaded(sql = LOADED_SQL) {
+  return loadedRows<Record<string, string>>(chPath, sql);
 }
 
 beforeAll(async () => {
-  dir = await mkdtemp(path.join(os.tmpdir(), 'fb-ads-'));
-  accountsFile = path.join(dir, 'ad-accounts.yaml');
-  await writeFile(
-    accountsFile,
-    [
-      'facebook-ads:',
-      '  d1:',
-      '    accounts: ["act_1001", "1002"]',
-      '    credentials: { access_token: FB_TEST_TOKEN }',
-      '  broken:',
-      '    accounts: ["act_1001", "act_1003", "act_1002"]',
-      '    credentials: { access_token: FB_TEST_TOKEN }',
-      '  one:',
-      '    accounts: ["act_1001"]',
-      '    credentials: { access_token: FB_TEST_TOKEN }',
-      '  pasted:',
-      '    accounts: ["act_1001"]',
-      `    credentials: { access_token: "${TOKEN}!" }`,
-      '',
-    ].join('\n'),
-  );
+  accountsFile = await writeAccountsFile('fb-ads-', [
+    'facebook-ads:',
+    '  d1:',
+    '    accounts: ["act_1001", "1002"]',
+    '    credentials: { access_token: FB_TEST_TOKEN }',
+    '  broken:',
+    '    accounts: ["act_1001", "act_1003", "act_1002"]',
+    '    credentials: { access_token: FB_TEST_TOKEN }',
+    '  one:',
+    '    accounts: ["act_1001"]',
+    '    credentials: { access_token: FB_TEST_TOKEN }',
+    '  pasted:',
+    '    accounts: ["act_1001"]',
+    `    credentials: { access_token: "${TOKEN}!" }`,
+  ]);
 });
 
 beforeEach(async () => {
