@@ -12,8 +12,8 @@ import { locate, type ParsedFile } from './parse.js';
 import { type FanOutItem, looksLikeJinja, substituteItem, toArg } from './placeholders.js';
 import {
   durationSeconds,
+  normalizeDateTime,
   type ProjectSpec,
-  parseDateTime,
   type Spec,
   type TaskSettings,
   type TaskSpec,
@@ -141,13 +141,6 @@ function scheduleOf(schedule: Spec['schedule']): IrSchedule {
     return { kind: 'assets', uris: [...new Set(schedule.assets)].sort(compareText) };
   const cron = cronOf(schedule);
   return cron === null ? { kind: 'once' } : { kind: 'cron', cron, expression: schedule };
-}
-
-function normalizeDateTime(value: string): string {
-  const parts = parseDateTime(value);
-  if (parts === null) throw new Error(`invalid date-time passed validation: ${value}`);
-  const pad = (number: number, width = 2) => String(number).padStart(width, '0');
-  return `${pad(parts.year, 4)}-${pad(parts.month)}-${pad(parts.day)}T${pad(parts.hour)}:${pad(parts.minute)}:${pad(parts.second)}`;
 }
 
 type TaskBody = Pick<

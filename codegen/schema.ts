@@ -367,6 +367,14 @@ export function parseDateTime(value: string): DateTimeParts | null {
   return { year, month, day, hour, minute, second };
 }
 
+/** `YYYY-MM-DDTHH:MM:SS` of a date or date-time that passed the schema: one form to compare and emit. */
+export function normalizeDateTime(value: string): string {
+  const parts = parseDateTime(value);
+  if (parts === null) throw new Error(`invalid date-time passed validation: ${value}`);
+  const pad = (number: number, width = 2) => String(number).padStart(width, '0');
+  return `${pad(parts.year, 4)}-${pad(parts.month)}-${pad(parts.day)}T${pad(parts.hour)}:${pad(parts.minute)}:${pad(parts.second)}`;
+}
+
 function dateTimeProblem(value: string): string | null {
   if (!DATE_TIME_PATTERN.test(value))
     return `'${value}' is not a date 'YYYY-MM-DD' or date-time 'YYYY-MM-DDTHH:MM[:SS]'`;

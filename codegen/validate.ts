@@ -7,7 +7,7 @@
 import path from 'node:path';
 import type { FlagContract } from '../extractors/core/contract.js';
 import { type ContractSet, flagsOf } from './contracts.js';
-import { type Diagnostic, didYouMean } from './diagnostics.js';
+import { compareText, type Diagnostic, didYouMean } from './diagnostics.js';
 import { type DataPath, isRecord, locate, type ParsedFile } from './parse.js';
 import {
   type FanOutItem,
@@ -17,6 +17,7 @@ import {
   toArg,
 } from './placeholders.js';
 import {
+  normalizeDateTime,
   type ProjectSpec,
   parseDateTime,
   projectSchema,
@@ -232,7 +233,10 @@ function semanticDiagnostics(
       'E004',
       "missing required key 'start_date' (set it in the spec or in _project.yaml dag_defaults)",
     );
-  } else if (spec.end_date !== undefined && compareDateTimes(startDate, spec.end_date) > 0) {
+  } else if (
+    spec.end_date !== undefined &&
+    compareText(normalizeDateTime(startDate), normalizeDateTime(spec.end_date)) > 0
+  ) {
     report(['end_date'], 'E028', `end_date ${spec.end_date} is before start_date ${startDate}`);
   }
 
@@ -552,12 +556,6 @@ function flagValueProblem(flag: FlagContract, value: unknown): string | null {
         ? null
         : `expected a string, got ${JSON.stringify(value)}`;
   }
-}
-
-function compareDateTimes(a: string, b: string): number {
-  const normalize = (value: string) =>
-    value.length === 10 ? `${value}T00:00:00` : value.replace(' ', 'T').padEnd(19, ':00');
-  return normalize(a) < normalize(b) ? -1 : normalize(a) > normalize(b) ? 1 : 0;
 }
 
 /** The first dependency cycle as task ids (first repeated at the end), or null. */
