@@ -1,10 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
 import { formatDiagnostic, loadProject } from '../../codegen/index.js';
 import type { Arg, IrTask } from '../../codegen/ir.js';
-import { repoRoot } from './stack-files.js';
+import { readYaml, repoRoot } from './stack-files.js';
 
 /**
  * The ad-platform DAGs run `extract <source> --group G --accounts-file F` in the extractor
@@ -51,10 +50,9 @@ describe('ad-platform account groups in the shipped DAGs', () => {
       expect(dockerfile).toContain(`COPY ${file} ./${file}`);
       expect(dockerignore.split('\n')).toContain(`!${file}`);
 
-      const document = parse(fs.readFileSync(path.join(repoRoot, file), 'utf8')) as Record<
-        string,
-        Record<string, { credentials: Record<string, string> }>
-      >;
+      const document = readYaml<
+        Record<string, Record<string, { credentials: Record<string, string> }>>
+      >(path.join(repoRoot, file));
       expect(group, `${task.taskId} passes --group`).toBeDefined();
       const entry = document[task.source as string]?.[group as string];
       expect(entry, `${file} has ${task.source}.${group}`).toBeDefined();
