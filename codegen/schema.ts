@@ -335,7 +335,6 @@ export type Spec = z.output<typeof specSchema>;
 export type TaskSpec = z.output<typeof taskSchema>;
 export type TaskSettings = z.output<typeof taskSettingsSchema>;
 export type ProjectSpec = z.output<typeof projectSchema>;
-export type SecretSourceSpec = z.output<typeof secretSource>;
 
 export function isTimeZone(name: string): boolean {
   try {
