@@ -134,5 +134,7 @@ describe('airflow bootstrap (init service)', () => {
     expect(result.stderr).toMatch(
       /airflow connections import failed \(3\): boom: bad connections file/,
     );
+    // The failed import's file (it holds the connection passwords) is removed too.
+    expect(fs.readdirSync(tmp)).toEqual([]);
   });
 });
