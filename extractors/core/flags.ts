@@ -65,6 +65,15 @@ export function allFlags(contract: SourceContract): Readonly<Record<string, Flag
   return { ...commonFlags, ...contract.flags };
 }
 
+/** The flag called `name`; a plain index would also find `toString` and the like on the object
+ *  prototype and accept `--toString x` silently. */
+function ownFlag(
+  flags: Readonly<Record<string, FlagContract>>,
+  name: string,
+): FlagContract | undefined {
+  return Object.hasOwn(flags, name) ? flags[name] : undefined;
+}
+
 export interface ParsedFlags {
   values: FlagValues;
   help: boolean;
@@ -92,15 +101,15 @@ export function parseFlags(
     const eq = arg.indexOf('=');
     let name = eq === -1 ? arg.slice(2) : arg.slice(2, eq);
     let value: string | undefined = eq === -1 ? undefined : arg.slice(eq + 1);
-    let flag = flags[name];
+    let flag = ownFlag(flags, name);
     if (
       !flag &&
       name.startsWith('no-') &&
-      flags[name.slice(3)]?.type === 'boolean' &&
+      ownFlag(flags, name.slice(3))?.type === 'boolean' &&
       value === undefined
     ) {
       name = name.slice(3);
-      flag = flags[name];
+      flag = ownFlag(flags, name);
       value = 'false';
     }
     if (!flag) {

@@ -169,6 +169,12 @@ describe('flag parser rules no registered contract exercises', () => {
     );
     expect(() => parseFlags(contract, [], {})).toThrow(/--day is required \(or set DEMO_DAY\)/);
     expect(() => parseFlags(contract, ['2026-01-31'], {})).toThrow(/unexpected argument/);
+    // Names of the object prototype are no flags either.
+    for (const name of ['toString', 'constructor', '__proto__']) {
+      expect(() => parseFlags(contract, ['--day', '2026-01-31', `--${name}`, 'x'], {})).toThrow(
+        `unknown flag --${name}`,
+      );
+    }
     // --help still shows the flags when the rest of the command line is incomplete.
     expect(parseFlags(contract, ['--help'], {}).help).toBe(true);
   });
