@@ -77,7 +77,8 @@ export async function main(
   }
   let client: pg.Client | undefined;
   try {
-    if (!(name in commands)) {
+    // Own keys only: `in` would also take `toString` and the like from the object prototype.
+    if (!Object.hasOwn(commands, name)) {
       throw new UsageError(
         `unknown command "${name}"; commands: ${Object.keys(commands).join(', ')}`,
       );

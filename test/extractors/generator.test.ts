@@ -195,6 +195,11 @@ test('bad input: clear message and exit code', async () => {
   const unknown = await generate(url, 'impressions', '--campaign', '1');
   expect(unknown.code).toBe(2);
   expect((await generate(url, 'explode')).stderr).toMatch(/unknown command "explode"/);
+  for (const name of ['toString', 'constructor']) {
+    const prototypeName = await generate(url, name);
+    expect(prototypeName.code).toBe(2);
+    expect(prototypeName.stderr).toContain(`unknown command "${name}"`);
+  }
   const unreachable = await generate('postgresql://postgres:secret-pw@127.0.0.1:1/adtech', 'stats');
   expect(unreachable.code).toBe(1);
   expect(unreachable.stderr).toMatch(/host unreachable/);
