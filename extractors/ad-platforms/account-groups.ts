@@ -18,7 +18,7 @@ import { registerSecret } from '../core/redact.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export const envVarName = z
+const envVarName = z
   .string()
   .regex(ENV_NAME, 'must be the NAME of an environment variable (letters, digits, _), not a value');
 

@@ -17,7 +17,7 @@ const accountId = z
   .regex(/^(act_)?\d+$/, 'must be an ad account id like act_1234567890 or 1234567890')
   .transform((id) => (id.startsWith('act_') ? id : `act_${id}`));
 
-export const facebookGroupSchema = accountGroupSchema(['access_token']).extend({
+const facebookGroupSchema = accountGroupSchema(['access_token']).extend({
   accounts: z.array(accountId).min(1, 'a group needs at least one account'),
 });
 

@@ -11,7 +11,7 @@ import { type FacebookConfig, facebookConfigSchema } from './config.js';
 import { contract } from './contract.js';
 import { type FacebookSession, facebookStreams } from './streams.js';
 
-export function logClientEvent(log: Logger, event: FacebookClientEvent): void {
+function logClientEvent(log: Logger, event: FacebookClientEvent): void {
   if (event.kind === 'retry') {
     logRetry(log, event);
   } else if (event.kind === 'throttle-pause') {

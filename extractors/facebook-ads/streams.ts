@@ -170,7 +170,7 @@ async function* rowBatches(
   yield { rows, complete: true };
 }
 
-export const INSIGHTS_FIELDS = [
+const INSIGHTS_FIELDS = [
   'account_id',
   'account_currency',
   'campaign_id',
@@ -186,7 +186,7 @@ export const INSIGHTS_FIELDS = [
   'action_values',
 ] as const;
 
-export const insightsColumns = {
+const insightsColumns = {
   account_id: 'String',
   account_currency: 'LowCardinality(String)',
   account_timezone: 'LowCardinality(String)',
@@ -219,7 +219,7 @@ function flattenActions(list: unknown, types: readonly string[]): Record<string,
   return flat;
 }
 
-export function insightsRow(item: GraphRow, session: FacebookSession, config: FacebookConfig): Row {
+function insightsRow(item: GraphRow, session: FacebookSession, config: FacebookConfig): Row {
   const breakdownValues = Object.fromEntries(
     config.breakdowns.map((b) => [b, String(item[b] ?? '')]),
   );
@@ -252,7 +252,7 @@ export function insightsRow(item: GraphRow, session: FacebookSession, config: Fa
  * a single campaign has failed `maxAttempts` times. A job fails before any of its rows are read,
  * so the pieces partition the (day × campaign) space and no row comes twice or goes missing.
  */
-export async function* insightsPagesExact(
+async function* insightsPagesExact(
   session: FacebookSession,
   request: InsightsRequest,
   options: { readonly maxAttempts: number; readonly log: Logger },

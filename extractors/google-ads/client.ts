@@ -32,7 +32,7 @@ import { EXIT_RUNTIME, EXIT_USAGE, ExtractorError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
 import { backoffDelay } from '../core/retry.js';
 
-export const GOOGLE_ADS_HOST = 'https://googleads.googleapis.com';
+const GOOGLE_ADS_HOST = 'https://googleads.googleapis.com';
 
 /** The API version google-ads-api speaks (its protos and error types are of this version). */
 const GOOGLE_ADS_API_VERSION = googleAdsVersion;
@@ -276,7 +276,7 @@ async function httpError(status: number, body: Readable): Promise<Error> {
 }
 
 /** `123-456-7890` → `1234567890`, the form the API wants. */
-export function normaliseCustomerId(id: string): string {
+function normaliseCustomerId(id: string): string {
   return id.replace(/-/g, '');
 }
 

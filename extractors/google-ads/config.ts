@@ -11,7 +11,7 @@ const customerId = z
   .regex(/^\d{3}-?\d{3}-?\d{4}$/, 'must be a 10-digit customer id like 123-456-7890')
   .transform((id) => id.replace(/-/g, ''));
 
-export const googleAdsGroupSchema = accountGroupSchema([
+const googleAdsGroupSchema = accountGroupSchema([
   'developer_token',
   'client_id',
   'client_secret',

@@ -50,7 +50,7 @@ const int64 = (field: string): Column => ({ field, type: 'Int64', absent: '0' })
 const double = (field: string): Column => ({ field, type: 'Float64', absent: '0' });
 
 /** `metrics.cost_micros` → the value at result.metrics.costMicros. */
-export function gaqlValue(row: GaqlRow, field: string): unknown {
+function gaqlValue(row: GaqlRow, field: string): unknown {
   let node: unknown = row;
   for (const part of field.split('.')) {
     if (!node || typeof node !== 'object') return undefined;

@@ -16,7 +16,7 @@ const propertyId = z
   .regex(/^(properties\/)?\d+$/, 'must be a GA4 property id like 123456789')
   .transform((id) => id.replace(/^properties\//, ''));
 
-export const analyticsGroupSchema = accountGroupSchema([
+const analyticsGroupSchema = accountGroupSchema([
   'client_id',
   'client_secret',
   'refresh_token',

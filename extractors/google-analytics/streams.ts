@@ -28,7 +28,7 @@ export interface AnalyticsSession {
 
 type Row = Record<string, unknown>;
 
-export const reportColumns = {
+const reportColumns = {
   property_id: 'String',
   property_currency: 'LowCardinality(String)',
   property_timezone: 'LowCardinality(String)',
