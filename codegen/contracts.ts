@@ -234,3 +234,8 @@ export function flagsOf(
 ): Readonly<Record<string, FlagContract>> {
   return { ...contracts.commonFlags, ...contract.flags };
 }
+
+/** A source whose window the run sets: it declares both `since` and `until`. */
+export function isWindowed(contract: SourceContract): boolean {
+  return 'since' in contract.flags && 'until' in contract.flags;
+}

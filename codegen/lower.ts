@@ -4,7 +4,7 @@
  * secrets. Runs only on specs that passed validation, so it reports nothing itself.
  */
 import { createHash } from 'node:crypto';
-import { type ContractSet, flagsOf } from './contracts.js';
+import { type ContractSet, flagsOf, isWindowed } from './contracts.js';
 import { cronOf } from './cron.js';
 import { compareText } from './diagnostics.js';
 import type { Arg, IrDag, IrPool, IrSchedule, IrTask, SecretBinding, SecretSource } from './ir.js';
@@ -159,8 +159,7 @@ function taskBody(
   if (task.extract !== undefined) {
     const extract = task.extract;
     const loaded = contracts.sources.get(extract.source);
-    const windowed =
-      loaded !== undefined && 'since' in loaded.contract.flags && 'until' in loaded.contract.flags;
+    const windowed = loaded !== undefined && isWindowed(loaded.contract);
     const known = loaded === undefined ? {} : flagsOf(contracts, loaded.contract);
     const command: Arg[] = [extract.source];
     if ('run-id' in known) command.push('--run-id', { template: 'run_id' });

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import type { FlagContract } from '../extractors/core/contract.js';
-import { type ContractSet, flagsOf } from './contracts.js';
+import { type ContractSet, flagsOf, isWindowed } from './contracts.js';
 import { compareText, type Diagnostic, didYouMean } from './diagnostics.js';
 import { type DataPath, isRecord, locate, type ParsedFile } from './parse.js';
 import {
@@ -423,8 +423,6 @@ function checkPlaceholders(
   }
 }
 
-const RUN_FLAGS = ['since', 'until', 'run-id'] as const;
-
 function checkExtract(task: TaskSpec, at: DataPath, context: SpecContext, report: Report): void {
   const extract = task.extract;
   if (extract === undefined) return;
@@ -440,7 +438,10 @@ function checkExtract(task: TaskSpec, at: DataPath, context: SpecContext, report
   }
   const { contract } = loaded;
   const flags = flagsOf(context.contracts, contract);
-  const windowed = 'since' in contract.flags && 'until' in contract.flags;
+  const windowed = isWindowed(contract);
+  // The generated command passes these; a spec that set them too would pass them twice.
+  const setByRun = (name: string) =>
+    name === 'run-id' || (windowed && (name === 'since' || name === 'until'));
   const given = extract.flags ?? {};
   for (const [name, value] of Object.entries(given)) {
     const flag = flags[name];
@@ -454,7 +455,7 @@ function checkExtract(task: TaskSpec, at: DataPath, context: SpecContext, report
       );
       continue;
     }
-    if (name === 'run-id' || (windowed && (name === 'since' || name === 'until'))) {
+    if (setByRun(name)) {
       report(
         [...at, 'extract', 'flags', name],
         'E020',
@@ -469,9 +470,7 @@ function checkExtract(task: TaskSpec, at: DataPath, context: SpecContext, report
   }
   const environment = { ...context.project.environment };
   for (const [name, flag] of Object.entries(contract.flags)) {
-    if (!flag.required || name in given || flag.default !== undefined) continue;
-    if (RUN_FLAGS.includes(name as (typeof RUN_FLAGS)[number]) && (name === 'run-id' || windowed))
-      continue;
+    if (!flag.required || name in given || flag.default !== undefined || setByRun(name)) continue;
     if (
       flag.env !== undefined &&
       (flag.env in environment ||
