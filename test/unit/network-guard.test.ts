@@ -1,6 +1,9 @@
 import dns from 'node:dns';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 
@@ -50,6 +53,30 @@ describe('network guard', () => {
     expect(body).toBe('ok');
     expect(['ok', 'ipv6']).toContain(viaName);
     expect(drain()).toEqual([]);
+  });
+
+  it('allows a Unix socket (it never leaves the machine)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'network-guard-'));
+    const socketPath = path.join(dir, 'test.sock');
+    const server = net.createServer((socket) => socket.end('ok'));
+    await new Promise<void>((resolve) => server.listen(socketPath, resolve));
+    try {
+      const body = await new Promise<string>((resolve, reject) => {
+        let text = '';
+        net
+          .connect(socketPath)
+          .on('data', (chunk) => {
+            text += chunk;
+          })
+          .on('end', () => resolve(text))
+          .on('error', reject);
+      });
+      expect(body).toBe('ok');
+      expect(drain()).toEqual([]);
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('guards child processes too', async () => {
