@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { advanceCursor, chunkWindow, resolveWindow } from '../../extractors/ad-platforms/window.js';
+import { todayIn } from '../../extractors/ad-platforms/config.js';
+import {
+  advanceCursor,
+  chunkBatch,
+  chunkWindow,
+  nextWindowState,
+  resolveWindow,
+} from '../../extractors/ad-platforms/window.js';
 
 describe('ad-platform date window', () => {
   it('re-pulls the lookback before the cursor, up to and including today', () => {
@@ -62,5 +69,21 @@ describe('ad-platform date window', () => {
       { since: '2024-02-27', until: '2024-03-01' },
       { since: '2024-03-01', until: '2024-03-04' },
     ]);
+  });
+
+  it("takes today in the account's time zone (UTC when the zone is unknown)", () => {
+    const now = new Date('2024-03-11T05:00:00Z');
+    expect(todayIn('America/Los_Angeles', now)).toBe('2024-03-10');
+    expect(todayIn('Asia/Tokyo', now)).toBe('2024-03-11');
+    expect(todayIn('Not/A_Zone', now)).toBe('2024-03-11');
+  });
+
+  it("moves the state only on a chunk's complete batch", () => {
+    const chunk = { since: '2024-03-01', until: '2024-03-04' };
+    const state = { cursor: { lastLoadedDate: '2024-02-29' } };
+    expect(nextWindowState(state, chunkBatch([{ a: 1 }], chunk, false))).toBe(state);
+    expect(nextWindowState(state, chunkBatch([], chunk, true))).toEqual({
+      cursor: { lastLoadedDate: '2024-03-03' },
+    });
   });
 });
