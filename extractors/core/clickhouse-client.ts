@@ -32,6 +32,10 @@ export function clickHouseSettingsFromEnv(
   };
 }
 
+/** Row batches carry timestamps as the APIs spell them (ISO 8601 with a `Z` or an offset), which
+ *  the basic parser does not read. Encoded batches, all plain UTC text, override it (writer.ts). */
+const CLIENT_SETTINGS = { date_time_input_format: 'best_effort' } as const;
+
 export async function createClickHouseClient(
   settings: ClickHouseSettings,
 ): Promise<ClickHouseClient> {
@@ -41,7 +45,7 @@ export async function createClickHouseClient(
       username: settings.user ?? 'default',
       password: settings.password ?? '',
       database: settings.database ?? 'default',
-      clickhouse_settings: { date_time_input_format: 'best_effort' },
+      clickhouse_settings: CLIENT_SETTINGS,
       // Errors reach our JSON log through the thrown error; the client's own plain-text
       // logger would break the one-JSON-object-per-line stderr.
       log: { level: ClickHouseLogLevel.OFF },
@@ -63,7 +67,7 @@ export async function createClickHouseClient(
     // chdb types its connection against @clickhouse/client-common, which @clickhouse/client
     // now bundles under another path; the shapes are the same at run time.
     connection: connection as unknown as ClientConnection,
-    clickhouse_settings: { date_time_input_format: 'best_effort' },
+    clickhouse_settings: CLIENT_SETTINGS,
   });
   rawInserts.set(client, (params) => connection.chdb.rawInsert(params));
   return client;
