@@ -56,7 +56,8 @@ export interface StreamDefinition<Session, State, Row> {
   readonly table: string;
   /** The natural key: ORDER BY of the ReplacingMergeTree. */
   readonly key: readonly string[];
-  /** The column the state advances on, if any (for logs and docs). */
+  /** The column the state advances on, if any: documentation for readers of the stream; the
+   *  runtime does not read it. */
   readonly cursor?: string;
   /** Source columns and their ClickHouse types, in table order. `_version`, `_loaded_at` and
    *  `_run_id` are added by the runtime. New entries are added to existing tables. */
