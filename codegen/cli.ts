@@ -14,14 +14,14 @@ import { formatDiagnostic, hasErrors, severityOf } from './diagnostics.js';
 import { HEADER_MARKER } from './emit.js';
 import { compileFolder } from './index.js';
 
-export interface CliOptions {
+interface CliOptions {
   specsDir: string;
   outDir: string;
   contractsDir: string;
   check: boolean;
 }
 
-export interface Change {
+interface Change {
   file: string;
   change: 'create' | 'update' | 'remove';
 }
@@ -109,7 +109,7 @@ export function runCli(
  * What writing `files` into `dir` would change. With `removeStale`, `.py` files in `dir` that carry
  * our header but are not generated any more are removed; files without it are never touched.
  */
-export function plan(dir: string, files: readonly GeneratedFile[], removeStale: boolean): Change[] {
+function plan(dir: string, files: readonly GeneratedFile[], removeStale: boolean): Change[] {
   const changes: Change[] = [];
   const wanted = new Set(files.map((file) => file.name));
   for (const file of files) {

@@ -6,7 +6,7 @@
  */
 
 /** Presets Airflow knows, mapped to cron so every schedule gets an explicit data-interval timetable. */
-export const CRON_PRESETS: Readonly<Record<string, string>> = {
+const CRON_PRESETS: Readonly<Record<string, string>> = {
   '@hourly': '0 * * * *',
   '@daily': '0 0 * * *',
   '@midnight': '0 0 * * *',

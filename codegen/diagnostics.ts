@@ -90,7 +90,7 @@ export function compareText(a: string, b: string): number {
 }
 
 /** The closest candidate by edit distance, when close enough to be a plausible typo. */
-export function nearest(word: string, candidates: readonly string[]): string | null {
+function nearest(word: string, candidates: readonly string[]): string | null {
   // A truncated name (lookback for lookback-days) is the likeliest slip.
   const extended = candidates.filter(
     (candidate) => word.length >= 3 && candidate.toLowerCase().startsWith(word.toLowerCase()),

@@ -21,7 +21,7 @@ import {
 import { expandTasks, resolveAfter } from './validate.js';
 
 /** Used where neither _project.yaml nor the spec says otherwise. */
-export const BUILT_IN_TASK_DEFAULTS = {
+const BUILT_IN_TASK_DEFAULTS = {
   retries: 0,
   retry_delay: '5m',
   retry_exponential_backoff: false,
@@ -31,7 +31,7 @@ export const BUILT_IN_TASK_DEFAULTS = {
   pool_slots: 1,
 } as const satisfies TaskSettings;
 
-export const BUILT_IN_DAG_DEFAULTS = {
+const BUILT_IN_DAG_DEFAULTS = {
   owner: 'airflow',
   timezone: 'UTC',
   catchup: false,
@@ -39,7 +39,7 @@ export const BUILT_IN_DAG_DEFAULTS = {
   max_active_tasks: 16,
 } as const;
 
-export const DEFAULT_DBT_ENTRYPOINT = ['dbt'] as const;
+const DEFAULT_DBT_ENTRYPOINT = ['dbt'] as const;
 
 export function lowerDag(
   parsed: ParsedFile,

@@ -5,7 +5,7 @@
  */
 import type { Arg, TemplateName, TemplateRef } from './ir.js';
 
-export const RUN_PLACEHOLDERS: Readonly<Record<string, TemplateName>> = {
+const RUN_PLACEHOLDERS: Readonly<Record<string, TemplateName>> = {
   since: 'window_start',
   until: 'window_end',
   run_id: 'run_id',
@@ -16,7 +16,7 @@ export type Piece = { text: string } | { placeholder: string };
 const PLACEHOLDER = /\$\$\{|\$\{([^}]*)\}/g;
 
 /** Splits a string into literal text and placeholder names (escapes resolved). */
-export function splitPlaceholders(value: string): Piece[] {
+function splitPlaceholders(value: string): Piece[] {
   const pieces: Piece[] = [];
   let text = '';
   let last = 0;

@@ -62,7 +62,7 @@ const TEMPLATE_EXTENSIONS = ['.sh', '.bash', '.env'];
  * template-file extension at the end) is wrapped as a Jinja string expression `{{ '...' }}` whose
  * contents are escaped so Jinja's unicode-escape decoding gives back the exact value.
  */
-export function jinjaText(value: string, isEnd = true): string {
+function jinjaText(value: string, isEnd = true): string {
   const risky =
     value.includes('{') ||
     value.includes('\r') ||
@@ -82,7 +82,7 @@ function jinjaStringExpression(value: string): string {
 }
 
 /** Jinja expressions for run-time values; the macros are defined in every generated file. */
-export const TEMPLATE_JINJA: Readonly<Record<TemplateName, string>> = {
+const TEMPLATE_JINJA: Readonly<Record<TemplateName, string>> = {
   window_start: '{{ adtech_window_start(dag_run) }}',
   window_end: '{{ adtech_window_end(dag_run) }}',
   run_id: '{{ run_id }}',

@@ -119,7 +119,7 @@ function issueDiagnostics(
 }
 
 /** `tasks[2].extract.flags` */
-export function describePath(at: DataPath): string {
+function describePath(at: DataPath): string {
   if (at.length === 0) return 'the top level';
   return at
     .map((segment, index) =>

@@ -20,12 +20,12 @@ function refined<T extends z.ZodType>(
   });
 }
 
-export const IDENTIFIER_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
-export const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const IDENTIFIER_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
+const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 /** `30s`, `5m`, `2h`, `1d`, or combinations in that order such as `1h30m`. */
 export const DURATION_PATTERN = /^(?=\d)(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
-export const ASSET_URI_PATTERN = /^[a-z][a-z0-9+.-]*:\/\/[^\s/]+(?:\/[^\s]*)?$/;
-export const IMAGE_PATTERN = /^[a-z0-9][a-z0-9._\-/:@]*$/;
+const ASSET_URI_PATTERN = /^[a-z][a-z0-9+.-]*:\/\/[^\s/]+(?:\/[^\s]*)?$/;
+const IMAGE_PATTERN = /^[a-z0-9][a-z0-9._\-/:@]*$/;
 const DATE_TIME_PATTERN = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?$/;
 
 const identifier = (what: string) =>
@@ -104,7 +104,7 @@ const taskSettingsShape = {
     .optional()
     .meta({ description: 'Slots one try takes in its pool.' }),
 };
-export const taskSettingsSchema = z.strictObject(taskSettingsShape);
+const taskSettingsSchema = z.strictObject(taskSettingsShape);
 
 const flagValue = z
   .union([z.string(), z.number(), z.boolean(), z.array(z.string())])
@@ -126,7 +126,7 @@ const extractSchema = z
   })
   .meta({ description: 'Run `extract <source> [flags]` in the extractor image.' });
 
-export const DBT_COMMANDS = [
+const DBT_COMMANDS = [
   'build',
   'run',
   'test',
@@ -193,7 +193,7 @@ const forEachItem = z
     description: `An item: a plain id (\${item}), or a map with 'id' and string values (\${item.<key>}).`,
   });
 
-export const taskSchema = z
+const taskSchema = z
   .strictObject({
     id: identifier('a task id'),
     description: z.string().optional().meta({ description: 'Shown as the task documentation.' }),
@@ -252,15 +252,7 @@ export const specSchema = z
     description: 'One Airflow DAG, compiled by `npm run gen-dags`.',
   });
 
-export const CONNECTION_FIELDS = [
-  'password',
-  'login',
-  'host',
-  'schema',
-  'port',
-  'uri',
-  'extra',
-] as const;
+const CONNECTION_FIELDS = ['password', 'login', 'host', 'schema', 'port', 'uri', 'extra'] as const;
 
 const secretSource = z
   .union([
@@ -336,7 +328,7 @@ export type TaskSpec = z.output<typeof taskSchema>;
 export type TaskSettings = z.output<typeof taskSettingsSchema>;
 export type ProjectSpec = z.output<typeof projectSchema>;
 
-export function isTimeZone(name: string): boolean {
+function isTimeZone(name: string): boolean {
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: name });
     return name.length > 0;

@@ -107,7 +107,7 @@ export interface ExpandedTask {
   taskId: string;
 }
 
-export function fanOutItems(task: TaskSpec): (FanOutItem | null)[] {
+function fanOutItems(task: TaskSpec): (FanOutItem | null)[] {
   if (task.for_each === undefined) return [null];
   return task.for_each.map((item) =>
     typeof item === 'string' ? { id: item } : (item as FanOutItem),
@@ -135,7 +135,7 @@ export function resolveAfter(task: TaskSpec, expanded: readonly ExpandedTask[]):
   return [...upstream].sort();
 }
 
-export function kindOf(task: TaskSpec): 'extract' | 'dbt' | 'container' | null {
+function kindOf(task: TaskSpec): 'extract' | 'dbt' | 'container' | null {
   const kinds = (['extract', 'dbt', 'container'] as const).filter(
     (kind) => task[kind] !== undefined,
   );
@@ -626,7 +626,7 @@ export function crossSpecDiagnostics(
 }
 
 /** Asset URIs a task produces, fan-out placeholders substituted. */
-export function producedUris(task: TaskSpec): string[] {
+function producedUris(task: TaskSpec): string[] {
   return fanOutItems(task).flatMap((item) =>
     (task.produces ?? []).flatMap((uri) => {
       const arg = toArg(uri, item);
