@@ -1,6 +1,9 @@
 /** Pure parts of the PostgreSQL source: COPY text framing and totals, value canonicalisation,
- *  the state step and the choice of which old ids to compare. */
+ *  the state step, the choice of which old ids to compare, and a PG_URL refused before any
+ *  connection. */
 import { describe, expect, test } from 'vitest';
+import { ConfigError, EXIT_USAGE } from '../../extractors/core/errors.js';
+import { connect } from '../../extractors/postgres/client.js';
 import {
   applyCursor,
   canonical,
@@ -155,4 +158,17 @@ describe('which old ids a run compares', () => {
     expect(nextPending(waiting, [])).toBeUndefined();
     expect(nextPending(checked, [])).toBeUndefined();
   });
+});
+
+test('a malformed PG_URL is a configuration error (exit 2), refused before connecting, secret-free', async () => {
+  const failure = await connect({
+    PG_URL: 'postgresql://loader:pw-Secret9@db:notaport/adtech',
+  }).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  expect(failure).toBeInstanceOf(ConfigError);
+  expect((failure as ConfigError).exitCode).toBe(EXIT_USAGE);
+  expect((failure as ConfigError).message).toMatch(/PG_URL is not a valid connection string/);
+  expect((failure as ConfigError).message).not.toContain('pw-Secret9');
 });
