@@ -652,6 +652,45 @@ describe('extract google-ads', () => {
     ]);
   });
 
+  it("retries a 200 answer whose elements are not Google's shape instead of taking it as no rows", async () => {
+    fake.faults.push(
+      { route: 'searchStream:2223334444', times: 1, response: { status: 200, body: [42] } },
+      {
+        route: 'searchStream:2223334444',
+        times: 1,
+        response: { status: 200, body: [{ results: 'not a list' }] },
+      },
+    );
+    const { code, stderr } = await runCli(
+      [
+        'google-ads',
+        '--group',
+        'g1',
+        '--lookback-days',
+        '0',
+        ...windowFlags('2024-03-01', '2024-03-03'),
+        ...FAST_RETRIES,
+      ],
+      env(),
+    );
+    expect(code, stderr).toBe(0);
+    const retries = retryLines(stderr);
+    expect(retries.some((line) => line.includes('a stream element is not a JSON object'))).toBe(
+      true,
+    );
+    expect(
+      retries.some((line) => line.includes('a stream element has results that are not a list')),
+    ).toBe(true);
+    expect(
+      await loaded(
+        `SELECT customer_id, toString(count()) AS n FROM raw.google_ads_campaign_daily FINAL GROUP BY customer_id ORDER BY customer_id`,
+      ),
+    ).toEqual([
+      { customer_id: '1234567890', n: '4' },
+      { customer_id: '2223334444', n: '4' },
+    ]);
+  });
+
   it("exits 2 on a rejected developer token, naming the customer and Google's error code", async () => {
     const { code, stdout, stderr } = await runCli(
       ['google-ads', '--group', 'g1', ...windowFlags('2024-03-01', '2024-03-02'), ...FAST_RETRIES],
