@@ -442,6 +442,24 @@ describe('writer, state and runner on embedded ClickHouse', () => {
     expect(states.map((s) => [s.account, s.state])).toEqual([['a', '{"lastId":3}']]);
   });
 
+  test('a session that fails to close is a warning: the rows and state stay, the run is ok', async () => {
+    const database = uniqueDatabase('close');
+    const lines: string[] = [];
+    const source = {
+      ...memorySource(database, { a: [{ id: 1, value: 'a1' }] }),
+      async close() {
+        throw new Error('socket already gone');
+      },
+    };
+    const summary = await run(source, database, {
+      log: createLogger({ write: (line) => lines.push(line) }),
+    });
+    expect(summary.exitCode).toBe(0);
+    expect(summary.rows).toBe(1);
+    const warnings = lines.map((line) => JSON.parse(line)).filter((r) => r.level === 'warn');
+    expect(warnings.map((r) => r.msg)).toEqual(['closing the session failed: socket already gone']);
+  });
+
   test('a failed insert leaves the state where it was; a hook failure after insert too, and a re-run converges', async () => {
     const database = uniqueDatabase('failures');
     const store = new StateStore(client, `${database}._extractor_state`);
