@@ -468,22 +468,18 @@ function checkExtract(task: TaskSpec, at: DataPath, context: SpecContext, report
     if (problem !== null)
       report([...at, 'extract', 'flags', name], 'E017', `flag '${name}': ${problem}`);
   }
-  const environment = { ...context.project.environment };
+  // What the task container gets in its environment: a required flag read from there is met.
+  const environment = context.project.environment ?? {};
+  const secrets = new Set([...(extract.secrets ?? []), ...(context.project.shared_secrets ?? [])]);
   for (const [name, flag] of Object.entries(contract.flags)) {
     if (!flag.required || name in given || flag.default !== undefined || setByRun(name)) continue;
-    if (
-      flag.env !== undefined &&
-      (flag.env in environment ||
-        [...(context.project.shared_secrets ?? []), ...(extract.secrets ?? [])].includes(flag.env))
-    )
-      continue;
+    if (flag.env !== undefined && (flag.env in environment || secrets.has(flag.env))) continue;
     report(
       [...at, 'extract'],
       'E021',
       `source '${contract.source}' requires flag '${name}' (${flag.description})`,
     );
   }
-  const secrets = new Set([...(extract.secrets ?? []), ...(context.project.shared_secrets ?? [])]);
   for (const secret of contract.secrets) {
     if (secret.required && !secrets.has(secret.env)) {
       report(
