@@ -172,6 +172,24 @@ describe('project file', () => {
     expect(new Set(codes)).toEqual(new Set(['E001']));
   });
 
+  it('E021 is not raised for a required flag the container gets from the environment or a secret', () => {
+    const spec = (secrets: string) =>
+      `dag_id: w\ntasks:\n  - id: load\n    extract: { source: warehouse, secrets: [${secrets}] }\n`;
+    const codes = (text: string, project = fixtureProjectText) =>
+      compileOne('w', text, project).diagnostics.map((diagnostic) => diagnostic.code);
+    expect(codes(spec('WAREHOUSE_URL'))).toEqual(['E021']);
+    const inEnvironment = fixtureProjectText.replace(
+      'environment:\n',
+      'environment:\n  WAREHOUSE_SCHEMA: sales\n',
+    );
+    expect(codes(spec('WAREHOUSE_URL'), inEnvironment)).toEqual([]);
+    const asSecret = fixtureProjectText.replace(
+      'secrets:\n',
+      'secrets:\n  WAREHOUSE_SCHEMA: { variable: warehouse_schema }\n',
+    );
+    expect(codes(spec('WAREHOUSE_URL, WAREHOUSE_SCHEMA'), asSecret)).toEqual(['W003']);
+  });
+
   it('E023 for an undeclared task_defaults pool and E029 for extra_key without field: extra', () => {
     const project = fixtureProjectText
       .replace('  retries: 2\n', '  retries: 2\n  pool: fakead\n')
