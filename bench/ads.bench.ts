@@ -8,8 +8,9 @@
  * N ads × D days through async report runs and Graph paging (500 rows a page), at several D so
  * that memory can be seen not to grow with the rows (1 day is the floor: embedded ClickHouse and
  * the code); Google Ads campaign and ad group daily metrics for N campaigns × D days through
- * searchStream (10,000-row stream elements, as Google sends them), at several D too. Prints wall time, in-run time, rows/s, peak RSS and peak JS heap of the extractor
- * process. Asserts nothing about time.
+ * searchStream (10,000-row stream elements, as Google sends them), at several D too. Prints wall
+ * time, in-run time, rows/s, peak RSS and peak JS heap of the extractor process. Asserts nothing
+ * about time.
  *
  * V8 lets the heap grow well past what is live while there is room, so the peaks above include
  * garbage; `--fb-heap-mb` / `--google-heap-mb` cap the extractor's old space
