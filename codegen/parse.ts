@@ -20,7 +20,7 @@ export type DataPath = readonly (string | number)[];
 export interface ParsedFile {
   file: string;
   text: string;
-  /** The plain data (undefined when the YAML could not be parsed at all). */
+  /** The plain data; undefined when the YAML has any error (a partial document is not checked). */
   data: unknown;
   document: Document;
   lineCounter: LineCounter;

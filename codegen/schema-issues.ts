@@ -82,7 +82,8 @@ function issueDiagnostics(
           ),
         ];
       }
-      // The branch that got furthest into the value explains the problem best.
+      // A branch that got past the type check matched the value's shape, so its issues explain
+      // the problem; the first such branch is reported.
       const best = branches.filter((branch) => !rootTypeOnly(branch))[0] ?? [];
       return best.flatMap((inner) => issueDiagnostics(parsed, root, inner, at));
     }
