@@ -1,5 +1,5 @@
 {#-
-  The body of advertiser_campaigns_clicks and advertiser_campaigns_impressions: the per-id-block
+  The body of int_clicks_by_day and int_impressions_by_day: the per-id-block
   counts of `event` ('click' or 'impression', built by count_by_id_block) summed per campaign
   and UTC day. The block tables hold at most a few rows per (campaign, day), so this is cheap to
   rebuild on every run.

@@ -1,65 +1,45 @@
 -- Facebook and Google Ads side by side: one row per channel, account, campaign and day, in the
--- account's own currency and time zone (amounts are not converted between currencies).
--- Only the platforms switched on by their `<platform>_enabled` var are read: a ref to a disabled
--- staging model is an error in dbt, so each one sits behind the same var. Every column is cast to
--- one type in each branch, so the table's schema does not depend on which platforms are on.
-{%- set facebook = var('facebook_ads_enabled') %}
-{%- set google = var('google_ads_enabled') %}
+-- account's own currency and time zone (amounts are not converted between currencies). Each
+-- platform's mapping lives in its intermediate model (int_<platform>__campaign_daily), so this
+-- mart is a union and a group-by. Only the platforms switched on by their `<platform>_enabled`
+-- var are read: a ref to a disabled model is an error in dbt, so each sits behind the same var.
+{%- set platforms = [] %}
+{%- if var('facebook_ads_enabled', false) %}{% do platforms.append('int_facebook_ads__campaign_daily') %}{% endif %}
+{%- if var('google_ads_enabled', false) %}{% do platforms.append('int_google_ads__campaign_daily') %}{% endif %}
 {{ config(
-    enabled=(facebook or google),
+    enabled=(var('facebook_ads_enabled', false) or var('google_ads_enabled', false)),
     engine='MergeTree()',
     order_by='(channel, account_id, campaign_id, date_day)',
     partition_by='toYYYYMM(date_day)'
 ) }}
 
-with
-{%- if facebook %}
-facebook as (
+with unioned as (
+{%- for platform in platforms %}
     select
-        'facebook_ads' as channel,
+        channel, account_id, currency, campaign_id, campaign_name, campaign_status, date_day,
+        impressions, clicks, spend, conversions
+    from {{ ref(platform) }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+{%- endfor %}
+),
+
+grouped as (
+    select
+        channel,
         account_id,
-        toString(any(account_currency)) as currency,
+        currency,
         campaign_id,
-        -- A rename mid-window leaves several names; the latest load's wins.
-        argMax(campaign_name, _loaded_at) as campaign_name,
+        any(campaign_name) as campaign_name,
+        any(campaign_status) as campaign_status,
         date_day,
         toInt64(sum(impressions)) as impressions,
         toInt64(sum(clicks)) as clicks,
         toDecimal128(sum(spend), 6) as spend,
         toFloat64(sum(conversions)) as conversions
-    from {{ ref('stg_facebook_ads__ad_insights') }}
-    -- Rows with breakdowns split the same totals again; only the unbroken rows add up.
-    where breakdowns = ''
-    group by account_id, campaign_id, date_day
-),
-{%- endif %}
-{%- if google %}
-google as (
-    select
-        'google_ads' as channel,
-        customer_id as account_id,
-        toString(currency_code) as currency,
-        campaign_id,
-        campaign_name,
-        date_day,
-        toInt64(impressions) as impressions,
-        toInt64(clicks) as clicks,
-        toDecimal128(cost, 6) as spend,
-        toFloat64(conversions) as conversions
-    from {{ ref('stg_google_ads__campaign_daily') }}
-),
-{%- endif %}
-
-unioned as (
-{%- if facebook %}
-    select * from facebook
-{%- endif %}
-{%- if facebook and google %}
-    union all
-{%- endif %}
-{%- if google %}
-    select * from google
-{%- endif %}
+    from unioned
+    group by channel, account_id, currency, campaign_id, date_day
 ),
 
 final as (
@@ -69,6 +49,7 @@ final as (
         currency,
         campaign_id,
         campaign_name,
+        campaign_status,
         date_day,
         impressions,
         clicks,
@@ -78,7 +59,7 @@ final as (
         if(impressions = 0, null, round(clicks / impressions, 6)) as ctr,
         if(clicks = 0, null, toDecimal128(spend / clicks, 6)) as cpc,
         if(impressions = 0, null, toDecimal128(spend * 1000 / impressions, 6)) as cpm
-    from unioned
+    from grouped
 )
 
 select * from final

@@ -11,15 +11,15 @@
 }}
 
 with campaigns as (
-    select * from {{ ref('advertiser_campaigns') }}
+    select * from {{ ref('int_advertiser_campaigns') }}
 ),
 
 activity as (
     select campaign_id, activity_date, impressions, 0 as clicks, last_loaded_at
-    from {{ ref('advertiser_campaigns_impressions') }}
+    from {{ ref('int_impressions_by_day') }}
     union all
     select campaign_id, activity_date, 0 as impressions, clicks, last_loaded_at
-    from {{ ref('advertiser_campaigns_clicks') }}
+    from {{ ref('int_clicks_by_day') }}
 ),
 
 daily as (

@@ -9,7 +9,7 @@
 {%- set pricing_model = var('pricing_model') -%}
 
 with campaigns as (
-    select * from {{ ref('advertiser_campaigns') }}
+    select * from {{ ref('int_advertiser_campaigns') }}
 ),
 
 impressions as (
@@ -18,7 +18,7 @@ impressions as (
         sum(impressions) as impressions,
         min(first_impression_at) as first_impression_at,
         max(last_impression_at) as last_impression_at
-    from {{ ref('advertiser_campaigns_impressions') }}
+    from {{ ref('int_impressions_by_day') }}
     group by campaign_id
 ),
 
@@ -28,7 +28,7 @@ clicks as (
         sum(clicks) as clicks,
         min(first_click_at) as first_click_at,
         max(last_click_at) as last_click_at
-    from {{ ref('advertiser_campaigns_clicks') }}
+    from {{ ref('int_clicks_by_day') }}
     group by campaign_id
 ),
 
