@@ -19,9 +19,10 @@ import {
   UsageError,
 } from './core/errors.js';
 import { parseFlags, parseSourceConfig, sourceHelp } from './core/flags.js';
+import { withLocalStack } from './core/local-stack.js';
 import { createLogger, type LogLevel } from './core/logger.js';
 import { registerSecret } from './core/redact.js';
-import { type RunHooks, runSource, summaryLine } from './core/runner.js';
+import { createTables, type RunHooks, runSource, summaryLine } from './core/runner.js';
 import { findSource, sources } from './sources.js';
 
 /** Test hook: `EXTRACT_CRASH_AFTER_INSERT=<stream>` kills the process after that stream's first
@@ -49,6 +50,8 @@ export function mainHelp(): string {
     '',
     'ClickHouse: CLICKHOUSE_URL (+ CLICKHOUSE_USER, CLICKHOUSE_PASSWORD, CLICKHOUSE_DATABASE),',
     'or embedded at CLICKHOUSE_PATH (default .data/clickhouse) when CLICKHOUSE_URL is unset.',
+    'With neither set, and for PostgreSQL without PG_URL/PGHOST, a running local stack',
+    '(npm run local -- up, .data/local/stack.json) is used.',
     'Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.',
     '',
   ].join('\n');
@@ -56,9 +59,11 @@ export function mainHelp(): string {
 
 export async function main(
   argv: readonly string[],
-  env: NodeJS.ProcessEnv = process.env,
+  given: NodeJS.ProcessEnv = process.env,
   io: CliIo = processIo,
 ): Promise<number> {
+  // PG_URL and CLICKHOUSE_* from a running local stack where the environment names none.
+  const env = withLocalStack(given);
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(mainHelp());
@@ -95,6 +100,13 @@ export async function main(
         throw new RuntimeFailure(
           `cannot reach ${describeClickHouse(settings)}: ${describeError(ping.error)}`,
         );
+      }
+      if (values['init-only'] === true) {
+        const tables = await createTables({ source, config, clickhouse, log: runLog });
+        const line = `${source.contract.source}: init-only, ${tables.length} tables ready (${tables.join(', ')})`;
+        runLog.info(line, { event: 'summary', source: source.contract.source, run_id: runId });
+        io.stdout(`${line}\n`);
+        return EXIT_OK;
       }
       const summary = await runSource({
         source,

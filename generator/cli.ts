@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { z } from 'zod';
 import { describeError, EXIT_USAGE, exitCodeOf, UsageError } from '../extractors/core/errors.js';
+import { withLocalStack } from '../extractors/core/local-stack.js';
 import { clientConfig, translatePgError } from '../extractors/postgres/client.js';
 import {
   addAdvertisers,
@@ -60,7 +61,12 @@ function help(): string {
     const flags = Object.keys(command.flags).map((flag) => `--${flag} N`);
     lines.push(`  ${[name, ...flags].join(' ').padEnd(64)} ${command.help}`);
   }
-  lines.push('', 'PostgreSQL from PG_URL or PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE.', '');
+  lines.push(
+    '',
+    'PostgreSQL from PG_URL or PGHOST/PGPORT/PGUSER/PGPASSWORD/PGDATABASE; with neither, the',
+    'running local stack (npm run local -- up).',
+    '',
+  );
   return lines.join('\n');
 }
 
@@ -115,7 +121,8 @@ export async function main(
     const random = createRandom(seed);
     const f = flags.data as Record<string, number>;
 
-    client = new pg.Client(clientConfig(env));
+    // Without PG_URL / PGHOST: the running local stack's PostgreSQL (npm run local -- up).
+    client = new pg.Client(clientConfig(withLocalStack(env)));
     client.on('error', () => {});
     try {
       await client.connect();

@@ -8,6 +8,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import { localStackEnv } from '../extractors/core/local-stack.js';
 import { type LocalProject, loadLocalProject } from './project.js';
 import { runDag, type TaskPlan, type TaskResult } from './runner.js';
 
@@ -46,7 +47,12 @@ const STATE_MARK: Record<TaskResult['state'], string> = {
 /** Runs one DAG locally and prints each task's outcome and timing. */
 export async function dagTest(options: DagTestOptions): Promise<DagTestOutcome> {
   const write = options.write ?? ((text: string) => process.stdout.write(text));
-  const env = options.env ?? process.env;
+  const given = options.env ?? process.env;
+  // Where the environment names no PostgreSQL / ClickHouse, tasks get the running local stack's
+  // (npm run local -- up), as the extractor and generator CLIs would find it themselves; dbt
+  // tasks need CLICKHOUSE_URL/USER/PASSWORD in their environment.
+  const found = localStackEnv(given);
+  const env = { ...given, ...found };
   const project: LocalProject = await loadLocalProject(options.specsDir);
   const dag = project.dags.find((d) => d.dagId === options.dagId);
   if (!dag) {
@@ -58,6 +64,9 @@ export async function dagTest(options: DagTestOptions): Promise<DagTestOutcome> 
   write(
     `dag ${dag.dagId}: run ${run.values.runId}, ${run.describe}, window [${run.values.windowStart}, ${run.values.windowEnd})\n`,
   );
+  if (Object.keys(found).length > 0) {
+    write(`  using the running local stack for ${Object.keys(found).join(', ')}\n`);
+  }
   const results = await runDag(dag, {
     ...project.planOptions(env),
     values: run.values,

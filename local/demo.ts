@@ -1,13 +1,17 @@
 /**
- * `npm run demo [-- --watch] [--data-dir DIR] [--seed N] [--interval SECONDS]`
+ * `npm run demo [-- --watch] [--data-dir DIR] [--seed N] [--interval SECONDS]
+ *                  [--pg-port N] [--clickhouse-port N]`
  *
- * The whole pipeline with nothing but Node: embedded PostgreSQL (the OLTP source) and embedded
- * ClickHouse, both under `.data/`; the generator seeds a batch; the shipped DAGs
- * `oltp_to_clickhouse` and `campaign_reports` run through `dag test`; the reports are printed and
- * drawn into a self-contained HTML page. Re-running adds another batch and loads incrementally.
- * `--watch` keeps generating traffic and refreshing until Ctrl-C.
+ * The whole pipeline with nothing but Node, on the local stack (stack.ts: embedded PostgreSQL as
+ * the OLTP source and our ClickHouse HTTP server over the embedded engine, data under `.data/`),
+ * started here unless it already runs; the generator seeds a batch; the shipped DAGs
+ * `oltp_to_clickhouse` and `campaign_reports` run through `dag test` against it (dbt included);
+ * the reports are read from the server, printed and drawn into a self-contained HTML page.
+ * Re-running adds another batch and loads incrementally. `--watch` keeps generating traffic and
+ * refreshing until Ctrl-C.
  *
- * With CLICKHOUSE_URL set the reports go to that server instead of the embedded engine.
+ * The stack keeps running afterwards, so what the demo built can be explored with the other
+ * commands and any ClickHouse or PostgreSQL client; `npm run local -- down` stops it.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -18,11 +22,12 @@ import {
   createClickHouseClient,
   describeClickHouse,
 } from '../extractors/core/clickhouse-client.js';
+import { localDataDir } from '../extractors/core/local-stack.js';
 import { main as generate } from '../generator/cli.js';
 import { dagTest } from './dag.js';
-import { type OltpPostgres, startOltpPostgres } from './oltp-postgres.js';
 import { formatReports, type Reports, readReports, reportsHtml } from './reports.js';
 import type { TaskResult } from './runner.js';
+import { maskUrl, stackEnv, up } from './stack.js';
 
 const DEMO_DAGS = ['oltp_to_clickhouse', 'campaign_reports'] as const;
 
@@ -34,6 +39,8 @@ interface DemoOptions {
   seed: number;
   watch: boolean;
   intervalSeconds: number;
+  pgPort?: number;
+  clickhousePort?: number;
 }
 
 const say = (text: string) => process.stdout.write(`${text}\n`);
@@ -64,7 +71,7 @@ function rowsLoaded(results: TaskResult[]): number {
     .reduce((sum, rows) => sum + Number(rows.replace(/,/g, '')), 0);
 }
 
-/** Reads the reports; the client is closed again so the next task process can open the folder. */
+/** Reads the reports from the stack's ClickHouse server, one short-lived client per refresh. */
 async function readReportsOnce(env: NodeJS.ProcessEnv): Promise<Reports> {
   const client = await createClickHouseClient(clickHouseSettingsFromEnv(env));
   try {
@@ -105,7 +112,16 @@ export async function demo(options: DemoOptions): Promise<void> {
   const dataDir = path.resolve(options.dataDir);
   fs.mkdirSync(dataDir, { recursive: true });
   say(`demo: data in ${dataDir}`);
-  const postgres: OltpPostgres = await startOltpPostgres(path.join(dataDir, 'postgres'));
+  const stack = await up({
+    dataDir,
+    pgPort: options.pgPort,
+    clickhousePort: options.clickhousePort,
+    say: (text) => say(`demo: ${text}`),
+  });
+  const { postgres, clickhouse } = stack.state;
+  if (!postgres || !clickhouse) throw new Error('the local stack did not record both services');
+  // The stack outlives the demo; with another data folder, the commands need to name it.
+  const dirFlag = dataDir === localDataDir() ? '' : ` --data-dir ${dataDir}`;
   let stopping = false;
   const stop = () => {
     if (!stopping) say('demo: stopping after the current step (Ctrl-C)');
@@ -114,13 +130,12 @@ export async function demo(options: DemoOptions): Promise<void> {
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
   try {
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      PG_URL: postgres.url,
-      CLICKHOUSE_PATH: process.env.CLICKHOUSE_PATH ?? path.join(dataDir, 'clickhouse'),
-    };
+    // The stack's URLs and credentials, explicitly: the demo runs on the stack it just checked,
+    // whatever PG_URL / CLICKHOUSE_URL this shell happens to hold.
+    const env: NodeJS.ProcessEnv = { ...process.env, ...stackEnv(stack.state) };
+    delete env.CLICKHOUSE_PATH;
     say(
-      `demo: PostgreSQL (embedded) on ${new URL(postgres.url).host}; ${describeClickHouse(clickHouseSettingsFromEnv(env))}`,
+      `demo: local stack ${stack.started.length > 0 ? `started (${stack.started.join(', ')})` : 'already running'}: PostgreSQL ${maskUrl(postgres.url)}; ${describeClickHouse(clickHouseSettingsFromEnv(env))}`,
     );
     say(`generate init: ${await runGenerator(['init'], env)}`);
     // A re-run adds another batch; a seed that moves with the data keeps its names new.
@@ -161,8 +176,13 @@ export async function demo(options: DemoOptions): Promise<void> {
         await new Promise((resolve) => setTimeout(resolve, 250));
     }
   } finally {
-    await postgres.stop();
-    say('demo: stopped; PostgreSQL shut down');
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    say(
+      `demo: done; the local stack keeps running (PostgreSQL on port ${postgres.port}, ClickHouse on ${clickhouse.url}).`,
+    );
+    say(`demo: use it from any client with: eval "$(npm run -s local -- env${dirFlag})"`);
+    say(`demo: stop it with: npm run local -- down${dirFlag}`);
   }
 }
 
@@ -171,14 +191,18 @@ export async function main(argv: string[]): Promise<number> {
     args: argv,
     options: {
       watch: { type: 'boolean', default: false },
-      'data-dir': { type: 'string', default: '.data' },
+      'data-dir': { type: 'string' },
+      'pg-port': { type: 'string' },
+      'clickhouse-port': { type: 'string' },
       seed: { type: 'string', default: '42' },
       interval: { type: 'string', default: '10' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   if (values.help) {
-    say('usage: npm run demo [-- --watch] [--data-dir DIR] [--seed N] [--interval SECONDS]');
+    say(
+      'usage: npm run demo [-- --watch] [--data-dir DIR] [--seed N] [--interval SECONDS] [--pg-port N] [--clickhouse-port N]',
+    );
     return 0;
   }
   const seed = Number(values.seed);
@@ -186,7 +210,21 @@ export async function main(argv: string[]): Promise<number> {
   if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got '${values.seed}'`);
   if (!(interval >= 0))
     throw new Error(`--interval must be a number of seconds, got '${values.interval}'`);
-  await demo({ dataDir: values['data-dir'], seed, watch: values.watch, intervalSeconds: interval });
+  const port = (value: string | undefined, flag: string) => {
+    if (value === undefined) return undefined;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < 1 || n > 65535)
+      throw new Error(`${flag} must be a port number, got '${value}'`);
+    return n;
+  };
+  await demo({
+    dataDir: values['data-dir'] ?? localDataDir(),
+    seed,
+    watch: values.watch,
+    intervalSeconds: interval,
+    pgPort: port(values['pg-port'], '--pg-port'),
+    clickhousePort: port(values['clickhouse-port'], '--clickhouse-port'),
+  });
   return 0;
 }
 

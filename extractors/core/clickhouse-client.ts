@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
 import { describeError } from './errors.js';
+import { withLocalStack } from './local-stack.js';
 
 type ClientConnection = NonNullable<Parameters<typeof createClient>[0]>['connection'];
 
@@ -20,9 +21,12 @@ export interface ClickHouseSettings {
 
 export const DEFAULT_EMBEDDED_PATH = '.data/clickhouse';
 
+/** With neither CLICKHOUSE_URL nor CLICKHOUSE_PATH set, a running local stack
+ *  (`npm run local -- up`) is used, with its user and password (local-stack.ts). */
 export function clickHouseSettingsFromEnv(
-  env: NodeJS.ProcessEnv = process.env,
+  given: NodeJS.ProcessEnv = process.env,
 ): ClickHouseSettings {
+  const env = withLocalStack(given);
   return {
     url: env.CLICKHOUSE_URL || undefined,
     user: env.CLICKHOUSE_USER || undefined,

@@ -3,41 +3,64 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import pg from 'pg';
-import { afterAll, describe, expect, it } from 'vitest';
-import { startOltpPostgres } from '../../local/oltp-postgres.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isAlive, type LocalStackState } from '../../extractors/core/local-stack.js';
 import type { Reports } from '../../local/reports.js';
+import { freePort } from '../support/postgres.js';
 import { repoRoot } from './stack-files.js';
 
 /**
- * `npm run demo` end to end, as a user runs it (embedded PostgreSQL and ClickHouse in a data
- * folder, the shipped DAGs through `dag test`), twice: the first run is the initial load, the
- * second a re-run that adds a batch and loads incrementally. After each, the report rows the demo
- * wrote must equal what independent SQL computes straight from PostgreSQL.
+ * `npm run demo` end to end, as a user runs it (the local stack, embedded PostgreSQL and our
+ * ClickHouse server over the embedded engine, in a data folder; the shipped DAGs through
+ * `dag test`), twice: the first run starts the stack and does the initial load, the second reuses
+ * it, adds a batch and loads incrementally. After each, the report rows the demo wrote must equal
+ * what independent SQL computes straight from PostgreSQL.
  */
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'adtech-demo-'));
 // As root, PostgreSQL runs as the `postgres` user, which must be able to enter the folder.
 fs.chmodSync(dataDir, 0o755);
+const tsx = path.join(repoRoot, 'node_modules/.bin/tsx');
+let ports: string[] = [];
 
-afterAll(() => {
+/** A shell with no database settings of its own. */
+function cleanEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (value !== undefined && !/^(PG|CLICKHOUSE_|ADTECH_)/.test(key)) env[key] = value;
+  }
+  return env;
+}
+
+const local = (command: string) =>
+  execa(tsx, ['local/stack-cli.ts', command, '--data-dir', dataDir], {
+    cwd: repoRoot,
+    env: cleanEnv(),
+    extendEnv: false,
+    reject: false,
+    all: true,
+  });
+
+const stackState = () =>
+  JSON.parse(fs.readFileSync(path.join(dataDir, 'local/stack.json'), 'utf8')) as LocalStackState;
+
+beforeAll(async () => {
+  ports = ['--pg-port', String(await freePort()), '--clickhouse-port', String(await freePort())];
+});
+
+afterAll(async () => {
+  await local('down');
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function runDemo(extraArgs: string[] = []) {
-  const env = { ...process.env };
-  delete env.CLICKHOUSE_URL;
-  delete env.CLICKHOUSE_PATH;
-  return execa(
-    path.join(repoRoot, 'node_modules/.bin/tsx'),
-    ['local/demo.ts', '--data-dir', dataDir, ...extraArgs],
-    {
-      cwd: repoRoot,
-      env,
-      extendEnv: false,
-      reject: false,
-      all: true,
-    },
-  );
+function runDemo(extraArgs: string[] = []) {
+  return execa(tsx, ['local/demo.ts', '--data-dir', dataDir, ...ports, ...extraArgs], {
+    cwd: repoRoot,
+    env: cleanEnv(),
+    extendEnv: false,
+    reject: false,
+    all: true,
+  });
 }
 
 interface Expected {
@@ -55,8 +78,8 @@ interface Expected {
 
 /** The reports computed from the OLTP tables directly (CPM pricing, status as of today in UTC). */
 async function expectedFromPostgres(): Promise<Expected> {
-  const postgres = await startOltpPostgres(path.join(dataDir, 'postgres'));
-  const client = new pg.Client({ connectionString: postgres.url });
+  const url = stackState().postgres?.url;
+  const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
     const totals = await client.query(`
@@ -94,7 +117,6 @@ async function expectedFromPostgres(): Promise<Expected> {
     return { totals: totals.rows, daily: daily.rows };
   } finally {
     await client.end();
-    await postgres.stop();
   }
 }
 
@@ -125,6 +147,9 @@ describe('npm run demo', () => {
   it('loads, builds and reports rows equal to PostgreSQL, on the first run and on a re-run', async () => {
     const first = await runDemo();
     expect(first.exitCode, first.all).toBe(0);
+    expect(first.stdout).toMatch(/demo: local stack started \(postgres, clickhouse\)/);
+    // The reports came from the stack's ClickHouse server, not an embedded engine of the demo's.
+    expect(first.stdout).toContain(`ClickHouse server ${stackState().clickhouse?.url}`);
     expect(first.stdout).toMatch(/dag oltp_to_clickhouse: success/);
     expect(first.stdout).toMatch(/dag campaign_reports: success/);
     expect(first.stdout).toMatch(
@@ -144,6 +169,7 @@ describe('npm run demo', () => {
 
     const second = await runDemo();
     expect(second.exitCode, second.all).toBe(0);
+    expect(second.stdout).toContain('demo: local stack already running');
     // Incremental: the re-run extracts about one batch (a full reload would be two).
     const extracted = (output: string) =>
       Number(/extract postgres ok: ([\d,]+) rows/.exec(output)?.[1]?.replace(/,/g, ''));
@@ -154,14 +180,7 @@ describe('npm run demo', () => {
   }, 600_000);
 
   it('--watch keeps generating and refreshing, printing rows/s and report deltas, until Ctrl-C', async () => {
-    const env = { ...process.env };
-    delete env.CLICKHOUSE_URL;
-    delete env.CLICKHOUSE_PATH;
-    const child = execa(
-      path.join(repoRoot, 'node_modules/.bin/tsx'),
-      ['local/demo.ts', '--data-dir', dataDir, '--watch', '--interval', '0'],
-      { cwd: repoRoot, env, extendEnv: false, reject: false, all: true },
-    );
+    const child = runDemo(['--watch', '--interval', '0']);
     let output = '';
     const cycles = new Promise<void>((resolve) => {
       child.stdout?.on('data', (chunk: Buffer) => {
@@ -177,11 +196,17 @@ describe('npm run demo', () => {
     expect(lines[0]).toMatch(
       /^watch: \d+ rows loaded in [\d.]+s \(\d+ rows\/s\); \+\d+ impressions, \+\d+ clicks, \d+ campaign row\(s\) changed/,
     );
-    // Stopped cleanly: PostgreSQL shut down with the demo, nothing left holding the folder.
+    // Stopped cleanly after the current step; the stack keeps running and says how to stop it.
     expect(result.exitCode, result.all.slice(-2000)).toBe(0);
-    expect(result.stdout).toMatch(/demo: stopped; PostgreSQL shut down/);
-    expect(fs.existsSync(path.join(dataDir, 'postgres/data/postmaster.pid'))).toBe(false);
+    expect(result.stdout).toMatch(/demo: done; the local stack keeps running/);
+    expect(result.stdout).toContain(`npm run local -- down --data-dir ${dataDir}`);
+    // Ctrl-C reached the demo's process group, not the stack's servers.
+    const { postgres, clickhouse } = stackState();
+    expect(isAlive(postgres?.pid) && isAlive(clickhouse?.pid)).toBe(true);
     // And the reports still match the source after the watch cycles.
     expect(demoRows()).toEqual(await expectedFromPostgres());
+    const down = await local('down');
+    expect(down.exitCode, down.all).toBe(0);
+    expect(fs.existsSync(path.join(dataDir, 'local/postgres/data/postmaster.pid'))).toBe(false);
   }, 600_000);
 });
