@@ -91,6 +91,8 @@ export async function main(argv: string[]): Promise<number> {
     clickhousePort: port(values['clickhouse-port'], '--clickhouse-port'),
     say: note,
   };
+  // With another data folder, the follow-up commands must name it too.
+  const dirFlag = values['data-dir'] === undefined ? '' : ` --data-dir ${values['data-dir']}`;
   switch (command) {
     case 'up': {
       const { started } = await up(options);
@@ -102,8 +104,8 @@ export async function main(argv: string[]): Promise<number> {
       for (const service of status(options)) say(`  ${describe(service)}`);
       say('');
       say('generate, extract, npm run dag and npm run dbt find it by themselves; for other tools:');
-      say('  eval "$(npm run -s local -- env)"   (exports PG_URL and CLICKHOUSE_*)');
-      say('stop it with: npm run local -- down');
+      say(`  eval "$(npm run -s local -- env${dirFlag})"   (exports PG_URL and CLICKHOUSE_*)`);
+      say(`stop it with: npm run local -- down${dirFlag}`);
       return 0;
     }
     case 'down': {
@@ -124,7 +126,9 @@ export async function main(argv: string[]): Promise<number> {
       const state = loadState(stackPaths(options.dataDir), note);
       const lines = exportLines(state);
       if (!state.postgres?.pid || !state.clickhouse?.pid) {
-        note('the local stack is not (fully) running; start it with: npm run local -- up');
+        note(
+          `the local stack is not (fully) running; start it with: npm run local -- up${dirFlag}`,
+        );
         process.stdout.write(lines);
         return 1;
       }

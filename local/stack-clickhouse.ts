@@ -22,18 +22,33 @@ const logTail = (file: string) => {
   }
 };
 
+/**
+ * Databases that exist before any client connects: the extract tasks name `raw` as their
+ * connection's database (CLICKHOUSE_DATABASE), which a server refuses while it does not exist;
+ * `analytics` as compose's CLICKHOUSE_DB makes it, for dashboards before dbt has run.
+ */
+const DATABASES = ['raw', 'analytics'];
+
+async function sql(entry: ServiceState, query: string): Promise<string> {
+  const res = await fetch(`${entry.url}/`, {
+    method: 'POST',
+    body: query,
+    headers: { 'X-ClickHouse-User': entry.user, 'X-ClickHouse-Key': entry.password },
+  });
+  const body = (await res.text()).trim();
+  if (!res.ok) throw new StackError(`ClickHouse on ${entry.url} refused ${query}: ${body}`);
+  return body;
+}
+
 async function clickHouseAnswers(entry: ServiceState): Promise<boolean> {
   const ping = await fetch(`${entry.url}/ping`).then(
     (r) => r.text(),
     () => '',
   );
   if (ping.trim() !== 'Ok.') return false;
-  const res = await fetch(`${entry.url}/?query=${encodeURIComponent('SELECT 1')}`, {
-    headers: { 'X-ClickHouse-User': entry.user, 'X-ClickHouse-Key': entry.password },
-  });
-  const body = (await res.text()).trim();
-  if (res.ok && body === '1') return true;
-  throw new StackError(`ClickHouse on ${entry.url} refused SELECT 1: ${res.status} ${body}`);
+  const one = await sql(entry, 'SELECT 1');
+  if (one !== '1') throw new StackError(`ClickHouse on ${entry.url} answered SELECT 1 with ${one}`);
+  return true;
 }
 
 async function waitUntilAnswering(entry: ServiceState, child: ChildProcess, logFile: string) {
@@ -95,6 +110,7 @@ export async function startClickHouse(options: {
   entry.pid = child.pid ?? null;
   try {
     await waitUntilAnswering(entry, child, logFile);
+    for (const database of DATABASES) await sql(entry, `CREATE DATABASE IF NOT EXISTS ${database}`);
   } catch (error) {
     // Not recorded yet: stop it rather than leave a server nobody knows about.
     await stopProcess(entry.pid, 5_000);

@@ -110,8 +110,9 @@ describe('npm run local', () => {
       expect(up.all).not.toContain(password);
     }
     expect(up.stdout).toContain(`postgresql://postgres:****@127.0.0.1:${pgPort}/adtech`);
-    expect(up.stdout).toContain('npm run -s local -- env');
-    expect(up.stdout).toContain('npm run local -- down');
+    // ADTECH_DATA_DIR names the folder, so the follow-ups need no --data-dir.
+    expect(up.stdout).toContain('eval "$(npm run -s local -- env)"');
+    expect(up.stdout).toMatch(/^stop it with: npm run local -- down$/m);
   });
 
   it('status says running, with the URLs', async () => {
@@ -152,6 +153,12 @@ describe('npm run local', () => {
     try {
       const rows = await (await clickhouse.query({ query: 'SELECT 1 AS one' })).json();
       expect(rows.data).toEqual([{ one: 1 }]);
+      // The databases clients name in their connection exist from the start, as in compose.
+      const databases = await clickhouse.query({
+        query: "SELECT name FROM system.databases WHERE name IN ('raw', 'analytics') ORDER BY name",
+        format: 'JSONEachRow',
+      });
+      expect(await databases.json()).toEqual([{ name: 'analytics' }, { name: 'raw' }]);
     } finally {
       await clickhouse.close();
     }
