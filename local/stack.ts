@@ -152,6 +152,7 @@ async function portFree(port: number): Promise<boolean> {
 }
 
 const password = () => randomBytes(18).toString('base64url');
+
 async function upPostgres(paths: Paths, port: number, prior: LocalStackState['postgres']) {
   if (isInitialised(paths.postgres) && !prior?.password) {
     throw new StackError(
@@ -191,9 +192,14 @@ export interface UpResult {
   started: Service[];
 }
 
+/** The flag, else the environment, else the port used last time, else the default. */
 function choosePort(option: number | undefined, envName: string, recorded?: number, byDefault = 0) {
   const fromEnv = process.env[envName];
-  return option ?? (fromEnv ? Number(fromEnv) : (recorded ?? byDefault));
+  const port = option ?? (fromEnv ? Number(fromEnv) : (recorded ?? byDefault));
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new StackError(`${envName} must be a port number (1-65535), got '${fromEnv}'`);
+  }
+  return port;
 }
 
 /** Starts what is not running yet, waits until both answer and the OLTP schema exists. */
@@ -239,11 +245,15 @@ export async function up(options: StackOptions): Promise<UpResult> {
     if (postgres.status === 'fulfilled' && postgres.value) state.postgres = postgres.value;
     if (clickhouse.status === 'fulfilled' && clickhouse.value) state.clickhouse = clickhouse.value;
     writeState(paths, state);
-    for (const outcome of [postgres, clickhouse]) {
-      if (outcome.status === 'rejected') {
-        const reason = outcome.reason as Error;
-        throw reason instanceof StackError ? reason : new StackError(reason.message);
-      }
+    const failed = [postgres, clickhouse].find((outcome) => outcome.status === 'rejected');
+    if (failed?.status === 'rejected') {
+      const reason = failed.reason as Error;
+      const running = SERVICES.filter((service) => state[service]?.pid != null);
+      const note =
+        running.length > 0
+          ? `\n(${running.map((s) => LABEL[s]).join(' and ')} did start and keeps running; npm run local -- down stops it)`
+          : '';
+      throw new StackError(`${reason.message}${note}`);
     }
     return { state, started: toStart };
   });
