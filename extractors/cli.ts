@@ -19,10 +19,10 @@ import {
   UsageError,
 } from './core/errors.js';
 import { parseFlags, parseSourceConfig, sourceHelp } from './core/flags.js';
-import { createLogger, type LogLevel } from './core/logger.js';
 import { withLocalStack } from './core/local-stack.js';
+import { createLogger, type LogLevel } from './core/logger.js';
 import { registerSecret } from './core/redact.js';
-import { type RunHooks, runSource, summaryLine } from './core/runner.js';
+import { createTables, type RunHooks, runSource, summaryLine } from './core/runner.js';
 import { findSource, sources } from './sources.js';
 
 /** Test hook: `EXTRACT_CRASH_AFTER_INSERT=<stream>` kills the process after that stream's first
@@ -100,6 +100,13 @@ export async function main(
         throw new RuntimeFailure(
           `cannot reach ${describeClickHouse(settings)}: ${describeError(ping.error)}`,
         );
+      }
+      if (values['init-only'] === true) {
+        const tables = await createTables({ source, config, clickhouse, log: runLog });
+        const line = `${source.contract.source}: init-only, ${tables.length} tables ready (${tables.join(', ')})`;
+        runLog.info(line, { event: 'summary', source: source.contract.source, run_id: runId });
+        io.stdout(`${line}\n`);
+        return EXIT_OK;
       }
       const summary = await runSource({
         source,

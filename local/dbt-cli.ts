@@ -4,6 +4,7 @@
  * test failed, 2 dbt could not run), or 2 when there is no server to talk to.
  */
 import { execa } from 'execa';
+import { withLocalStack } from '../extractors/core/local-stack.js';
 import { DBT_PROJECT_DIR, dbtProcess, NoClickHouseServerError } from './dbt.js';
 
 const args = process.argv.slice(2);
@@ -16,7 +17,7 @@ CLICKHOUSE_PASSWORD), or at the local stack started by \`npm run local -- up\`.`
   process.exit(0);
 }
 try {
-  const dbt = await dbtProcess(args, process.env);
+  const dbt = await dbtProcess(args, withLocalStack(process.env));
   const result = await execa(dbt.file, dbt.args, {
     env: dbt.env,
     extendEnv: false,

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ensurePythonTool } from '../python/tools.js';
+import { ensurePythonTool, pythonToolBin } from '../python/tools.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DBT_PROJECT_DIR = path.join(repoRoot, 'dbt');
@@ -33,6 +33,8 @@ export class NoClickHouseServerError extends Error {}
  */
 export function dbtProfileEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   const url = env.CLICKHOUSE_URL;
+  // The stack's dbt container sets the profile's variables directly.
+  if (!url && env.CLICKHOUSE_HOST) return {};
   if (!url) {
     throw new NoClickHouseServerError(
       'dbt needs a ClickHouse server: start the local one with `npm run local -- up` (or set CLICKHOUSE_URL)',
@@ -57,19 +59,32 @@ export function dbtProfileEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   return out;
 }
 
-/** The dbt executable, arguments and environment for `dbt <args>` on the project. */
+/** The dbt executable, arguments and environment for `dbt <args>`, installing dbt if needed. */
 export async function dbtProcess(
   args: readonly string[],
   env: NodeJS.ProcessEnv,
   options: DbtProcessOptions = {},
 ): Promise<DbtProcess> {
+  const command = dbtCommand(args, env, options);
+  await ensurePythonTool('dbt');
+  return command;
+}
+
+/**
+ * The same without installing: for planning, where `ensurePythonTool('dbt')` runs before the
+ * process starts. Throws NoClickHouseServerError when `env` names no server.
+ */
+export function dbtCommand(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+  options: DbtProcessOptions = {},
+): DbtProcess {
   const profile = dbtProfileEnv(env);
-  const dbt = await ensurePythonTool('dbt');
   const base: Record<string, string> = {};
   for (const [key, value] of Object.entries(env)) if (value !== undefined) base[key] = value;
   const workDir = options.workDir;
   return {
-    file: dbt.bin('dbt'),
+    file: pythonToolBin('dbt', 'dbt'),
     args: [...args],
     env: {
       ...base,

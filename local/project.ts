@@ -72,17 +72,6 @@ export function runValuesFor(dag: IrDag, date: string | undefined, now: Date): L
   };
 }
 
-function onPath(executable: string, env: NodeJS.ProcessEnv): boolean {
-  return (env.PATH ?? '').split(path.delimiter).some((dir) => {
-    try {
-      fs.accessSync(path.join(dir, executable), fs.constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-
 /** Compose service names: hosts that only resolve inside the stack's network. */
 function composeServices(): Set<string> {
   const compose = parse(fs.readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8'), {
@@ -122,7 +111,6 @@ export async function loadLocalProject(
       stackHosts,
       extractorImage: project.images.extractor,
       dbtImage: project.images.dbt,
-      hasRealDbt: onPath('dbt', env),
     }),
   };
 }

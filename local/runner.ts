@@ -3,8 +3,8 @@
  * dependency order as a local process, with the command, environment, secrets and run window the
  * generated Airflow task would get. Only what differs between a container and a laptop changes:
  * - the extractor image's CLIs (`extract`, `generate`) run from source through tsx;
- * - dbt runs the local model runner (or real `dbt` when it is on PATH and a ClickHouse server is
- *   configured, since real dbt cannot open the embedded engine);
+ * - dbt is the real dbt from `.venvs/dbt` (python/dbt/requirements.lock), talking to the
+ *   ClickHouse server `CLICKHOUSE_URL` names (the local stack's, `npm run local -- up`);
  * - environment values that name a compose service (`http://clickhouse:8123`) only resolve inside
  *   the stack, so the local environment's value is used instead (unset = embedded ClickHouse);
  * - secrets come from the local environment instead of Airflow Variables / Connections.
@@ -12,6 +12,18 @@
 import path from 'node:path';
 import { execa } from 'execa';
 import { type Arg, type IrDag, type IrTask, type RunValues, renderArg } from '../codegen/index.js';
+import { ensurePythonTool, type PythonToolName } from '../python/tools.js';
+import { type DbtProcess, dbtCommand, NoClickHouseServerError } from './dbt.js';
+
+/** The warehouse for a note: scheme, host and port only (never credentials). */
+function describeWarehouse(env: Record<string, string>): string {
+  try {
+    const url = new URL(env.CLICKHOUSE_URL ?? '');
+    return `${url.protocol}//${url.host}`;
+  } catch {
+    return `${env.CLICKHOUSE_HOST ?? 'an unnamed host'}:${env.CLICKHOUSE_PORT ?? '8123'}`;
+  }
+}
 
 export interface LocalCommand {
   file: string;
@@ -20,6 +32,8 @@ export interface LocalCommand {
   env: Record<string, string>;
   /** What the runner changed compared with the container, for the log. */
   notes: string[];
+  /** The Python tool (virtualenv) the command runs from, installed before it starts. */
+  pythonTool?: PythonToolName;
 }
 
 export type TaskPlan =
@@ -35,8 +49,6 @@ export interface PlanOptions {
   /** Images whose CLIs exist in this repository. */
   extractorImage: string;
   dbtImage: string;
-  /** Whether a `dbt` executable is on PATH. */
-  hasRealDbt: boolean;
 }
 
 /** Our CLIs inside the extractor image, by entrypoint, and the TypeScript file each runs. */
@@ -103,29 +115,26 @@ export function planTask(task: IrTask, values: RunValues, options: PlanOptions):
   if (task.kind === 'dbt' || task.image === options.dbtImage) {
     // The dbt image's entrypoint is dbt itself; a spec may also spell it out.
     const dbtArgs = task.entrypoint?.[0] === 'dbt' ? [...task.entrypoint.slice(1), ...args] : args;
-    if (options.hasRealDbt && env.CLICKHOUSE_URL) {
-      // dbt's profile reads host and port; the extractors' CLICKHOUSE_URL names the same server.
-      const server = new URL(env.CLICKHOUSE_URL);
-      env.CLICKHOUSE_HOST ??= server.hostname;
-      env.CLICKHOUSE_PORT ??= server.port || '8123';
-      const dbtDir = path.join(options.repoRoot, 'dbt');
-      return {
-        task,
-        command: {
-          file: 'dbt',
-          args: [...dbtArgs, '--project-dir', dbtDir, '--profiles-dir', dbtDir],
-          env,
-          notes: [...notes, 'dbt: real dbt from PATH against CLICKHOUSE_URL'],
-        },
-      };
+    // Real dbt (python/dbt/requirements.lock) against the warehouse the environment names.
+    // The stack's CLICKHOUSE_HOST/PORT name a compose service, so the local server is used.
+    for (const key of ['CLICKHOUSE_HOST', 'CLICKHOUSE_PORT']) {
+      if (env[key] !== undefined && options.env[key] === undefined) delete env[key];
+    }
+    let dbt: DbtProcess;
+    try {
+      dbt = dbtCommand(dbtArgs, env);
+    } catch (error) {
+      if (!(error instanceof NoClickHouseServerError)) throw error;
+      return { task, cannotRun: error.message };
     }
     return {
       task,
       command: {
-        file: tsx,
-        args: [path.join(options.repoRoot, 'dbt-runner/cli.ts'), ...repeatSelectFlags(dbtArgs)],
-        env,
-        notes: [...notes, 'dbt: the local model runner (npm run dbt-local)'],
+        file: dbt.file,
+        args: dbt.args,
+        env: dbt.env,
+        notes: [...notes, `dbt: real dbt (.venvs/dbt) against ${describeWarehouse(env)}`],
+        pythonTool: 'dbt',
       },
     };
   }
@@ -154,25 +163,6 @@ export function planTask(task: IrTask, values: RunValues, options: PlanOptions):
     task,
     cannotRun: `image ${task.image} is not built from this repository, so its command only runs in a container (docker compose up)`,
   };
-}
-
-/**
- * dbt takes several values after one flag (`--select a b`); the local model runner takes the flag
- * once per value (`--select a --select b`).
- */
-export function repeatSelectFlags(args: readonly string[]): string[] {
-  const out: string[] = [];
-  let flag: string | null = null;
-  for (const arg of args) {
-    if (arg.startsWith('--')) {
-      flag = arg === '--select' || arg === '--exclude' ? arg : null;
-      if (flag === null) out.push(arg);
-      continue;
-    }
-    if (flag !== null) out.push(flag, arg);
-    else out.push(arg);
-  }
-  return out;
 }
 
 /** Tasks in an order where every task comes after its upstream tasks; spec order otherwise. */
@@ -243,6 +233,7 @@ export async function runDag(dag: IrDag, options: RunOptions): Promise<TaskResul
         output: '',
       };
     } else {
+      if (plan.command.pythonTool) await ensurePythonTool(plan.command.pythonTool);
       result = await runCommand(task, plan.command, options);
     }
     if (result.state !== 'success') failed.add(task.taskId);

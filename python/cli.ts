@@ -27,7 +27,9 @@ if (args.includes('--help') || args.includes('-h')) {
   console.log(USAGE);
   process.exit(0);
 }
-const [command = 'install', ...rest] = isPythonToolName(args[0] ?? '') ? ['install', ...args] : args;
+const [command = 'install', ...rest] = isPythonToolName(args[0] ?? '')
+  ? ['install', ...args]
+  : args;
 try {
   if (command === 'install') {
     const unknown = rest.filter((name) => !isPythonToolName(name));

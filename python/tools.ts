@@ -42,6 +42,11 @@ export function lockFile(tool: PythonToolName | '_uv'): string {
   return path.join(repoRoot, 'python', tool === '_uv' ? 'uv' : tool, 'requirements.lock');
 }
 
+/** Where a tool's executable is once `ensurePythonTool(tool)` has run. */
+export function pythonToolBin(tool: PythonToolName, name: string): string {
+  return venvOf(path.join(VENVS_DIR, tool)).bin(name);
+}
+
 function venvOf(dir: string): PythonTool {
   return {
     venv: dir,
@@ -67,7 +72,9 @@ async function basePython(): Promise<{ command: string; version: string }> {
   }
   const [major = 0, minor = 0] = version.split('.').map(Number);
   if (major < MIN_PYTHON[0] || (major === MIN_PYTHON[0] && minor < MIN_PYTHON[1])) {
-    throw new Error(`${command} is Python ${version}; the Python tools need ${MIN_PYTHON.join('.')}+`);
+    throw new Error(
+      `${command} is Python ${version}; the Python tools need ${MIN_PYTHON.join('.')}+`,
+    );
   }
   return { command, version };
 }
@@ -76,7 +83,9 @@ const MARKER = '.adtech-lock';
 
 /** What a virtualenv was built from: the lock's bytes and the interpreter version. */
 async function fingerprint(lock: string, pythonVersion: string): Promise<string> {
-  const hash = createHash('sha256').update(await readFile(lock)).digest('hex');
+  const hash = createHash('sha256')
+    .update(await readFile(lock))
+    .digest('hex');
   return `${hash} python ${pythonVersion}\n`;
 }
 
@@ -161,7 +170,9 @@ export async function ensurePythonTool(tool: PythonToolName): Promise<PythonTool
   return withInstallLock(tool, async () => {
     if (await isCurrent(dir, expected)) return venvOf(dir);
     const started = Date.now();
-    log(`installing ${tool} into ${path.relative(repoRoot, dir)} from ${path.relative(repoRoot, lock)} …`);
+    log(
+      `installing ${tool} into ${path.relative(repoRoot, dir)} from ${path.relative(repoRoot, lock)} …`,
+    );
     // Built in place (a virtualenv's scripts carry its absolute path, so it cannot be moved);
     // the marker is written last, so an interrupted install is redone on the next call.
     await rm(dir, { recursive: true, force: true });
@@ -169,11 +180,22 @@ export async function ensurePythonTool(tool: PythonToolName): Promise<PythonTool
       await execa(uv, ['venv', '--quiet', '--python', python.command, dir]);
       await execa(
         uv,
-        ['pip', 'sync', '--quiet', '--require-hashes', '--python', path.join(dir, 'bin', 'python'), lock],
+        [
+          'pip',
+          'sync',
+          '--quiet',
+          '--require-hashes',
+          '--python',
+          path.join(dir, 'bin', 'python'),
+          lock,
+        ],
         { stdio: ['ignore', 'inherit', 'inherit'], env: { UV_LINK_MODE: 'copy' } },
       );
     } catch (error) {
-      const reason = error instanceof Error ? (error as { shortMessage?: string }).shortMessage ?? error.message : String(error);
+      const reason =
+        error instanceof Error
+          ? ((error as { shortMessage?: string }).shortMessage ?? error.message)
+          : String(error);
       throw new Error(`installing ${tool} from ${path.relative(repoRoot, lock)} failed: ${reason}`);
     }
     await writeFile(path.join(dir, MARKER), expected);

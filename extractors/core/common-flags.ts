@@ -11,6 +11,12 @@ export const commonFlags = {
       'Identifier of this run, stored in `_run_id` on every row (Airflow passes its run_id).',
     env: 'EXTRACT_RUN_ID',
   },
+  'init-only': {
+    type: 'boolean',
+    description:
+      "Create the source's raw tables and the state table, then exit without reading the source (a fresh stack's dbt needs them before the first load).",
+    default: false,
+  },
   'log-level': {
     type: 'enum',
     values: ['debug', 'info', 'warn', 'error'],

@@ -57,6 +57,24 @@ export interface RunOptions<Config> {
   progressIntervalMs?: number;
 }
 
+/**
+ * `--init-only`: the raw tables of every stream the config selects, and the state table, created
+ * as a load would create them (same DDL, nothing read from the source, nothing written into
+ * them). Returns the tables, in stream order.
+ */
+export async function createTables<Config>(
+  options: Pick<RunOptions<Config>, 'source' | 'config' | 'clickhouse' | 'log' | 'stateStore'>,
+): Promise<string[]> {
+  const writer = new ClickHouseWriter(options.clickhouse, options.log);
+  const tables: string[] = [];
+  for (const stream of options.source.streams(options.config)) {
+    await writer.ensureTable(stream);
+    tables.push(stream.table);
+  }
+  await (options.stateStore ?? new StateStore(options.clickhouse)).ensure();
+  return tables;
+}
+
 export async function runSource<Config>(options: RunOptions<Config>): Promise<RunSummary> {
   const { source, config, clickhouse, runId } = options;
   const name = source.contract.source;

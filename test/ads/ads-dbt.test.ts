@@ -1,42 +1,34 @@
 /**
- * The ad-platform dbt models (staging per source and the `ads_daily_performance` mart), run by
- * the local model runner on embedded ClickHouse over raw tables created with the extractors' own
- * DDL: exact mart rows, restatements, breakdown rows not double counted, no division by zero.
+ * The ad-platform dbt models (staging per source, the per-platform intermediate mapping, the
+ * `ads_daily_performance` and `web_sessions_daily` marts), built by real dbt through the
+ * ClickHouse HTTP server over raw tables created with the extractors' own DDL: exact mart rows,
+ * restatements, breakdown rows not double counted, no division by zero.
  */
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadProject, type Project } from '../../dbt-runner/project.js';
-import { runProject } from '../../dbt-runner/runner.js';
 import type { AnyStream } from '../../extractors/core/source.js';
 import { createTableSql } from '../../extractors/core/writer.js';
 import { facebookAdsSource } from '../../extractors/facebook-ads/source.js';
 import { googleAdsSource } from '../../extractors/google-ads/source.js';
 import { googleAnalyticsSource } from '../../extractors/google-analytics/source.js';
-import { openClickHouse, queryRows, type TestClickHouse } from '../support/clickhouse.js';
+import { queryRows } from '../support/clickhouse.js';
+import { failedNodes } from '../support/dbt.js';
+import { startWarehouse, type TestWarehouse } from '../support/warehouse.js';
 
-const DBT_DIR = path.resolve(import.meta.dirname, '../../dbt');
-const MODELS = [
-  '+ads_daily_performance',
-  'stg_facebook_ads__campaigns',
-  'stg_google_ads__campaigns',
-  'stg_google_ads__ad_group_daily',
-  'stg_google_analytics__daily_sessions',
-];
+const MODELS = ['+ads_daily_performance', '+web_sessions_daily'];
 /** The ad models are off by default (dbt_project.yml); the ad DAGs switch them on like this. */
 const ALL_PLATFORMS = {
   facebook_ads_enabled: true,
   google_ads_enabled: true,
   google_analytics_enabled: true,
 };
-const MART_ROWS = `SELECT channel, account_id, currency, campaign_id, campaign_name, toString(date_day) AS date_day,
+const MART_ROWS = `SELECT channel, account_id, currency, campaign_id, campaign_name, campaign_status, toString(date_day) AS date_day,
               impressions, clicks, toString(spend) AS spend, conversions, ctr,
               toString(cpc) AS cpc, toString(cpm) AS cpm
        FROM analytics.ads_daily_performance ORDER BY channel, account_id, campaign_id, date_day`;
 const MART_COLUMNS = `SELECT name, type FROM system.columns
        WHERE database = 'analytics' AND table = 'ads_daily_performance' ORDER BY position`;
 
-let clickhouse: TestClickHouse;
-let project: Project;
+let clickhouse: TestWarehouse;
 
 /** Streams only need their config to read; their tables are fixed. */
 const anyConfig = {} as never;
@@ -103,8 +95,7 @@ const googleRow = (overrides: Record<string, unknown>) => ({
 });
 
 beforeAll(async () => {
-  clickhouse = await openClickHouse();
-  project = loadProject(DBT_DIR);
+  clickhouse = await startWarehouse();
   const { client } = clickhouse;
   await client.command({ query: 'CREATE DATABASE IF NOT EXISTS raw' });
   for (const stream of STREAMS) await client.command({ query: createTableSql(stream) });
@@ -233,16 +224,9 @@ beforeAll(async () => {
     first,
   );
 
-  const result = await runProject(project, client, {
-    command: 'build',
-    select: MODELS,
-    vars: ALL_PLATFORMS,
-  });
-  expect(
-    result.tests.filter((t) => t.failures > 0),
-    'failing data tests',
-  ).toEqual([]);
-  expect(result.ok).toBe(true);
+  const result = await clickhouse.dbt(['build', '--select', ...MODELS], { vars: ALL_PLATFORMS });
+  expect(failedNodes(result), result.output).toEqual([]);
+  expect(result.exitCode, result.output).toBe(0);
 });
 
 afterAll(async () => {
@@ -260,6 +244,7 @@ describe('ads dbt models', () => {
         currency: 'USD',
         campaign_id: '2001',
         campaign_name: 'Spring sale',
+        campaign_status: 'ACTIVE',
         date_day: '2024-03-01',
         impressions: 1500,
         clicks: 10,
@@ -275,6 +260,7 @@ describe('ads dbt models', () => {
         currency: 'USD',
         campaign_id: '2001',
         campaign_name: 'Spring sale',
+        campaign_status: 'ACTIVE',
         date_day: '2024-03-02',
         impressions: 0,
         clicks: 0,
@@ -291,6 +277,7 @@ describe('ads dbt models', () => {
         currency: 'EUR',
         campaign_id: '101',
         campaign_name: 'Search brand',
+        campaign_status: 'ENABLED',
         date_day: '2024-03-01',
         impressions: 2000,
         clicks: 50,
@@ -306,6 +293,7 @@ describe('ads dbt models', () => {
         currency: 'EUR',
         campaign_id: '102',
         campaign_name: 'Display',
+        campaign_status: '', // no campaigns row loaded for 102
         date_day: '2024-03-01',
         impressions: 100,
         clicks: 0,
@@ -370,6 +358,31 @@ describe('ads dbt models', () => {
     ]);
   });
 
+  it('builds web_sessions_daily from the GA4 rows of the default dimension set', async () => {
+    expect(
+      await queryRows(
+        clickhouse.client,
+        `SELECT property_id, currency, toString(date_day) AS date_day, channel_group, session_source,
+                session_medium, session_campaign_name, sessions, total_users, key_events, total_revenue
+         FROM analytics.web_sessions_daily`,
+      ),
+    ).toEqual([
+      {
+        property_id: '111',
+        currency: 'USD',
+        date_day: '2024-03-01',
+        channel_group: 'Paid Social',
+        session_source: 'facebook',
+        session_medium: 'cpc',
+        session_campaign_name: 'spring_sale',
+        sessions: 120,
+        total_users: 100,
+        key_events: 3,
+        total_revenue: 59.97,
+      },
+    ]);
+  });
+
   // Last: it rebuilds the mart with one platform at a time.
   it('builds the mart from the enabled platforms only, with the same columns and rows', async () => {
     const { client } = clickhouse;
@@ -379,22 +392,29 @@ describe('ads dbt models', () => {
       ['facebook_ads', { facebook_ads_enabled: true }],
       ['google_ads', { google_ads_enabled: true }],
     ] as const) {
-      const lines: string[] = [];
-      const result = await runProject(project, client, {
-        command: 'build',
-        select: ['+ads_daily_performance'],
+      const result = await clickhouse.dbt(['build', '--select', '+ads_daily_performance'], {
         vars,
-        log: (line) => lines.push(line),
       });
-      expect(result.ok, channel).toBe(true);
-      // Only the enabled platform's staging model ran before the mart.
-      expect(result.models.map((model) => model.model)).toEqual([
-        channel === 'facebook_ads'
-          ? 'stg_facebook_ads__ad_insights'
-          : 'stg_google_ads__campaign_daily',
-        'ads_daily_performance',
-      ]);
-      expect(lines.join('\n')).toContain('disabled (enabled false): ');
+      expect(failedNodes(result), result.output).toEqual([]);
+      expect(result.exitCode, channel).toBe(0);
+      // Only the enabled platform's models ran before the mart.
+      const models = result.nodes.filter((node) => node.resourceType === 'model');
+      expect(models.map((model) => model.name).sort()).toEqual(
+        (channel === 'facebook_ads'
+          ? [
+              'stg_facebook_ads__ad_insights',
+              'stg_facebook_ads__campaigns',
+              'int_facebook_ads__campaign_daily',
+            ]
+          : [
+              'stg_google_ads__campaign_daily',
+              'stg_google_ads__campaigns',
+              'int_google_ads__campaign_daily',
+            ]
+        )
+          .concat('ads_daily_performance')
+          .sort(),
+      );
       expect(await queryRows(client, MART_COLUMNS), channel).toEqual(allColumns);
       expect(await queryRows(client, MART_ROWS), channel).toEqual(
         allRows.filter((row) => row.channel === channel),

@@ -1,33 +1,35 @@
 /**
  * End to end on this machine: the generator fills an embedded PostgreSQL, the postgres extractor
- * copies it into embedded ClickHouse, the local runner builds the dbt models, and the reports
- * must equal the same KPIs computed by independent SQL on PostgreSQL. Then more traffic arrives
- * and the incremental run must still agree; then `generate reset` deletes everything.
+ * copies it through the ClickHouse HTTP server into the embedded engine, real dbt builds the
+ * models through the same server, and the reports must equal the same KPIs computed by
+ * independent SQL on PostgreSQL. Then more traffic arrives and the incremental run must still
+ * agree; then `generate reset` deletes everything.
  */
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadProject } from '../../dbt-runner/project.js';
-import { type RunResult, runProject } from '../../dbt-runner/runner.js';
-import { openClickHouse, queryRows, tempClickHousePath } from '../support/clickhouse.js';
+import { queryRows } from '../support/clickhouse.js';
+import type { DbtResult } from '../support/dbt.js';
 import { batchArgs } from '../support/generator.js';
 import { startPostgres, type TestPostgres } from '../support/postgres.js';
+import { startWarehouse, type TestWarehouse } from '../support/warehouse.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
-const project = loadProject(path.join(REPO, 'dbt'));
 
 let postgres: TestPostgres;
-let clickhousePath: string;
+let warehouse: TestWarehouse;
 
 beforeAll(async () => {
   postgres = await startPostgres();
-  clickhousePath = await tempClickHousePath();
+  warehouse = await startWarehouse();
 });
 afterAll(async () => {
+  await warehouse?.destroy();
   await postgres?.stop();
 });
 
-const env = () => ({ PG_URL: postgres.url, CLICKHOUSE_PATH: clickhousePath, CLICKHOUSE_URL: '' });
+const env = () => ({ PG_URL: postgres.url, ...warehouse.env });
 
 async function cli(script: string, args: string[]) {
   const result = await execa('npx', ['tsx', path.join(REPO, script), ...args], {
@@ -40,29 +42,26 @@ async function cli(script: string, args: string[]) {
 const generate = (...args: string[]) => cli('generator/cli.ts', args);
 const extract = (runId: string) => cli('extractors/cli.ts', ['postgres', '--run-id', runId]);
 
-/** Builds the models on the extractor's ClickHouse folder (the child has released it). */
+/** Builds the reports with real dbt and reads them. */
 async function buildModels() {
-  const clickhouse = await openClickHouse(clickhousePath);
-  try {
-    const result = await runProject(project, clickhouse.client, {
-      command: 'build',
-      select: ['+advertiser_campaigns_totals_report', '+advertiser_campaigns_daily_ctr_report'],
-    });
-    const totals = await queryRows(
-      clickhouse.client,
-      `SELECT campaign_id, advertiser_id, campaign_name, toString(budget) AS budget,
-              impressions, clicks, ctr
-       FROM analytics.advertiser_campaigns_totals_report ORDER BY campaign_id`,
-    );
-    const daily = await queryRows(
-      clickhouse.client,
-      `SELECT campaign_id, toString(activity_date) AS day, impressions, clicks, ctr
-       FROM analytics.advertiser_campaigns_daily_ctr_report ORDER BY campaign_id, day`,
-    );
-    return { result, totals, daily };
-  } finally {
-    await clickhouse.close();
-  }
+  const result = await warehouse.dbt([
+    'build',
+    '--select',
+    '+advertiser_campaigns_totals_report',
+    '+advertiser_campaigns_daily_ctr_report',
+  ]);
+  const totals = await queryRows(
+    warehouse.client,
+    `SELECT campaign_id, advertiser_id, campaign_name, toString(budget) AS budget,
+            impressions, clicks, ctr
+     FROM analytics.advertiser_campaigns_totals_report ORDER BY campaign_id`,
+  );
+  const daily = await queryRows(
+    warehouse.client,
+    `SELECT campaign_id, toString(activity_date) AS day, impressions, clicks, ctr
+     FROM analytics.advertiser_campaigns_daily_ctr_report ORDER BY campaign_id, day`,
+  );
+  return { result, totals, daily };
 }
 
 /** The same KPIs, straight from PostgreSQL. */
@@ -100,20 +99,23 @@ async function postgresKpis() {
 }
 
 /** Data tests may only fail where PostgreSQL itself has more clicks than impressions on a day. */
-function expectDataTestsPass(result: RunResult, pg: Awaited<ReturnType<typeof postgresKpis>>) {
+function expectDataTestsPass(result: DbtResult, pg: Awaited<ReturnType<typeof postgresKpis>>) {
   const overOne = pg.daily.filter((row) => row.impressions > 0 && row.clicks > row.impressions);
-  const failing = result.tests.filter((test) => test.failures > 0);
-  expect(failing).toEqual(
+  const failing = result.tests
+    .filter((test) => test.status !== 'pass')
+    .map((test) => ({ name: test.name.replace(/\.[0-9a-f]+$/, ''), failures: test.failures }));
+  expect(failing, result.output).toEqual(
     overOne.length === 0
       ? []
       : [
           {
-            id: 'value_between_advertiser_campaigns_daily_ctr_report_ctr',
-            model: expect.any(String),
+            name: expect.stringMatching(/^value_between_advertiser_campaigns_daily_ctr_report_ctr/),
             failures: overOne.length,
           },
         ],
   );
+  const models = result.nodes.filter((node) => node.resourceType === 'model');
+  expect(models.filter((model) => model.status !== 'success')).toEqual([]);
 }
 
 const normalise = (rows: Record<string, unknown>[]) =>
@@ -151,11 +153,17 @@ describe('generator → postgres extractor → dbt models', () => {
     );
     await extract('e2e-2');
     const second = await buildModels();
-    expect(
-      second.result.models
-        .filter((m) => m.materialization === 'incremental')
-        .map((m) => m.incremental),
-    ).toEqual([true, true]);
+    for (const model of ['int_clicks_by_id_block', 'int_impressions_by_id_block']) {
+      const compiled = await readFile(
+        path.join(
+          second.result.targetPath,
+          'compiled/adtech_pipeline/models/intermediate',
+          `${model}.sql`,
+        ),
+        'utf8',
+      );
+      expect(compiled, `${model} ran incrementally`).toMatch(/touched_blocks/);
+    }
     const expectedAfter = await postgresKpis();
     expect(expectedAfter.totals).toHaveLength(11);
     expect(normalise(second.totals)).toEqual(expectedAfter.totals);

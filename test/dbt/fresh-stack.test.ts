@@ -1,121 +1,187 @@
 /**
- * A fresh stack that has only the PostgreSQL raw tables (no ad-platform credentials, so no
- * `raw.facebook_ads_*`, `raw.google_ads_*`, `raw.google_analytics_*`): `dbt build` and
- * `npm run dbt-local -- run` with no selector succeed, because the ad-platform models are off
- * by default (`<platform>_enabled` vars in dbt_project.yml). Switching one on without its raw
- * tables fails loudly and leaves the reports already built in place.
+ * A fresh stack, as `docker compose up` leaves it before any DAG ran: the `raw-tables-init`
+ * service has created the raw tables from the postgres extractor's declarations, nothing is
+ * loaded, and there are no ad-platform tables. The dbt container's exact command lines run with
+ * compose's own environment and no `--vars` (only the host and port point at the test's
+ * warehouse), and so does each DAG's dbt task command with only the vars its spec passes.
  */
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadProject } from '../../dbt-runner/project.js';
-import { runProject } from '../../dbt-runner/runner.js';
-import { openClickHouse, queryRows, type TestClickHouse } from '../support/clickhouse.js';
-import { loadAdvertisers, loadCampaigns, loadImpressions, resetWarehouse } from './raw-tables.js';
+import { type IrDag, renderArg } from '../../codegen/index.js';
+import type { AnyStream } from '../../extractors/core/source.js';
+import { createTableSql } from '../../extractors/core/writer.js';
+import { facebookAdsSource } from '../../extractors/facebook-ads/source.js';
+import { googleAdsSource } from '../../extractors/google-ads/source.js';
+import { googleAnalyticsSource } from '../../extractors/google-analytics/source.js';
+import { loadLocalProject } from '../../local/project.js';
+import { loadCompose } from '../stack/stack-files.js';
+import { queryRows } from '../support/clickhouse.js';
+import { failedNodes } from '../support/dbt.js';
+import { startWarehouse, type TestWarehouse } from '../support/warehouse.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
-const project = loadProject(path.join(REPO, 'dbt'));
-const AD_MODELS = [...project.models.values()]
-  .filter((model) => /^(stg_(facebook_ads|google_ads|google_analytics)__|ads_)/.test(model.name))
-  .map((model) => model.name)
-  .sort();
+const compose = loadCompose();
 
-let clickhouse: TestClickHouse;
-const load = { loadedAt: '2024-03-01 10:00:00.000' };
+/** `${NAME:-default}` as compose substitutes it with nothing set in `.env`. */
+function composeDefault(value: string): string {
+  return value.replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1');
+}
 
-const databaseTables = async () =>
+/** A compose service's environment with `clickhouse:8123` pointed at the test's warehouse. */
+function composeEnv(service: string, warehouse: TestWarehouse): Record<string, string> {
+  const server = new URL(warehouse.url);
+  const env: Record<string, string> = {};
+  for (const [key, raw] of Object.entries(compose.services[service]?.environment ?? {})) {
+    env[key] = composeDefault(String(raw))
+      .replace('http://clickhouse:8123', warehouse.url)
+      .replace(/^clickhouse$/, server.hostname);
+  }
+  if (env.CLICKHOUSE_PORT === '8123') env.CLICKHOUSE_PORT = server.port;
+  return env;
+}
+
+const composeCredential = (name: string) =>
+  composeDefault(String(compose.services.clickhouse?.environment?.[name]));
+
+let warehouse: TestWarehouse;
+
+const tables = async () =>
   (
     await queryRows<{ name: string }>(
-      clickhouse.client,
-      "SELECT concat(database, '.', name) AS name FROM system.tables WHERE database IN ('raw', 'staging', 'analytics') ORDER BY name",
+      warehouse.client,
+      "SELECT concat(database, '.', name) AS name FROM system.tables WHERE database IN ('raw', 'staging', 'intermediate', 'analytics') ORDER BY name",
     )
   ).map((row) => row.name);
 
 beforeAll(async () => {
-  clickhouse = await openClickHouse();
-  await resetWarehouse(clickhouse.client);
-  await loadAdvertisers(clickhouse.client, [{ id: 1, name: 'Acme' }], load);
-  await loadCampaigns(
-    clickhouse.client,
-    [
-      {
-        id: 10,
-        advertiser_id: 1,
-        name: 'Spring',
-        bid: '2.00',
-        budget: '100.00',
-        start_date: '2024-03-01',
-        end_date: '2024-03-31',
-      },
-    ],
-    load,
-  );
-  await loadImpressions(
-    clickhouse.client,
-    [{ id: 1, campaign_id: 10, created_at: '2024-03-01 09:00:00' }],
-    load,
-  );
+  // The stack's ClickHouse user and password, as compose sets them by default.
+  warehouse = await startWarehouse({
+    user: composeCredential('CLICKHOUSE_USER'),
+    password: composeCredential('CLICKHOUSE_PASSWORD'),
+  });
 });
 afterAll(async () => {
-  await clickhouse?.destroy();
+  await warehouse?.destroy();
 });
 
-describe('a fresh stack without ad-platform data', () => {
-  it('has ad-platform models to leave out', () => {
-    expect(AD_MODELS).toContain('ads_daily_performance');
-    expect(AD_MODELS).toContain('stg_facebook_ads__ad_insights');
-    expect(AD_MODELS).toContain('stg_google_analytics__daily_sessions');
-  });
-
-  it('builds every other model and passes every data test, with no selector', async () => {
-    const lines: string[] = [];
-    const result = await runProject(project, clickhouse.client, {
-      command: 'build',
-      log: (line) => lines.push(line),
-    });
-    expect(result.ok).toBe(true);
-    const built = result.models.map((model) => model.model);
-    expect(built.length).toBe(project.models.size - AD_MODELS.length);
-    expect(built.filter((name) => AD_MODELS.includes(name))).toEqual([]);
-    expect(result.tests.length).toBeGreaterThan(0);
-    expect(result.tests.filter((test) => test.failures > 0)).toEqual([]);
-    expect(result.tests.filter((test) => AD_MODELS.includes(test.model))).toEqual([]);
-    expect(lines[0]).toBe(`disabled (enabled false): ${AD_MODELS.join(', ')}`);
-    const tables = await databaseTables();
-    expect(tables).toContain('analytics.advertiser_campaigns_totals_report');
-    expect(tables.filter((name) => /facebook|google|ads_daily/.test(name))).toEqual([]);
-    expect(
-      await queryRows(
-        clickhouse.client,
-        'SELECT campaign_id, impressions FROM analytics.advertiser_campaigns_totals_report',
-      ),
-    ).toEqual([{ campaign_id: 10, impressions: 1 }]);
-  });
-
-  it('fails loudly when a platform is switched on without its raw tables, keeping the reports', async () => {
-    await expect(
-      runProject(project, clickhouse.client, {
-        command: 'run',
-        select: ['+ads_daily_performance'],
-        vars: { facebook_ads_enabled: true },
-      }),
-    ).rejects.toThrow(
-      /^models\/staging\/facebook_ads\/stg_facebook_ads__ad_insights\.sql \(create view [^)]*\): [^\n]*raw\.facebook_ads_ads_insights/,
+describe('a fresh stack', () => {
+  it('raw-tables-init creates the raw tables with the extractor image command, loading nothing', async () => {
+    const init = compose.services['raw-tables-init'];
+    expect(init?.image).toBe(compose.services['oltp-seed']?.image);
+    expect(compose.services.dbt?.depends_on?.['raw-tables-init']?.condition).toBe(
+      'service_completed_successfully',
     );
-    expect(await databaseTables()).toContain('analytics.advertiser_campaigns_totals_report');
-  });
-
-  it('runs with `npm run dbt-local -- run` and no selector', async () => {
-    await clickhouse.close(); // the child process opens the same data folder
-    const result = await execa('npx', ['tsx', path.join(REPO, 'dbt-runner/cli.ts'), 'run'], {
+    const command = init?.command as string[];
+    const result = await execa('npx', ['tsx', path.join(REPO, 'extractors/cli.ts'), ...command], {
       cwd: REPO,
+      env: { PATH: process.env.PATH ?? '', ...composeEnv('raw-tables-init', warehouse) },
+      extendEnv: false,
       reject: false,
-      env: { CLICKHOUSE_PATH: clickhouse.path, CLICKHOUSE_URL: '' },
+      all: true,
     });
-    expect(result.exitCode, result.stderr).toBe(0);
-    expect(result.stdout).toContain(`disabled (enabled false): ${AD_MODELS.join(', ')}`);
-    expect(result.stdout).toContain(
-      `done: ${project.models.size - AD_MODELS.length} models, 0 tests, 0 failing`,
+    expect(result.exitCode, result.all).toBe(0);
+    expect(result.stdout).toMatch(/init-only, 4 tables ready/);
+    expect(await tables()).toEqual([
+      'raw._extractor_state',
+      'raw.postgres_advertiser',
+      'raw.postgres_campaign',
+      'raw.postgres_clicks',
+      'raw.postgres_impressions',
+    ]);
+    const rows = await queryRows(
+      warehouse.client,
+      'SELECT count() AS n FROM raw.postgres_impressions',
     );
+    expect(rows).toEqual([{ n: '0' }]);
+  });
+
+  it.each([['dbt run'], ['dbt build']])(
+    '`docker exec dbt %s` succeeds with compose environment and no --vars',
+    async (line) => {
+      const args = line.split(' ').slice(1);
+      const result = await warehouse.dbt(args, {
+        env: composeEnv('dbt', warehouse),
+        exactEnv: true,
+      });
+      expect(failedNodes(result), result.output).toEqual([]);
+      expect(result.exitCode, result.output).toBe(0);
+      const built = result.nodes.filter((node) => node.resourceType === 'model').map((n) => n.name);
+      expect(built).toContain('advertiser_campaigns_totals_report');
+      expect(built.filter((name) => /facebook|google|ads_daily|web_sessions/.test(name))).toEqual(
+        [],
+      );
+      if (args[0] === 'build') expect(result.tests.length).toBeGreaterThan(20);
+    },
+  );
+
+  it('`docker exec dbt dbt source freshness` runs and reports the empty raw tables as stale, not as a crash', async () => {
+    const result = await warehouse.dbt(['source', 'freshness'], {
+      env: composeEnv('dbt', warehouse),
+      exactEnv: true,
+    });
+    const sources = result.nodes.map((node) => `${node.name}:${node.status}`).sort();
+    expect(sources, result.output).toEqual([
+      'advertiser:error',
+      'campaign:error',
+      'clicks:error',
+      'impressions:error',
+    ]);
+    expect(result.output).not.toMatch(/Runtime Error|Database Error|Traceback/);
+  });
+
+  it('`dbt source freshness` passes once the raw tables have rows', async () => {
+    for (const table of ['advertiser', 'campaign', 'impressions', 'clicks']) {
+      await warehouse.client.command({
+        query: `INSERT INTO raw.postgres_${table} (id, _loaded_at) VALUES (1, now64(3))`,
+      });
+    }
+    const result = await warehouse.dbt(['source', 'freshness'], {
+      env: composeEnv('dbt', warehouse),
+      exactEnv: true,
+    });
+    expect(result.exitCode, result.output).toBe(0);
+    expect(result.nodes.map((node) => node.status)).toEqual(['pass', 'pass', 'pass', 'pass']);
+  });
+});
+
+describe("each DAG's dbt task on a stack with only its platform's raw tables", () => {
+  // The raw tables a platform's extractor creates (streams only need their config to read).
+  const anyConfig = {} as never;
+  const PLATFORM_STREAMS: Record<string, readonly AnyStream<unknown>[]> = {
+    facebook_ads: facebookAdsSource.streams(anyConfig),
+    google_ads: googleAdsSource.streams(anyConfig),
+    google_analytics: googleAnalyticsSource.streams(anyConfig),
+  };
+
+  it('runs the exact command of every dbt task in the shipped DAGs with only its own vars', async () => {
+    const project = await loadLocalProject();
+    const dbtTasks = project.dags.flatMap((dag: IrDag) =>
+      dag.tasks.filter((task) => task.kind === 'dbt').map((task) => ({ dag, task })),
+    );
+    expect(dbtTasks.map(({ dag }) => dag.dagId).sort()).toEqual([
+      'ads_daily_performance',
+      'campaign_reports',
+      'google_analytics_daily',
+    ]);
+    for (const { dag, task } of dbtTasks) {
+      const args = task.command.map((arg) => renderArg(arg, project.runFor(dag, undefined).values));
+      const varsAt = args.indexOf('--vars');
+      const vars = varsAt < 0 ? {} : (JSON.parse(args[varsAt + 1] ?? '{}') as object);
+      for (const [platform, streams] of Object.entries(PLATFORM_STREAMS)) {
+        if (!(`${platform}_enabled` in vars)) continue;
+        for (const stream of streams) {
+          await warehouse.client.command({ query: 'CREATE DATABASE IF NOT EXISTS raw' });
+          await warehouse.client.command({ query: createTableSql(stream) });
+        }
+      }
+      const result = await warehouse.dbt(args, {
+        env: composeEnv('dbt', warehouse),
+        exactEnv: true,
+      });
+      expect(failedNodes(result), `${dag.dagId}: ${result.output}`).toEqual([]);
+      expect(result.exitCode, `${dag.dagId}: ${result.output}`).toBe(0);
+      expect(result.nodes.length, dag.dagId).toBeGreaterThan(0);
+    }
   });
 });

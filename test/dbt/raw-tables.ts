@@ -9,7 +9,7 @@ import { streams } from '../../extractors/postgres/streams.js';
 
 /** Drops every database the project writes and recreates empty raw tables. */
 export async function resetWarehouse(client: ClickHouseClient): Promise<void> {
-  for (const database of ['raw', 'staging', 'analytics']) {
+  for (const database of ['raw', 'staging', 'intermediate', 'analytics']) {
     await client.command({ query: `DROP DATABASE IF EXISTS ${database} SYNC` });
   }
   await client.command({ query: 'CREATE DATABASE raw' });

@@ -1,13 +1,14 @@
 /**
- * The dbt models, run by the local runner on embedded ClickHouse over hand-built raw rows:
- * exact report rows, replayed loads, deletions, pricing, and incremental runs that must equal a
- * full rebuild.
+ * The dbt models, built by real dbt (dbt-core + dbt-clickhouse) through the ClickHouse HTTP
+ * server over the embedded engine, from hand-built raw rows: exact report rows, replayed loads,
+ * deletions, pricing, and incremental runs that must equal a full rebuild.
  */
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadProject, type Project } from '../../dbt-runner/project.js';
-import { type RunOptions, runProject } from '../../dbt-runner/runner.js';
-import { openClickHouse, queryRows, type TestClickHouse } from '../support/clickhouse.js';
+import { queryRows } from '../support/clickhouse.js';
+import { type DbtResult, failedNodes, readManifest } from '../support/dbt.js';
+import { startWarehouse, type TestWarehouse } from '../support/warehouse.js';
 import {
   type Campaign,
   events,
@@ -18,7 +19,6 @@ import {
   resetWarehouse,
 } from './raw-tables.js';
 
-const DBT_DIR = path.resolve(import.meta.dirname, '../../dbt');
 const AS_OF = { as_of_date: '2024-03-15' };
 // Only the PostgreSQL lineage: other sources' models read raw tables these tests do not create.
 const REPORTS = ['+advertiser_campaigns_totals_report', '+advertiser_campaigns_daily_ctr_report'];
@@ -73,12 +73,10 @@ const CAMPAIGNS: Record<string, Campaign> = {
   },
 };
 
-let clickhouse: TestClickHouse;
-let project: Project;
+let clickhouse: TestWarehouse;
 
 beforeAll(async () => {
-  clickhouse = await openClickHouse();
-  project = loadProject(DBT_DIR);
+  clickhouse = await startWarehouse();
 });
 afterAll(async () => {
   await clickhouse?.destroy();
@@ -87,18 +85,33 @@ beforeEach(async () => {
   await resetWarehouse(clickhouse.client);
 });
 
-async function build(options: Partial<RunOptions> = {}) {
-  const result = await runProject(project, clickhouse.client, {
-    command: 'build',
-    select: REPORTS,
-    ...options,
-    vars: { ...AS_OF, ...options.vars },
-  });
-  const failing = result.tests.filter((test) => test.failures > 0);
-  expect(failing, 'failing data tests').toEqual([]);
-  expect(result.ok).toBe(true);
+interface BuildOptions {
+  vars?: Record<string, unknown>;
+  fullRefresh?: boolean;
+  command?: 'build' | 'run';
+}
+
+/** `dbt <build|run> --select <the reports and their parents>`, as it ran. */
+function dbtReports(options: BuildOptions = {}): Promise<DbtResult> {
+  const args = [options.command ?? 'build', '--select', ...REPORTS];
+  if (options.fullRefresh) args.push('--full-refresh');
+  return clickhouse.dbt(args, { vars: { ...AS_OF, ...options.vars } });
+}
+
+/** A build that must succeed with every model built and every data test passing. */
+async function build(options: BuildOptions = {}): Promise<DbtResult> {
+  const result = await dbtReports(options);
+  expect(failedNodes(result), result.output).toEqual([]);
+  expect(result.exitCode, result.output).toBe(0);
   return result;
 }
+
+/** The SQL dbt compiled for a model in that run (shows whether is_incremental() was true). */
+const compiledSql = (result: DbtResult, model: string) =>
+  readFile(
+    path.join(result.targetPath, 'compiled/adtech_pipeline/models/intermediate', `${model}.sql`),
+    'utf8',
+  );
 
 /**
  * Campaign 10: 4 impressions on 03-10 (loaded twice: a replayed batch), 2 on 03-11 at the last
@@ -241,15 +254,16 @@ describe('reports from hand-built raw rows', () => {
 
   it('fails loudly on an unknown pricing model instead of reporting zero spend', async () => {
     await loadScenario();
-    await expect(
-      runProject(project, clickhouse.client, {
-        command: 'run',
-        select: REPORTS,
-        vars: { ...AS_OF, pricing_model: 'cpa' },
-      }),
-    ).rejects.toThrow(
-      /advertiser_campaigns_totals_report\.sql.*\n?.*pricing_model must be cpm or cpc, got: cpa/s,
+    const result = await dbtReports({ command: 'run', vars: { pricing_model: 'cpa' } });
+    expect(result.exitCode).not.toBe(0);
+    expect(result.output).toMatch(
+      /advertiser_campaigns_totals_report[\s\S]*pricing_model must be cpm or cpc, got: cpa/,
     );
+    const tables = await queryRows(
+      clickhouse.client,
+      "SELECT name FROM system.tables WHERE database = 'analytics' AND name = 'advertiser_campaigns_totals_report'",
+    );
+    expect(tables).toEqual([]);
   });
 });
 
@@ -257,20 +271,25 @@ describe('documentation matches the built tables', () => {
   it('every model documents exactly the columns it builds, in order', async () => {
     await loadScenario();
     const result = await build();
-    for (const built of result.models) {
+    const manifest = await readManifest(result);
+    const built = result.nodes.filter((node) => node.resourceType === 'model');
+    expect(built.length).toBeGreaterThan(10);
+    for (const { uniqueId } of built) {
+      const model = manifest.nodes[uniqueId]!;
       const columns = await queryRows<{ name: string }>(
         clickhouse.client,
-        `DESCRIBE TABLE ${built.relation}`,
+        `DESCRIBE TABLE ${model.schema}.${model.name}`,
       );
       expect(
         columns.map((column) => column.name),
-        built.model,
-      ).toEqual(project.models.get(built.model)?.columns);
+        model.name,
+      ).toEqual(Object.keys(model.columns));
     }
   });
 });
 
-describe('incremental runs', () => {
+// Each of these runs dbt two or three times.
+describe('incremental runs', { timeout: 300_000 }, () => {
   /** New rows after the first build: back-dated, replayed, and deleted ones. */
   async function loadChanges() {
     const { client } = clickhouse;
@@ -288,17 +307,23 @@ describe('incremental runs', () => {
     await loadImpressions(client, events(7, 3, 11, '2024-02-10 12:00:00'), load, 1);
   }
 
+  const SCRATCH = "name LIKE '%\\_\\_dbt\\_%'";
+  const scratchTables = async () =>
+    (
+      await queryRows<{ name: string }>(
+        clickhouse.client,
+        `SELECT concat(database, '.', name) AS name FROM system.tables WHERE database IN ('intermediate', 'analytics') AND ${SCRATCH} ORDER BY name`,
+      )
+    ).map((row) => row.name);
+  /** Every model table's rows (dbt-clickhouse's scratch tables aside). */
   const snapshot = async () => {
     const tables = await queryRows<{ name: string }>(
       clickhouse.client,
-      "SELECT name FROM system.tables WHERE database = 'analytics' ORDER BY name",
+      `SELECT concat(database, '.', name) AS name FROM system.tables WHERE database IN ('intermediate', 'analytics') AND NOT ${SCRATCH} ORDER BY name`,
     );
     const contents: Record<string, unknown[]> = {};
     for (const { name } of tables) {
-      contents[name] = await queryRows(
-        clickhouse.client,
-        `SELECT * FROM analytics.${name} ORDER BY ALL`,
-      );
+      contents[name] = await queryRows(clickhouse.client, `SELECT * FROM ${name} ORDER BY ALL`);
     }
     return contents;
   };
@@ -309,17 +334,19 @@ describe('incremental runs', () => {
     await loadChanges();
 
     const incremental = await build();
-    const daily = incremental.models.filter((model) => model.materialization === 'incremental');
-    expect(daily.map((model) => [model.model, model.incremental])).toEqual([
-      ['int_clicks_by_id_block', true],
-      ['int_impressions_by_id_block', true],
-    ]);
+    // The incremental branch ran: its SQL reads only the touched id blocks.
+    for (const model of ['int_clicks_by_id_block', 'int_impressions_by_id_block']) {
+      expect(await compiledSql(incremental, model), model).toMatch(/touched_blocks/);
+    }
     const afterIncremental = await snapshot();
 
-    await build({ fullRefresh: true });
+    const rebuilt = await build({ fullRefresh: true });
+    for (const model of ['int_clicks_by_id_block', 'int_impressions_by_id_block']) {
+      expect(await compiledSql(rebuilt, model), model).not.toMatch(/touched_blocks/);
+    }
     expect(await snapshot()).toEqual(afterIncremental);
 
-    const report = afterIncremental.advertiser_campaigns_daily_ctr_report as {
+    const report = afterIncremental['analytics.advertiser_campaigns_daily_ctr_report'] as {
       campaign_id: number;
       activity_date: string;
       impressions: number;
@@ -344,11 +371,20 @@ describe('incremental runs', () => {
       loadedAt: '2024-03-16 01:00:00.000',
     });
     // Division by zero inside the incremental model: the run fails half way.
-    await expect(build({ vars: { id_block_size: 0 } })).rejects.toThrow(
-      /int_clicks_by_id_block\.sql.*[Dd]ivision by zero/s,
+    const failed = await dbtReports({ vars: { id_block_size: 0 } });
+    expect(failed.exitCode).toBe(1);
+    // dbt-clickhouse's legacy strategy leaves its empty scratch table `<model>__dbt_new_data`
+    // behind on failure; the models' own tables must be untouched.
+    expect(await scratchTables()).toEqual([
+      'intermediate.int_clicks_by_id_block__dbt_new_data',
+      'intermediate.int_impressions_by_id_block__dbt_new_data',
+    ]);
+    expect(failedNodes(failed).join('\n')).toMatch(
+      /int_clicks_by_id_block: error [\s\S]*Division by zero/,
     );
     expect(await snapshot()).toEqual(before);
     await build();
+    expect(await scratchTables(), 'the next run clears the scratch tables').toEqual([]);
     const rows = await queryRows(
       clickhouse.client,
       "SELECT impressions FROM analytics.advertiser_campaigns_daily_ctr_report WHERE campaign_id = 12 AND activity_date = '2024-03-14'",
@@ -373,7 +409,7 @@ describe('incremental runs', () => {
     // alone, proving the untouched blocks were not recomputed.
     await clickhouse.client.command({
       query:
-        'ALTER TABLE analytics.int_impressions_by_id_block UPDATE impressions = 99 WHERE id_block = 1 AND campaign_id = 11 SETTINGS mutations_sync = 2',
+        'ALTER TABLE intermediate.int_impressions_by_id_block UPDATE impressions = 99 WHERE id_block = 1 AND campaign_id = 11 SETTINGS mutations_sync = 2',
     });
     // A back-dated impression in a new block (id 15) for campaign 12's old day.
     await loadImpressions(clickhouse.client, events(15, 1, 12, '2024-03-14 09:00:00'), {
@@ -383,7 +419,7 @@ describe('incremental runs', () => {
     const rows = await queryRows(
       clickhouse.client,
       `SELECT campaign_id, toString(activity_date) AS day, impressions
-       FROM analytics.advertiser_campaigns_impressions ORDER BY campaign_id, day`,
+       FROM intermediate.int_impressions_by_day ORDER BY campaign_id, day`,
     );
     expect(rows).toContainEqual({ campaign_id: 11, day: '2024-02-10', impressions: 99 });
     expect(rows).toContainEqual({ campaign_id: 12, day: '2024-03-14', impressions: 4 });

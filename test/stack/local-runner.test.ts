@@ -5,13 +5,7 @@ import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
 import type { IrDag, IrTask, RunValues } from '../../codegen/index.js';
 import { runValuesFor } from '../../local/project.js';
-import {
-  dependencyOrder,
-  type PlanOptions,
-  planTask,
-  repeatSelectFlags,
-  runDag,
-} from '../../local/runner.js';
+import { dependencyOrder, type PlanOptions, planTask, runDag } from '../../local/runner.js';
 import { repoRoot } from './stack-files.js';
 
 /** `dag test`'s core on hand-built IR: what each task becomes locally, order, and outcomes. */
@@ -74,13 +68,12 @@ const values: RunValues = {
   runId: 'local__2026-11-24',
 };
 
-const options = (env: NodeJS.ProcessEnv = {}, hasRealDbt = false): PlanOptions => ({
+const options = (env: NodeJS.ProcessEnv = {}): PlanOptions => ({
   repoRoot,
   env: { PATH: process.env.PATH, ...env },
   stackHosts: new Set(['clickhouse', 'postgres']),
   extractorImage: EXTRACTOR,
   dbtImage: DBT,
-  hasRealDbt,
 });
 
 describe('local runner: planning', () => {
@@ -167,39 +160,44 @@ describe('local runner: planning', () => {
     ]);
   });
 
-  it('runs dbt tasks with the local model runner, or real dbt against a ClickHouse server', () => {
+  it('runs dbt tasks with real dbt against the ClickHouse server the environment names', () => {
     const dbtTask = task({
       taskId: 'reports',
       kind: 'dbt',
       image: DBT,
       entrypoint: ['dbt'],
       command: ['build', '--select', '+a', '+b', '--vars', '{"x":1}'],
+      // The stack's profile variables name the compose service.
+      environment: { CLICKHOUSE_HOST: 'clickhouse', CLICKHOUSE_PORT: '8123' },
     });
-    const local = planTask(dbtTask, values, options());
-    expect('command' in local && local.command.args).toEqual([
-      `${repoRoot}/dbt-runner/cli.ts`,
-      'build',
-      '--select',
-      '+a',
-      '--select',
-      '+b',
-      '--vars',
-      '{"x":1}',
-    ]);
     const real = planTask(
       dbtTask,
       values,
-      options({ CLICKHOUSE_URL: 'http://127.0.0.1:18123' }, true),
+      options({
+        CLICKHOUSE_URL: 'http://127.0.0.1:18123',
+        CLICKHOUSE_USER: 'u',
+        CLICKHOUSE_PASSWORD: 'local-secret',
+      }),
     );
-    expect('command' in real && real.command.file).toBe('dbt');
-    expect('command' in real && real.command.args.slice(0, 4)).toEqual([
-      'build',
-      '--select',
-      '+a',
-      '+b',
-    ]);
-    expect('command' in real && real.command.env.CLICKHOUSE_HOST).toBe('127.0.0.1');
-    expect('command' in real && real.command.env.CLICKHOUSE_PORT).toBe('18123');
+    if (!('command' in real)) throw new Error(real.cannotRun);
+    expect(real.command.file).toBe(`${repoRoot}/.venvs/dbt/bin/dbt`);
+    expect(real.command.pythonTool).toBe('dbt');
+    expect(real.command.args).toEqual(['build', '--select', '+a', '+b', '--vars', '{"x":1}']);
+    expect(real.command.env).toMatchObject({
+      CLICKHOUSE_HOST: '127.0.0.1',
+      CLICKHOUSE_PORT: '18123',
+      CLICKHOUSE_USER: 'u',
+      CLICKHOUSE_PASSWORD: 'local-secret',
+      DBT_PROJECT_DIR: `${repoRoot}/dbt`,
+      DBT_PROFILES_DIR: `${repoRoot}/dbt`,
+      DBT_SEND_ANONYMOUS_USAGE_STATS: 'false',
+    });
+    // Notes name the server, never its credentials.
+    expect(real.command.notes.join('\n')).toContain('http://127.0.0.1:18123');
+    expect(real.command.notes.join('\n')).not.toContain('local-secret');
+
+    const noServer = planTask(dbtTask, values, options());
+    expect('cannotRun' in noServer && noServer.cannotRun).toMatch(/npm run local -- up/);
   });
 
   it('says why a foreign image, an unknown entrypoint or Airflow Jinja cannot run locally', () => {
@@ -237,12 +235,6 @@ describe('local runner: planning', () => {
         dag([task({ taskId: 'a', upstream: ['b'] }), task({ taskId: 'b', upstream: ['a'] })]),
       ),
     ).toThrow(/dependency cycle/);
-  });
-
-  it('turns dbt multi-value flags into repeated flags', () => {
-    expect(
-      repeatSelectFlags(['run', '--select', 'a', 'b', '--full-refresh', '--exclude', 'c']),
-    ).toEqual(['run', '--select', 'a', '--select', 'b', '--full-refresh', '--exclude', 'c']);
   });
 });
 

@@ -2,7 +2,7 @@
  * Real dbt in tests: `dbt <command>` run on the project, with the results read from dbt's own
  * `run_results.json` and `manifest.json`. The warehouse it runs against is in warehouse.ts.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -17,6 +17,8 @@ export interface DbtNodeResult {
   status: string;
   failures: number | null;
   message: string | null;
+  /** Seconds dbt spent on the node. */
+  executionTime: number;
 }
 
 export interface DbtResult {
@@ -42,6 +44,9 @@ export async function runDbt(
     { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? os.tmpdir(), ...env },
     { workDir },
   );
+  const targetPath = path.join(workDir, 'target');
+  // A run that stops early must not be read with the previous run's results.
+  await rm(path.join(targetPath, 'run_results.json'), { force: true });
   const result = await execa(dbt.file, dbt.args, {
     env: dbt.env,
     extendEnv: false,
@@ -49,7 +54,6 @@ export async function runDbt(
     reject: false,
     all: true,
   });
-  const targetPath = path.join(workDir, 'target');
   const nodes = await readRunResults(targetPath);
   return {
     exitCode: result.exitCode ?? -1,
@@ -66,6 +70,7 @@ interface RunResultsFile {
     status: string;
     failures: number | null;
     message: string | null;
+    execution_time: number;
   }[];
 }
 
@@ -83,6 +88,7 @@ async function readRunResults(targetPath: string): Promise<DbtNodeResult[]> {
     status: result.status,
     failures: result.failures,
     message: result.message,
+    executionTime: result.execution_time,
   }));
 }
 

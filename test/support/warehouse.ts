@@ -26,14 +26,20 @@ export interface TestWarehouse {
 export interface DbtRunOptions {
   /** `--vars` as an object. */
   vars?: Record<string, unknown>;
-  /** Extra environment (e.g. to point dbt at another host). */
+  /** Extra environment for dbt, on top of the warehouse's `env`. */
   env?: Record<string, string>;
+  /** Use `env` alone (a stack's exact environment), without the warehouse's `CLICKHOUSE_URL`. */
+  exactEnv?: boolean;
 }
 
-const USER = 'dbt_test';
-const PASSWORD = 'test-only-warehouse-password';
+export interface WarehouseOptions {
+  user?: string;
+  password?: string;
+}
 
-export async function startWarehouse(): Promise<TestWarehouse> {
+export async function startWarehouse(options: WarehouseOptions = {}): Promise<TestWarehouse> {
+  const USER = options.user ?? 'dbt_test';
+  const PASSWORD = options.password ?? 'test-only-warehouse-password';
   const dataPath = await mkdtemp(path.join(os.tmpdir(), 'adtech-warehouse-'));
   const workRoot = await mkdtemp(path.join(os.tmpdir(), 'adtech-dbt-'));
   const server = await startClickHouseServer({
@@ -50,16 +56,19 @@ export async function startWarehouse(): Promise<TestWarehouse> {
     password: PASSWORD,
     path: dataPath,
   });
-  let runs = 0;
   return {
     url: server.url,
     env,
     client,
     async dbt(args, options = {}) {
-      runs += 1;
-      const workDir = path.join(workRoot, `run-${runs}`);
+      // One target folder for the file's runs (they run one at a time), so dbt's partial parsing
+      // skips re-parsing the project when the vars are unchanged.
       const vars = options.vars ? ['--vars', JSON.stringify(options.vars)] : [];
-      return runDbt([...args, ...vars], { ...env, ...options.env }, workDir);
+      return runDbt(
+        [...args, ...vars],
+        options.exactEnv ? { ...options.env } : { ...env, ...options.env },
+        workRoot,
+      );
     },
     async destroy() {
       await client.close();

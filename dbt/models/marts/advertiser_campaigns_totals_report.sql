@@ -7,6 +7,10 @@
 
 {#- pricing_model: `cpm` charges bid per 1000 impressions, `cpc` charges bid per click. -#}
 {%- set pricing_model = var('pricing_model') -%}
+{#- Refused while compiling, so a wrong value never reaches the warehouse (no empty report). -#}
+{%- if pricing_model not in ['cpm', 'cpc'] -%}
+    {{ exceptions.raise_compiler_error("var pricing_model must be cpm or cpc, got: " ~ pricing_model) }}
+{%- endif -%}
 
 with campaigns as (
     select * from {{ ref('int_advertiser_campaigns') }}
@@ -58,10 +62,8 @@ priced as (
         *,
         {% if pricing_model == 'cpm' -%}
         toDecimal128(bid, 6) * impressions / 1000 as spend,
-        {%- elif pricing_model == 'cpc' -%}
-        toDecimal128(bid, 6) * clicks as spend,
         {%- else -%}
-        toDecimal128(throwIf(1, 'var pricing_model must be cpm or cpc, got: {{ pricing_model }}'), 6) as spend,
+        toDecimal128(bid, 6) * clicks as spend,
         {%- endif %}
         {% if var('as_of_date') -%}
         toDate('{{ var("as_of_date") }}') as status_as_of
