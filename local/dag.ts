@@ -9,8 +9,10 @@
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { localStackEnv } from '../extractors/core/local-stack.js';
+import { redact } from '../extractors/core/redact.js';
 import { type LocalProject, loadLocalProject } from './project.js';
 import { runDag, type TaskPlan, type TaskResult } from './runner.js';
+import { describeFailure, registerTaskSecrets } from './task-failure.js';
 
 export interface DagTestOptions {
   dagId: string;
@@ -70,20 +72,23 @@ export async function dagTest(options: DagTestOptions): Promise<DagTestOutcome> 
   const results = await runDag(dag, {
     ...project.planOptions(env),
     values: run.values,
-    verbose: options.verbose,
+    onOutput: options.verbose ? (line) => write(`      ${redact(line, 1_000)}\n`) : undefined,
     onTaskStart: (plan: TaskPlan) => {
       if (!('command' in plan)) return;
+      registerTaskSecrets(
+        plan.command.env,
+        plan.task.secrets.map((secret) => secret.env),
+      );
       write(`  ▶ ${plan.task.taskId}\n`);
-      for (const note of plan.command.notes) write(`      ${note}\n`);
+      for (const note of plan.command.notes) write(`      ${redact(note)}\n`);
     },
     onTaskEnd: (result) => {
-      const detail = result.reason ?? result.summary;
+      const detail = redact(result.reason ?? result.summary);
       write(
         `  ${STATE_MARK[result.state]} ${result.taskId}  ${formatSeconds(result.seconds)}  ${detail}\n`,
       );
-      if (result.state === 'failed' && !options.verbose) {
-        const tail = result.output.trim().split('\n').slice(-30);
-        for (const line of tail) write(`      | ${line}\n`);
+      if (result.state === 'failed') {
+        for (const line of describeFailure(result)) write(`      | ${line}\n`);
       }
     },
   });

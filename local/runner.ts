@@ -34,6 +34,8 @@ export interface LocalCommand {
   notes: string[];
   /** The Python tool (virtualenv) the command runs from, installed before it starts. */
   pythonTool?: PythonToolName;
+  /** dbt's run_results.json for this task, read to say which model or test failed. */
+  resultsFile?: string;
 }
 
 export type TaskPlan =
@@ -120,9 +122,11 @@ export function planTask(task: IrTask, values: RunValues, options: PlanOptions):
     for (const key of ['CLICKHOUSE_HOST', 'CLICKHOUSE_PORT']) {
       if (env[key] !== undefined && options.env[key] === undefined) delete env[key];
     }
+    // Each task writes dbt's target/ and logs/ in its own folder, so its results can be read.
+    const workDir = path.join(options.repoRoot, '.data', 'dbt', task.taskId);
     let dbt: DbtProcess;
     try {
-      dbt = dbtCommand(dbtArgs, env);
+      dbt = dbtCommand(dbtArgs, env, { workDir });
     } catch (error) {
       if (!(error instanceof NoClickHouseServerError)) throw error;
       return { task, cannotRun: error.message };
@@ -135,6 +139,7 @@ export function planTask(task: IrTask, values: RunValues, options: PlanOptions):
         env: dbt.env,
         notes: [...notes, `dbt: real dbt (.venvs/dbt) against ${describeWarehouse(env)}`],
         pythonTool: 'dbt',
+        resultsFile: path.join(workDir, 'target', 'run_results.json'),
       },
     };
   }
@@ -194,6 +199,8 @@ export interface TaskResult {
   reason: string | null;
   /** Combined output, kept for failures. */
   output: string;
+  /** dbt's run_results.json, for a dbt task. */
+  resultsFile?: string;
 }
 
 export interface RunOptions extends PlanOptions {
@@ -201,8 +208,8 @@ export interface RunOptions extends PlanOptions {
   /** Called as each task starts and ends, for live progress. */
   onTaskStart?: (plan: TaskPlan) => void;
   onTaskEnd?: (result: TaskResult) => void;
-  /** Stream task output to our stdout/stderr as it happens. */
-  verbose?: boolean;
+  /** Receives each line of task output as it happens (the caller redacts and prints it). */
+  onOutput?: (line: string) => void;
 }
 
 /** Runs every task of the DAG in dependency order; a failed task skips what depends on it. */
@@ -257,9 +264,20 @@ async function runCommand(
     all: true,
     timeout:
       task.executionTimeoutSeconds === null ? undefined : task.executionTimeoutSeconds * 1000,
-    stdout: options.verbose ? ['pipe', 'inherit'] : 'pipe',
-    stderr: options.verbose ? ['pipe', 'inherit'] : 'pipe',
   });
+  if (options.onOutput) {
+    const onOutput = options.onOutput;
+    child.all?.setEncoding('utf8');
+    let pending = '';
+    child.all?.on('data', (chunk: string) => {
+      const lines = (pending + chunk).split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) onOutput(line);
+    });
+    child.all?.on('end', () => {
+      if (pending) onOutput(pending);
+    });
+  }
   const outcome = await child;
   const seconds = (performance.now() - started) / 1000;
   const stdoutLines = String(outcome.stdout ?? '')
@@ -267,13 +285,22 @@ async function runCommand(
     .split('\n');
   const summary = stdoutLines[stdoutLines.length - 1] ?? '';
   const output = String(outcome.all ?? '');
+  const resultsFile = command.resultsFile;
   if (outcome.exitCode === 0) {
-    return { taskId: task.taskId, state: 'success', seconds, summary, reason: null, output };
+    return {
+      taskId: task.taskId,
+      state: 'success',
+      seconds,
+      summary,
+      reason: null,
+      output,
+      resultsFile,
+    };
   }
   const reason = outcome.timedOut
     ? `timed out after ${task.executionTimeoutSeconds}s`
     : outcome.exitCode === undefined
       ? `could not start ${command.file}: ${outcome.shortMessage}`
       : `exit code ${outcome.exitCode}`;
-  return { taskId: task.taskId, state: 'failed', seconds, summary, reason, output };
+  return { taskId: task.taskId, state: 'failed', seconds, summary, reason, output, resultsFile };
 }
