@@ -7,6 +7,7 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     setupFiles: ['test/support/setup.ts'],
+    globalSetup: ['test/support/python-tools.ts'],
     // One process per test file: embedded ClickHouse allows one data folder per process.
     pool: 'forks',
     maxWorkers: 2,
