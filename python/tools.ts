@@ -19,11 +19,24 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 
-export const PYTHON_TOOL_NAMES = ['dbt'] as const;
+export const PYTHON_TOOL_NAMES = ['dbt', 'airflow-2', 'airflow-3'] as const;
 export type PythonToolName = (typeof PYTHON_TOOL_NAMES)[number];
 
 /** The oldest python3 the locks are resolved for (`--python-version` below). */
 const MIN_PYTHON: readonly [number, number] = [3, 10];
+
+/**
+ * Tools that need a newer python3 than MIN_PYTHON: their locks are resolved for, and their
+ * virtualenvs refuse, anything older. apache-airflow-providers-docker 4.6 requires Python >= 3.11.
+ */
+const TOOL_MIN_PYTHON: Partial<Record<PythonToolName, readonly [number, number]>> = {
+  'airflow-2': [3, 11],
+  'airflow-3': [3, 11],
+};
+
+function minPythonOf(tool: PythonToolName | '_uv'): readonly [number, number] {
+  return (tool === '_uv' ? undefined : TOOL_MIN_PYTHON[tool]) ?? MIN_PYTHON;
+}
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const VENVS_DIR = path.join(repoRoot, '.venvs');
@@ -56,7 +69,9 @@ function venvOf(dir: string): PythonTool {
 }
 
 /** The interpreter new virtualenvs are made from: `$PYTHON`, else `python3`. */
-async function basePython(): Promise<{ command: string; version: string }> {
+async function basePython(
+  minimum: readonly [number, number] = MIN_PYTHON,
+): Promise<{ command: string; version: string }> {
   const command = process.env.PYTHON || 'python3';
   let version: string;
   try {
@@ -71,10 +86,8 @@ async function basePython(): Promise<{ command: string; version: string }> {
     );
   }
   const [major = 0, minor = 0] = version.split('.').map(Number);
-  if (major < MIN_PYTHON[0] || (major === MIN_PYTHON[0] && minor < MIN_PYTHON[1])) {
-    throw new Error(
-      `${command} is Python ${version}; the Python tools need ${MIN_PYTHON.join('.')}+`,
-    );
+  if (major < minimum[0] || (major === minimum[0] && minor < minimum[1])) {
+    throw new Error(`${command} is Python ${version}; the Python tools need ${minimum.join('.')}+`);
   }
   return { command, version };
 }
@@ -163,7 +176,7 @@ async function ensureUv(python: { command: string; version: string }): Promise<s
 export async function ensurePythonTool(tool: PythonToolName): Promise<PythonTool> {
   const dir = path.join(VENVS_DIR, tool);
   const lock = lockFile(tool);
-  const python = await basePython();
+  const python = await basePython(minPythonOf(tool));
   const expected = await fingerprint(lock, python.version);
   if (await isCurrent(dir, expected)) return venvOf(dir);
   const uv = await ensureUv(python);
@@ -206,7 +219,7 @@ export async function ensurePythonTool(tool: PythonToolName): Promise<PythonTool
 
 /** Re-resolve a tool's lock from its requirements.in (needs the package index). */
 export async function relockPythonTool(tool: PythonToolName | '_uv'): Promise<void> {
-  const python = await basePython();
+  const python = await basePython(minPythonOf(tool));
   const uv = await ensureUv(python);
   const input = lockFile(tool).replace(/requirements\.lock$/, 'requirements.in');
   await execa(
@@ -217,7 +230,7 @@ export async function relockPythonTool(tool: PythonToolName | '_uv'): Promise<vo
       '--quiet',
       '--universal',
       '--python-version',
-      MIN_PYTHON.join('.'),
+      minPythonOf(tool).join('.'),
       '--generate-hashes',
       '--custom-compile-command',
       `npm run python-tools -- lock ${tool}`,
