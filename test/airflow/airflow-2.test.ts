@@ -1,0 +1,4 @@
+/** The generated DAG files on Airflow 2.11 (see suite.ts). */
+import { airflowSuite } from './suite.js';
+
+airflowSuite('airflow-2', 2, { version: /^2\.11\./, known: [] });

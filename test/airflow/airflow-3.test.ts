@@ -1,0 +1,4 @@
+/** The generated DAG files on Airflow 3.x (see suite.ts). */
+import { airflowSuite } from './suite.js';
+
+airflowSuite('airflow-3', 3, { version: /^3\./, known: [] });

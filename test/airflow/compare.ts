@@ -1,0 +1,273 @@
+/**
+ * Airflow's view of a DAG (what test/airflow/inspect_dags.py reports from the serialized form)
+ * against the compiler's IR, field by field. Each difference is one line naming DAG, task and
+ * field, with both values.
+ */
+import { type Arg, type IrDag, type IrTask, renderArg, windowFor } from '../../codegen/index.js';
+
+/** The fake run inspect_dags.py renders templates for. */
+export const RUN = {
+  run_id: 'scheduled__2026-03-01T00:00:00+00:00',
+  data_interval_start: '2026-03-01T00:00:00+00:00',
+  data_interval_end: '2026-03-02T00:00:00+00:00',
+} as const;
+
+export type Condition = string | { all: Condition[] } | { any: Condition[] } | { unknown: unknown };
+
+export interface AirflowTask {
+  task_id: string;
+  task_type: string;
+  upstream: string[];
+  owner: string;
+  retries: number;
+  retry_delay: number | null;
+  retry_exponential_backoff: boolean;
+  max_retry_delay: number | null;
+  execution_timeout: number | null;
+  pool: string;
+  pool_slots: number;
+  outlets: string[];
+  image: string;
+  command: string[] | string | null;
+  environment: Record<string, string> | null;
+  template_fields: string[];
+  rendered:
+    | { image: string; command: string[] | string | null; environment: Record<string, string> }
+    | { error: string };
+  operator: {
+    entrypoint: string[] | string | null;
+    docker_url: string;
+    network_mode: string | null;
+    auto_remove: string;
+    mount_tmp_dir: boolean;
+    secret_env: Record<string, [string, string, string | null, string | null]>;
+    private_environment: Record<string, string>;
+  };
+}
+
+export interface AirflowDag {
+  dag_id: string;
+  fileloc: string;
+  description: string | null;
+  doc_md: string | null;
+  owner: string | null;
+  tags: string[];
+  timezone: string;
+  start_date: string | null;
+  end_date: string | null;
+  catchup: boolean;
+  max_active_runs: number;
+  max_active_tasks: number;
+  dagrun_timeout: number | null;
+  has_on_failure_callback: boolean;
+  user_defined_macros: string[];
+  schedule:
+    | { kind: 'manual' | 'once'; timetable: string }
+    | { kind: 'cron'; timetable: string; cron: string; timezone: string }
+    | { kind: 'assets'; timetable: string; condition: Condition }
+    | { kind: 'other'; timetable: string; var: unknown };
+  tasks: AirflowTask[];
+}
+
+export interface AirflowFolder {
+  folder: string;
+  import_errors: Record<string, string>;
+  captured_warnings: Record<string, string[]>;
+  other_warnings: string[];
+  serialization_errors: Record<string, string>;
+  dags: Record<string, AirflowDag>;
+}
+
+export interface AirflowReport {
+  airflow_version: string;
+  docker_provider_version: string;
+  folders: AirflowFolder[];
+}
+
+const show = (value: unknown) => JSON.stringify(value);
+
+/** Collapses one-element all/any groups (an Airflow list of one asset is just that asset). */
+function normalize(condition: Condition): Condition {
+  if (typeof condition === 'string') return condition;
+  if ('all' in condition || 'any' in condition) {
+    const op = 'all' in condition ? 'all' : 'any';
+    const items = ('all' in condition ? condition.all : condition.any).map(normalize);
+    if (items.length === 1 && items[0] !== undefined) return items[0];
+    const sorted = [...items].sort((a, b) => show(a).localeCompare(show(b)));
+    return op === 'all' ? { all: sorted } : { any: sorted };
+  }
+  return condition;
+}
+
+/**
+ * What the spec's asset schedule means: the DAG runs when ANY of the listed assets is updated
+ * (dag-spec schema, DESIGN.md "Airflow compatibility").
+ */
+function expectedCondition(uris: readonly string[]): Condition {
+  return normalize({ any: [...uris] });
+}
+
+function secretTuple(task: IrTask): Record<string, [string, string, string | null, string | null]> {
+  const out: Record<string, [string, string, string | null, string | null]> = {};
+  for (const { env, source } of task.secrets) {
+    out[env] =
+      source.kind === 'variable'
+        ? ['variable', source.key, null, null]
+        : ['connection', source.connId, source.field, source.extraKey];
+  }
+  return out;
+}
+
+/** Compares one DAG; returns `dag/task/field: …` lines. */
+export function compareDag(ir: IrDag, airflow: AirflowDag): string[] {
+  const problems: string[] = [];
+  const dagField = (field: string, actual: unknown, expected: unknown) => {
+    if (show(actual) !== show(expected)) {
+      problems.push(`${ir.dagId}/-/${field}: Airflow ${show(actual)} ≠ IR ${show(expected)}`);
+    }
+  };
+  dagField('description', airflow.description, ir.description);
+  dagField('doc_md', airflow.doc_md, ir.docMd);
+  dagField('owner', airflow.owner, ir.owner);
+  dagField('tags', airflow.tags, [...ir.tags].sort());
+  dagField('timezone', airflow.timezone, ir.timezone);
+  dagField('start_date', airflow.start_date, ir.startDate);
+  dagField('end_date', airflow.end_date, ir.endDate);
+  dagField('catchup', airflow.catchup, ir.catchup);
+  dagField('max_active_runs', airflow.max_active_runs, ir.maxActiveRuns);
+  dagField('max_active_tasks', airflow.max_active_tasks, ir.maxActiveTasks);
+  dagField('dagrun_timeout', airflow.dagrun_timeout, ir.dagrunTimeoutSeconds);
+  dagField(
+    'on_failure_callback',
+    airflow.has_on_failure_callback,
+    ir.failureWebhookConnection !== null,
+  );
+
+  const schedule = airflow.schedule;
+  switch (ir.schedule.kind) {
+    case 'manual':
+    case 'once':
+      dagField('schedule', schedule.kind, ir.schedule.kind);
+      break;
+    case 'cron':
+      dagField('schedule', schedule.kind, 'cron');
+      if (schedule.kind === 'cron') {
+        dagField('schedule.cron', schedule.cron, ir.schedule.cron);
+        dagField('schedule.timezone', schedule.timezone, ir.timezone);
+        // Data-interval semantics: the run window (window.ts) is the interval the run covers.
+        dagField('schedule.timetable', schedule.timetable, 'CronDataIntervalTimetable');
+      }
+      break;
+    case 'assets':
+      dagField('schedule', schedule.kind, 'assets');
+      if (schedule.kind === 'assets') {
+        dagField(
+          'schedule.condition',
+          normalize(schedule.condition),
+          expectedCondition(ir.schedule.uris),
+        );
+      }
+      break;
+  }
+
+  const byId = new Map(airflow.tasks.map((task) => [task.task_id, task]));
+  dagField(
+    'task_ids',
+    airflow.tasks.map((task) => task.task_id).sort(),
+    ir.tasks.map((task) => task.taskId).sort(),
+  );
+  const window = windowFor({
+    dataIntervalStart: new Date(RUN.data_interval_start),
+    dataIntervalEnd: new Date(RUN.data_interval_end),
+    runAfter: new Date(RUN.data_interval_end),
+    timezone: ir.timezone,
+  });
+  const values = { windowStart: window.since, windowEnd: window.until, runId: RUN.run_id };
+
+  for (const task of ir.tasks) {
+    const actual = byId.get(task.taskId);
+    if (actual === undefined) continue;
+    const field = (name: string, got: unknown, expected: unknown) => {
+      if (show(got) !== show(expected)) {
+        problems.push(
+          `${ir.dagId}/${task.taskId}/${name}: Airflow ${show(got)} ≠ IR ${show(expected)}`,
+        );
+      }
+    };
+    field('task_type', actual.task_type, 'AdtechDockerOperator');
+    field('upstream', actual.upstream, [...task.upstream].sort());
+    field('owner', actual.owner, ir.owner);
+    field('retries', actual.retries, task.retries);
+    field('retry_delay', actual.retry_delay, task.retryDelaySeconds);
+    field(
+      'retry_exponential_backoff',
+      actual.retry_exponential_backoff,
+      task.retryExponentialBackoff,
+    );
+    field('max_retry_delay', actual.max_retry_delay, task.maxRetryDelaySeconds);
+    field('execution_timeout', actual.execution_timeout, task.executionTimeoutSeconds);
+    field('pool', actual.pool, task.pool);
+    field('pool_slots', actual.pool_slots, task.poolSlots);
+    field('outlets', actual.outlets, [...task.outlets].sort());
+    field('image', actual.image, task.image);
+    field('entrypoint', actual.operator.entrypoint, task.entrypoint);
+    field('docker_url', actual.operator.docker_url, ir.docker.url);
+    field('network_mode', actual.operator.network_mode, ir.docker.network);
+    field('secret_env', actual.operator.secret_env, secretTuple(task));
+    // Secrets are read in execute(): nothing private exists when the file is parsed.
+    field('private_environment', actual.operator.private_environment, {});
+    for (const name of ['image', 'command', 'environment']) {
+      if (!actual.template_fields.includes(name)) {
+        problems.push(`${ir.dagId}/${task.taskId}/template_fields: ${name} is not templated`);
+      }
+    }
+
+    // command and environment: raw Jinja args must reach Airflow verbatim; every other arg must
+    // render (by Airflow, with the DAG's macros) to what the local runner would pass.
+    const rendered = actual.rendered;
+    if ('error' in rendered) {
+      problems.push(`${ir.dagId}/${task.taskId}/render: ${rendered.error}`);
+      continue;
+    }
+    field('rendered.image', rendered.image, task.image);
+    const compareArgs = (
+      name: string,
+      expected: readonly [string, Arg][],
+      raw: Record<string, string>,
+      done: Record<string, string>,
+    ) => {
+      field(`${name}.keys`, Object.keys(done).sort(), expected.map(([key]) => key).sort());
+      for (const [key, arg] of expected) {
+        if (!(key in done)) continue;
+        if (typeof arg === 'object' && 'jinja' in arg)
+          field(`${name}[${key}]`, raw[key], arg.jinja);
+        else field(`${name}[${key}]`, done[key], renderArg(arg, values));
+      }
+    };
+    const asList = (value: string[] | string | null) =>
+      Array.isArray(value) ? value : value === null ? [] : [value];
+    const rawCommand = asList(actual.command);
+    const renderedCommand = asList(rendered.command);
+    field('command.length', renderedCommand.length, task.command.length);
+    compareArgs(
+      'command',
+      task.command.map((arg, index) => [String(index), arg]),
+      Object.fromEntries(rawCommand.map((arg, index) => [String(index), arg])),
+      Object.fromEntries(renderedCommand.map((arg, index) => [String(index), arg])),
+    );
+    compareArgs(
+      'environment',
+      Object.entries(task.environment),
+      actual.environment ?? {},
+      rendered.environment ?? {},
+    );
+    for (const { env } of task.secrets) {
+      if (env in (actual.environment ?? {})) {
+        problems.push(
+          `${ir.dagId}/${task.taskId}/environment[${env}]: a secret in the environment`,
+        );
+      }
+    }
+  }
+  return problems;
+}
