@@ -133,6 +133,9 @@ export class Engine {
 
   private async connect(): Promise<EngineConnection> {
     const session = new Session(this.options.path);
+    // A ClickHouse server quotes 64-bit integers in JSON formats by default (JavaScript cannot
+    // hold them exactly); the embedded engine does not. Clients expect the server's behaviour.
+    await session.queryAsync('SET output_format_json_quote_64bit_integers = 1');
     if (this.options.queryTimeoutSeconds > 0) {
       await session.queryAsync(`SET max_execution_time = ${this.options.queryTimeoutSeconds}`);
     }

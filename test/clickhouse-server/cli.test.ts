@@ -63,7 +63,7 @@ it('SIGTERM: the running query completes, the process exits 0, the folder reopen
     query: 'SELECT count() AS n FROM kept',
     format: 'JSONEachRow',
   });
-  expect(await count.json()).toEqual([{ n: 1000 }]);
+  expect(await count.json()).toEqual([{ n: '1000' }]);
   await check.close();
   await again.close();
 });

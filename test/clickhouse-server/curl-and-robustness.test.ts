@@ -213,6 +213,7 @@ it('8 parallel inserters and readers: exact final counts', async () => {
     query: 'SELECT count() AS n, uniqExact(w, i) AS u FROM par',
     format: 'JSONEachRow',
   });
-  expect(await result.json()).toEqual([{ n: 8 * batches * perBatch, u: 8 * batches * perBatch }]);
+  const total = String(8 * batches * perBatch);
+  expect(await result.json()).toEqual([{ n: total, u: total }]);
   await setup.close();
 });

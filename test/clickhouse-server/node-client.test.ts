@@ -29,6 +29,9 @@ afterAll(async () => {
   await t?.stop();
 });
 
+/** What JSON formats give back: a ClickHouse server quotes 64-bit integers by default. */
+const asReadBack = (row: { id: number }) => ({ ...row, id: String(row.id) });
+
 const rows = [
   { id: 1, name: 'a\tb', ts: '2024-01-01 00:00:00', tags: ['x'], v: 1.5 },
   { id: 2, name: 'line\n\nbreaks', ts: '2024-01-02 03:04:05', tags: [], v: null },
@@ -59,7 +62,7 @@ describe('@clickhouse/client', () => {
       query: `SELECT * FROM ${copy} ORDER BY id`,
       format: 'JSONEachRow',
     });
-    expect(await back.json()).toEqual(rows);
+    expect(await back.json()).toEqual(rows.map(asReadBack));
   });
 
   it.each([
@@ -105,8 +108,20 @@ describe('@clickhouse/client', () => {
       format: 'JSONEachRow',
     });
     expect(await result.json()).toEqual([
-      { s: "it's\ta\\test\n", n: 42, a: ["x'y", 'z\\'], d: '2024-05-06 07:08:09', z: null },
+      { s: "it's\ta\\test\n", n: '42', a: ["x'y", 'z\\'], d: '2024-05-06 07:08:09', z: null },
     ]);
+  });
+
+  it('quotes 64-bit integers in JSON as a ClickHouse server does, unless the query says not to', async () => {
+    const query = 'SELECT toUInt64(9007199254740993) AS big, toUInt32(7) AS small';
+    const quoted = await client.query({ query, format: 'JSONEachRow' });
+    expect(await quoted.json()).toEqual([{ big: '9007199254740993', small: 7 }]);
+    const plain = await client.query({
+      query,
+      format: 'JSONEachRow',
+      clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+    });
+    expect(await plain.text()).toBe('{"big":9007199254740993,"small":7}\n');
   });
 
   it('applies settings to one query only', async () => {
@@ -130,7 +145,7 @@ describe('@clickhouse/client', () => {
     await a.command({ query: 'INSERT INTO tmp VALUES (1), (2)' });
     await a.command({ query: 'SET max_block_size = 777' });
     const count = await a.query({ query: 'SELECT count() AS c FROM tmp', format: 'JSONEachRow' });
-    expect(await count.json()).toEqual([{ c: 2 }]);
+    expect(await count.json()).toEqual([{ c: '2' }]);
     const setting = await a.query({
       query: "SELECT getSetting('max_block_size') AS m",
       format: 'JSONEachRow',
@@ -156,7 +171,7 @@ describe('@clickhouse/client', () => {
       format: 'JSONEachRow',
     });
     expect(result.response_headers['content-encoding']).toBe('gzip');
-    expect(await result.json()).toEqual(rows);
+    expect(await result.json()).toEqual(rows.map(asReadBack));
   });
 
   it('reports the insert in the summary', async () => {
