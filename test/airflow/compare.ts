@@ -76,6 +76,8 @@ export interface AirflowFolder {
   other_warnings: string[];
   serialization_errors: Record<string, string>;
   dags: Record<string, AirflowDag>;
+  /** Airflow 3 only (null on 2): what each DAG failure callback posted, run as the dag-processor runs it. */
+  dag_failure_callbacks: Record<string, { posted: { text: string }[] } | { error: string }> | null;
 }
 
 export interface AirflowReport {
@@ -270,4 +272,24 @@ export function compareDag(ir: IrDag, airflow: AirflowDag): string[] {
     }
   }
   return problems;
+}
+
+/**
+ * Airflow 3's dag-processor runs a DAG failure callback with only {dag, run_id, reason} when it
+ * has no last task instance (dagrun_timeout, ...). The webhook message must still name the DAG,
+ * the run and the reason.
+ */
+export function compareFailureCallback(ir: IrDag, folder: AirflowFolder): string[] {
+  if (folder.dag_failure_callbacks === null || ir.failureWebhookConnection === null) return [];
+  const prefix = `${ir.dagId}/-/on_failure_callback({dag, run_id, reason})`;
+  const result = folder.dag_failure_callbacks[ir.dagId];
+  if (result === undefined) return [`${prefix}: not run`];
+  if ('error' in result) return [`${prefix}: ${result.error}`];
+  const texts = result.posted.map((body) => body.text);
+  if (texts.length !== 1) return [`${prefix}: posted ${show(texts)}`];
+  const lines = (texts[0] ?? '').split('\n');
+  const wanted = [`Airflow DAG ${ir.dagId} failed`, `run: ${RUN.run_id}`, 'reason: timed_out'];
+  return wanted
+    .filter((line) => !lines.includes(line))
+    .map((line) => `${prefix}: message ${show(texts[0])} lacks ${show(line)}`);
 }

@@ -24,7 +24,9 @@ import copy
 import datetime
 import inspect
 import json
+import os
 import sys
+import threading
 import warnings
 
 import airflow  # Import-time warnings of Airflow itself concern its configuration, not our files.
@@ -247,6 +249,85 @@ def describe(live, run):
     }
 
 
+class Webhook:
+    """A loopback HTTP server standing in for the failure webhook; keeps the bodies posted."""
+
+    def __init__(self):
+        from http.server import BaseHTTPRequestHandler, HTTPServer
+
+        bodies = self.bodies = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                bodies.append(self.rfile.read(int(self.headers["Content-Length"])).decode())
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = HTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def connection(self):
+        return json.dumps(
+            {
+                "conn_type": "http",
+                "host": "127.0.0.1",
+                "schema": "http",
+                "port": self.server.server_port,
+                "password": "/hook",
+            }
+        )
+
+
+def dag_failure_callbacks(bag, run):
+    """Airflow 3 only: each DAG-level failure callback run the way the dag-processor runs it.
+
+    Airflow 3 runs DAG callbacks in the dag-processor (_execute_dag_callbacks). Without a last
+    task instance from the server (a dagrun_timeout, a run failed before any task ran) the
+    context is only {dag, run_id, reason}. Reports what each callback posted to the webhook.
+    Airflow 2 runs them with a full task-instance context from the metadata database; not here.
+    """
+    try:
+        from airflow.callbacks.callback_requests import DagCallbackRequest
+        from airflow.dag_processing.processor import _execute_dag_callbacks
+    except ImportError:
+        return None
+    import structlog
+
+    webhook = Webhook()
+    out = {}
+    for dag_id, dag in sorted(bag.dags.items()):
+        callback = dag.on_failure_callback
+        if not callback:
+            continue
+        callbacks = callback if isinstance(callback, list) else [callback]
+        for function in callbacks:
+            name = getattr(function, "__globals__", {}).get("_FAILURE_WEBHOOK_CONNECTION")
+            if name:
+                os.environ[f"AIRFLOW_CONN_{name.upper()}"] = webhook.connection()
+        webhook.bodies.clear()
+        request = DagCallbackRequest(
+            filepath=os.path.basename(dag.fileloc),
+            bundle_name="dags-folder",
+            bundle_version=None,
+            dag_id=dag_id,
+            run_id=run["run_id"],
+            msg="timed_out",
+            is_failure_callback=True,
+        )
+        try:
+            _execute_dag_callbacks(bag, request, structlog.get_logger())
+            out[dag_id] = {"posted": [json.loads(body) for body in webhook.bodies]}
+        except Exception as error:
+            out[dag_id] = {"error": f"{type(error).__name__}: {error}"}
+    webhook.server.shutdown()
+    webhook.server.server_close()
+    return out
+
+
 def inspect_folder(folder, run):
     kwargs = {}
     if "include_examples" in inspect.signature(DagBag.__init__).parameters:
@@ -260,6 +341,7 @@ def inspect_folder(folder, run):
                 dags[dag_id] = describe(dag, run)
             except Exception as error:
                 serialization_errors[dag_id] = f"{type(error).__name__}: {error}"
+        callbacks = dag_failure_callbacks(bag, run)
     return {
         "folder": folder,
         "import_errors": dict(bag.import_errors),
@@ -271,6 +353,7 @@ def inspect_folder(folder, run):
         ),
         "serialization_errors": serialization_errors,
         "dags": dags,
+        "dag_failure_callbacks": callbacks,
     }
 
 

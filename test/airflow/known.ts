@@ -35,3 +35,21 @@ export const ASSET_LIST_IS_ALL: readonly KnownProblem[] = [
       'harmless today (one task, oltp_to_clickhouse.load_oltp, updates all four at once), wrong as soon as they come from different tasks',
   },
 ];
+
+const minimalContext = (dagId: string) =>
+  `${dagId}/-/on_failure_callback({dag, run_id, reason}): message ${JSON.stringify(
+    `Airflow DAG ${dagId} failed\nreason: timed_out`,
+  )} lacks "run: scheduled__2026-03-01T00:00:00+00:00"`;
+
+/**
+ * Airflow 3 runs DAG failure callbacks in the dag-processor; without a last task instance the
+ * context is {dag, run_id, reason} (no dag_run, no task_instance). The generated `_notify_failure`
+ * reads the run id only from `dag_run`, so the message loses it (issue 10): it should fall back
+ * to `context["run_id"]`.
+ */
+export const CALLBACK_WITHOUT_RUN_ID: readonly KnownProblem[] = ['ads_daily', 'orders_report'].map(
+  (dagId) => ({
+    problem: minimalContext(dagId),
+    reason: 'golden DAG with notify_on_failure; no shipped DAG uses it yet',
+  }),
+);
