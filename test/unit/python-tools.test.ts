@@ -7,7 +7,12 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it, vi } from 'vitest';
-import { ensurePythonTool, lockFile, PYTHON_TOOL_NAMES } from '../../python/tools.js';
+import {
+  ensurePythonTool,
+  lockFile,
+  PYTHON_TOOL_NAMES,
+  type PythonToolName,
+} from '../../python/tools.js';
 
 /**
  * `name==version` pins of a lock, names normalised. A universal lock may pin one package twice
@@ -21,6 +26,13 @@ function pins(lock: string): Map<string, string[]> {
   }
   return out;
 }
+
+/** The packages each tool is for: they must be installed, at the locked version. */
+const NAMED: Record<PythonToolName, string[]> = {
+  dbt: ['dbt-core', 'dbt-clickhouse', 'clickhouse-connect'],
+  'airflow-2': ['apache-airflow', 'apache-airflow-providers-docker'],
+  'airflow-3': ['apache-airflow', 'apache-airflow-core', 'apache-airflow-providers-docker'],
+};
 
 describe.each(PYTHON_TOOL_NAMES)('python tool %s', (tool) => {
   it('has every package of its lock, at the locked version, with hashes in the lock', async () => {
@@ -46,7 +58,7 @@ describe.each(PYTHON_TOOL_NAMES)('python tool %s', (tool) => {
     // Nothing installed that the lock does not name (pip and setuptools come with the venv).
     const extra = [...installed.keys()].filter((name) => !locked.has(name));
     expect(extra.filter((name) => !['pip', 'setuptools', 'wheel'].includes(name))).toEqual([]);
-    for (const name of ['dbt-core', 'dbt-clickhouse', 'clickhouse-connect']) {
+    for (const name of NAMED[tool]) {
       expect(locked.get(name), name).toContain(installed.get(name));
     }
   });
