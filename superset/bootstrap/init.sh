@@ -3,12 +3,34 @@
 # metadata schema, admin user, roles, then the dashboard bundle from /app/bundle. Idempotent.
 set -euo pipefail
 
+# Secrets: set (compose requires them) and none of the values older versions of .env.example
+# shipped. Before anything is written.
+refuse_default() {
+  local name="$1"
+  case "${!name:-}" in
+    "" | admin | local-only-superset-secret-change-me)
+      echo "superset-init: refusing to start: $name is unset or a published default value: empty it in .env and run ./scripts/init-env" >&2
+      exit 1
+      ;;
+  esac
+}
+refuse_default SUPERSET_SECRET_KEY
+refuse_default SUPERSET_ADMIN_PASSWORD
+
 superset db upgrade
-# Existing admins are left alone (their password may have been changed in the UI).
-superset fab create-admin \
+# .env is the source of truth for the admin's password: `create-admin` refuses an existing user
+# ("already exists"), which then gets the password from .env; any other failure stops here.
+status=0
+created="$(superset fab create-admin \
   --username "${SUPERSET_ADMIN_USER}" \
   --password "${SUPERSET_ADMIN_PASSWORD}" \
-  --firstname Admin --lastname User --email admin@example.invalid
+  --firstname Admin --lastname User --email admin@example.invalid 2>&1)" || status=$?
+if grep -qi "already exist" <<<"$created"; then
+  superset fab reset-password --username "${SUPERSET_ADMIN_USER}" --password "${SUPERSET_ADMIN_PASSWORD}" >/dev/null
+elif [[ $status -ne 0 ]]; then
+  echo "$created" >&2
+  exit "$status"
+fi
 superset init
 
 # Superset imports a zip whose single root folder holds metadata.yaml and the asset folders.
