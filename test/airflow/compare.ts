@@ -19,6 +19,7 @@ export interface AirflowTask {
   task_type: string;
   upstream: string[];
   owner: string;
+  doc_md: string | null;
   retries: number;
   retry_delay: number | null;
   retry_exponential_backoff: boolean;
@@ -199,6 +200,7 @@ export function compareDag(ir: IrDag, airflow: AirflowDag): string[] {
     field('task_type', actual.task_type, 'AdtechDockerOperator');
     field('upstream', actual.upstream, [...task.upstream].sort());
     field('owner', actual.owner, ir.owner);
+    field('doc_md', actual.doc_md, task.description);
     field('retries', actual.retries, task.retries);
     field('retry_delay', actual.retry_delay, task.retryDelaySeconds);
     field(

@@ -195,6 +195,7 @@ def describe(live, run):
                 "task_type": getattr(task, "task_type", None) or type(live_task).__name__,
                 "upstream": sorted(task.upstream_task_ids),
                 "owner": task.owner,
+                "doc_md": task.doc_md,
                 "retries": task.retries,
                 "retry_delay": seconds(task.retry_delay),
                 "retry_exponential_backoff": bool(task.retry_exponential_backoff),
