@@ -43,6 +43,29 @@ function lint(file: string): string[] {
 }
 
 const compose = loadCompose();
+
+/** The secrets scripts/init-env generates (see test/stack/init-env.test.ts). */
+const GENERATED_SECRETS = [
+  'AIRFLOW_ADMIN_PASSWORD',
+  'SUPERSET_ADMIN_PASSWORD',
+  'AIRFLOW_DB_PASSWORD',
+  'CLICKHOUSE_PASSWORD',
+  'OLTP_PG_PASSWORD',
+  'AIRFLOW_FERNET_KEY',
+  'AIRFLOW_JWT_SECRET',
+  'AIRFLOW_API_SECRET_KEY',
+  'SUPERSET_SECRET_KEY',
+];
+/** What older versions shipped as defaults. */
+const OLD_DEFAULTS = [
+  'admin',
+  'airflow',
+  'pipeline-local',
+  'adtech-local',
+  'local-only-jwt-secret-change-me',
+  'local-only-api-secret-change-me',
+  'local-only-superset-secret-change-me',
+];
 const services = Object.entries(compose.services);
 
 /** One-shot services (init, seed) exit; everything else must say when it is healthy. */
@@ -112,8 +135,28 @@ describe('docker-compose.yml', () => {
   it('runs DockerOperator tasks from the scheduler with the host Docker socket', () => {
     const scheduler = compose.services['airflow-scheduler'];
     expect(scheduler?.volumes).toContain('/var/run/docker.sock:/var/run/docker.sock');
-    expect(scheduler?.group_add).toEqual([expect.stringMatching(/^\$\{DOCKER_GID:-0\}$/)]);
+    // DOCKER_GID has no default (0 fails on Linux, where the socket is root:docker 0660): compose
+    // refuses to start without it and says how to find it.
+    expect(scheduler?.group_add).toEqual([
+      expect.stringMatching(/^\$\{DOCKER_GID:\?[^}]*stat -c %g \/var\/run\/docker\.sock[^}]*\}$/),
+    ]);
     expect(scheduler?.environment?.AIRFLOW__CORE__EXECUTOR).toBe('LocalExecutor');
+  });
+
+  it("airflow-init has the scheduler's user, groups and socket, so its socket check holds for the scheduler", () => {
+    const init = compose.services['airflow-init'];
+    const scheduler = compose.services['airflow-scheduler'];
+    expect(init?.group_add).toEqual(scheduler?.group_add);
+    const user = (service: unknown) => (service as { user?: string } | undefined)?.user;
+    expect(user(init)).toBe(user(scheduler));
+    expect(init?.volumes).toContain('/var/run/docker.sock:/var/run/docker.sock');
+    // reserialize (to pause DAGs) needs the DAG folder.
+    expect(init?.volumes).toContain('./airflow/dags:/opt/airflow/dags:ro');
+    expect(init?.command).toEqual(['bash', '/opt/airflow/bootstrap/init.sh']);
+    // Migration and the admin user are init.sh's steps: the image entrypoint's hide failures.
+    expect(Object.keys(init?.environment ?? {}).filter((k) => k.startsWith('_AIRFLOW_'))).toEqual(
+      [],
+    );
   });
 
   it('keeps Airflow metadata in its own database, apart from the OLTP source', () => {
@@ -126,7 +169,7 @@ describe('docker-compose.yml', () => {
   it('takes every interpolated variable it uses from .env.example', () => {
     const text = fs.readFileSync(composePath, 'utf8');
     const used = new Set(
-      [...text.matchAll(/(?<!\$)\$\{([A-Z0-9_]+)(?::?-[^}]*)?\}/g)].map((m) => m[1]),
+      [...text.matchAll(/(?<!\$)\$\{([A-Z0-9_]+)(?::?[-?][^}]*)?\}/g)].map((m) => m[1]),
     );
     const example = fs.readFileSync(path.join(path.dirname(composePath), '.env.example'), 'utf8');
     const declared = new Set([...example.matchAll(/^([A-Z0-9_]+)=/gm)].map((m) => m[1]));
@@ -138,9 +181,44 @@ describe('docker-compose.yml', () => {
     for (const [name, service] of services) {
       for (const [key, value] of Object.entries(service.environment ?? {})) {
         if (!/PASSWORD|SECRET|TOKEN|FERNET/.test(key)) continue;
-        if (!/^\$\{[A-Z0-9_]+(:-[^}]*)?\}$/.test(String(value))) leaks.push(`${name}.${key}`);
+        if (!/^\$\{[A-Z0-9_]+(:-|:\?[^}]*)?\}$/.test(String(value))) leaks.push(`${name}.${key}`);
       }
     }
     expect(leaks).toEqual([]);
+  });
+
+  it('requires every generated secret (no default: compose refuses to start without it)', () => {
+    const text = fs.readFileSync(composePath, 'utf8');
+    const uses = [...text.matchAll(/(?<!\$)\$\{([A-Z0-9_]+)((?::?[-?])[^}]*)?\}/g)];
+    const secretUses = uses.filter((m) => GENERATED_SECRETS.includes(m[1] ?? ''));
+    expect(new Set(secretUses.map((m) => m[1]))).toEqual(new Set(GENERATED_SECRETS));
+    const notRequired = secretUses
+      .filter((m) => !m[2]?.startsWith(':?'))
+      .map((m) => m[0]);
+    expect(notRequired).toEqual([]);
+    for (const m of secretUses) expect(m[2]).toMatch(/init-env/);
+    // The Fernet key, the JWT and API secrets reach every Airflow component.
+    const env = compose.services['airflow-scheduler']?.environment ?? {};
+    expect(env.AIRFLOW__CORE__FERNET_KEY).toMatch(/^\$\{AIRFLOW_FERNET_KEY:\?/);
+    expect(env.AIRFLOW__API_AUTH__JWT_SECRET).toMatch(/^\$\{AIRFLOW_JWT_SECRET:\?/);
+    expect(env.AIRFLOW__API__SECRET_KEY).toMatch(/^\$\{AIRFLOW_API_SECRET_KEY:\?/);
+  });
+
+  it('ships no default secret: .env.example leaves every secret empty, compose has none of the old values', () => {
+    const example = fs.readFileSync(path.join(path.dirname(composePath), '.env.example'), 'utf8');
+    const values = new Map(
+      [...example.matchAll(/^([A-Z0-9_]+)=(.*)$/gm)].map((m) => [m[1] ?? '', m[2] ?? '']),
+    );
+    expect(GENERATED_SECRETS.filter((name) => values.get(name) !== '')).toEqual([]);
+    expect(values.get('DOCKER_GID')).toBe('');
+    const text = fs.readFileSync(composePath, 'utf8');
+    for (const known of OLD_DEFAULTS) {
+      // `admin` and `airflow` are also user names; as a secret's default they are gone.
+      if (known.length > 8) expect(text, known).not.toContain(known);
+      expect(text, known).not.toMatch(
+        new RegExp(`\\$\\{\\w*(PASSWORD|SECRET|KEY)\\w*:?-${known}\\}`),
+      );
+      if (known.length > 8) expect(example, known).not.toContain(known);
+    }
   });
 });
