@@ -293,7 +293,7 @@ describe('ads dbt models', () => {
         currency: 'EUR',
         campaign_id: '102',
         campaign_name: 'Display',
-        campaign_status: '', // no campaigns row loaded for 102
+        campaign_status: null, // no campaigns row loaded for 102
         date_day: '2024-03-01',
         impressions: 100,
         clicks: 0,

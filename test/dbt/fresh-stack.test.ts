@@ -91,7 +91,7 @@ describe('a fresh stack', () => {
     ]);
     const rows = await queryRows(
       warehouse.client,
-      'SELECT count() AS n FROM raw.postgres_impressions',
+      'SELECT toString(count()) AS n FROM raw.postgres_impressions',
     );
     expect(rows).toEqual([{ n: '0' }]);
   });
@@ -131,9 +131,15 @@ describe('a fresh stack', () => {
   });
 
   it('`dbt source freshness` passes once the raw tables have rows', async () => {
-    for (const table of ['advertiser', 'campaign', 'impressions', 'clicks']) {
+    // One consistent row per table (the DAG tasks below build and test on them).
+    for (const [table, columns, values] of [
+      ['advertiser', 'id, name', "1, 'Acme'"],
+      ['campaign', 'id, name, advertiser_id', "1, 'Spring', 1"],
+      ['impressions', 'id, campaign_id, created_at', "1, 1, '2024-03-01 10:00:00'"],
+      ['clicks', 'id, campaign_id, created_at', "1, 1, '2024-03-01 10:00:01'"],
+    ]) {
       await warehouse.client.command({
-        query: `INSERT INTO raw.postgres_${table} (id, _loaded_at) VALUES (1, now64(3))`,
+        query: `INSERT INTO raw.postgres_${table} (${columns}, _loaded_at) VALUES (${values}, now64(3))`,
       });
     }
     const result = await warehouse.dbt(['source', 'freshness'], {

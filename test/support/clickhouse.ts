@@ -42,12 +42,20 @@ export async function openClickHouse(dataPath?: string): Promise<TestClickHouse>
   };
 }
 
-/** Run a query and return its rows as objects (JSONEachRow). */
+/**
+ * Run a query and return its rows as objects (JSONEachRow). 64-bit integers come back as JSON
+ * numbers: a ClickHouse server quotes them by default, and tests compare small counts, so they
+ * ask for numbers (`output_format_json_quote_64bit_integers = 0`), as any client may.
+ */
 export async function queryRows<T = Record<string, unknown>>(
   client: ClickHouseClient,
   query: string,
 ): Promise<T[]> {
-  const result = await client.query({ query, format: 'JSONEachRow' });
+  const result = await client.query({
+    query,
+    format: 'JSONEachRow',
+    clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+  });
   return result.json<T>();
 }
 

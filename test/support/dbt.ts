@@ -46,7 +46,7 @@ export async function runDbt(
   );
   const targetPath = path.join(workDir, 'target');
   // A run that stops early must not be read with the previous run's results.
-  await rm(path.join(targetPath, 'run_results.json'), { force: true });
+  for (const file of RESULT_FILES) await rm(path.join(targetPath, file), { force: true });
   const result = await execa(dbt.file, dbt.args, {
     env: dbt.env,
     extendEnv: false,
@@ -68,26 +68,33 @@ interface RunResultsFile {
   results: {
     unique_id: string;
     status: string;
-    failures: number | null;
-    message: string | null;
+    failures?: number | null;
+    message?: string | null;
     execution_time: number;
   }[];
 }
 
+/** Where dbt writes its results: run_results.json, or sources.json for `source freshness`. */
+const RESULT_FILES = ['run_results.json', 'sources.json'] as const;
+
 async function readRunResults(targetPath: string): Promise<DbtNodeResult[]> {
-  let parsed: RunResultsFile;
-  try {
-    parsed = JSON.parse(await readFile(path.join(targetPath, 'run_results.json'), 'utf8'));
-  } catch {
-    return [];
+  let parsed: RunResultsFile | undefined;
+  for (const file of RESULT_FILES) {
+    try {
+      parsed = JSON.parse(await readFile(path.join(targetPath, file), 'utf8'));
+      break;
+    } catch {
+      // not written by this command
+    }
   }
+  if (!parsed) return [];
   return parsed.results.map((result) => ({
     uniqueId: result.unique_id,
     name: result.unique_id.split('.').at(-1) ?? result.unique_id,
     resourceType: result.unique_id.split('.')[0] ?? '',
     status: result.status,
-    failures: result.failures,
-    message: result.message,
+    failures: result.failures ?? null,
+    message: result.message ?? null,
     executionTime: result.execution_time,
   }));
 }

@@ -39,7 +39,7 @@ mapped as (
         daily.currency as currency,
         daily.campaign_id as campaign_id,
         daily.campaign_name as campaign_name,
-        -- '' when the campaigns stream has not loaded the campaign (yet).
+        -- NULL while the campaigns stream has not loaded the campaign (yet).
         toString(campaigns.effective_status) as campaign_status,
         daily.date_day as date_day,
         daily.impressions as impressions,

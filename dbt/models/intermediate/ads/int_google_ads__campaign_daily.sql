@@ -21,7 +21,7 @@ mapped as (
         toString(daily.currency_code) as currency,
         daily.campaign_id as campaign_id,
         daily.campaign_name as campaign_name,
-        -- '' when the campaigns stream has not loaded the campaign (yet).
+        -- NULL while the campaigns stream has not loaded the campaign (yet).
         toString(campaigns.status) as campaign_status,
         daily.date_day as date_day,
         toInt64(daily.impressions) as impressions,
