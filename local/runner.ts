@@ -136,7 +136,8 @@ export function planTask(task: IrTask, values: RunValues, options: PlanOptions):
       command: {
         file: dbt.file,
         args: dbt.args,
-        env: dbt.env,
+        // Output is captured and summarised: no terminal colour codes in it.
+        env: { ...dbt.env, DBT_USE_COLORS: 'false' },
         notes: [...notes, `dbt: real dbt (.venvs/dbt) against ${describeWarehouse(env)}`],
         pythonTool: 'dbt',
         resultsFile: path.join(workDir, 'target', 'run_results.json'),
