@@ -91,7 +91,14 @@ export type IrSchedule =
   | { kind: 'once' }
   /** `cron` has presets resolved; `expression` is what the spec said. */
   | { kind: 'cron'; cron: string; expression: string }
-  | { kind: 'assets'; uris: readonly string[] };
+  /**
+   * Runs when assets are updated: `any` of them (Airflow `a | b`) or after `all` of them have
+   * been updated since the last run (Airflow `a & b`). `uris` sorted, no duplicates.
+   */
+  | { kind: 'assets'; uris: readonly string[]; when: AssetCondition };
+
+/** Whether an asset schedule waits for any one of its assets or for all of them. */
+export type AssetCondition = 'any' | 'all';
 
 export interface IrDag {
   dagId: string;

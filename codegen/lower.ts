@@ -11,6 +11,7 @@ import type { Arg, IrDag, IrPool, IrSchedule, IrTask, SecretBinding, SecretSourc
 import { locate, type ParsedFile } from './parse.js';
 import { type FanOutItem, looksLikeJinja, substituteItem, toArg } from './placeholders.js';
 import {
+  DEFAULT_ASSET_CONDITION,
   durationSeconds,
   normalizeDateTime,
   type ProjectSpec,
@@ -138,7 +139,11 @@ function mergeSettings(...levels: (TaskSettings | undefined)[]): Effective {
 function scheduleOf(schedule: Spec['schedule']): IrSchedule {
   if (schedule === undefined || schedule === null) return { kind: 'manual' };
   if (typeof schedule === 'object')
-    return { kind: 'assets', uris: [...new Set(schedule.assets)].sort(compareText) };
+    return {
+      kind: 'assets',
+      uris: [...new Set(schedule.assets)].sort(compareText),
+      when: schedule.when ?? DEFAULT_ASSET_CONDITION,
+    };
   const cron = cronOf(schedule);
   return cron === null ? { kind: 'once' } : { kind: 'cron', cron, expression: schedule };
 }

@@ -81,7 +81,7 @@ function jinjaStringExpression(value: string): string {
   return `{{ '${out}' }}`;
 }
 
-/** Jinja expressions for run-time values; the macros are defined in every generated file. */
+/** Jinja expressions for run-time values; the macros come from the runtime module (emit.ts). */
 const TEMPLATE_JINJA: Readonly<Record<TemplateName, string>> = {
   window_start: '{{ adtech_window_start(dag_run) }}',
   window_end: '{{ adtech_window_end(dag_run) }}',

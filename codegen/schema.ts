@@ -213,6 +213,27 @@ const taskSchema = z
   })
   .meta({ description: 'One task: exactly one of extract, dbt or container.' });
 
+/**
+ * `when` of an asset schedule when the spec leaves it out: `any`. An asset schedule says "this DAG
+ * consumes these assets"; running after each update keeps its output fresh and never waits
+ * forever for an asset one deployment does not produce (ads_daily_performance with only one ad
+ * platform). `all` is the deliberate choice for a DAG that needs a consistent set.
+ */
+export const DEFAULT_ASSET_CONDITION = 'any';
+
+const assetSchedule = z
+  .strictObject({
+    assets: z.array(assetUri).min(1).meta({ description: 'Asset URIs (tasks `produces` them).' }),
+    when: z
+      .enum(['any', 'all'])
+      .optional()
+      .meta({
+        default: DEFAULT_ASSET_CONDITION,
+        description: `any: run each time one of the assets is updated (Airflow \`a | b\`); all: run once every asset has been updated since the last run (Airflow \`a & b\`). Default: ${DEFAULT_ASSET_CONDITION}.`,
+      }),
+  })
+  .meta({ description: 'Run when assets are updated by a task of any DAG.' });
+
 export const specSchema = z
   .strictObject({
     dag_id: identifier('a dag_id').meta({ description: 'Must equal the file name without .yaml.' }),
@@ -224,11 +245,11 @@ export const specSchema = z
     owner: z.string().optional(),
     tags: z.array(z.string()).optional(),
     schedule: z
-      .union([cron, z.strictObject({ assets: z.array(assetUri).min(1) }), z.null()])
+      .union([cron, assetSchedule, z.null()])
       .optional()
       .meta({
         description:
-          'A cron expression or preset, {assets: [...]} to run when those assets update, or null / absent for manual runs.',
+          'A cron expression or preset, {assets: [...], when: any|all} to run when those assets update, or null / absent for manual runs.',
       }),
     timezone: timeZone.optional(),
     start_date: dateTime.optional(),

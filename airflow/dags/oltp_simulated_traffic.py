@@ -3,119 +3,12 @@
 # Source sha256: b90323827090c4bbb8e0f3986ad88b97e898f1a0d6fa65686f944518d299be70
 from __future__ import annotations
 
-import json
-import logging
-import urllib.error
-import urllib.request
 from datetime import timedelta
 
 import pendulum
 from airflow import DAG
-from airflow.providers.docker.operators.docker import DockerOperator
 
-try:  # Airflow 3
-    from airflow.sdk import Variable
-except ImportError:  # Airflow 2
-    from airflow.models import Variable
-try:  # Airflow 3.1+
-    from airflow.sdk import BaseHook
-except ImportError:  # Airflow 2 and 3.0
-    from airflow.hooks.base import BaseHook
-try:  # Airflow 3
-    from airflow.sdk import CronDataIntervalTimetable
-except ImportError:  # Airflow 2
-    from airflow.timetables.interval import CronDataIntervalTimetable
-
-log = logging.getLogger(__name__)
-
-try:  # Airflow 3.1+
-    from airflow.sdk.log import mask_secret
-except ImportError:
-    try:  # Airflow 3.0
-        from airflow.sdk.execution_time.secrets_masker import mask_secret
-    except ImportError:
-        try:  # Airflow 2
-            from airflow.utils.log.secrets_masker import mask_secret
-        except ImportError:  # Variables and connection passwords are masked by Airflow itself.
-
-            def mask_secret(value):
-                return None
-
-
-def _read_secret(env, kind, name, field, extra_key):
-    """The value of one secret, from an Airflow Variable or a Connection field. Never logged."""
-    try:
-        if kind == "variable":
-            value = Variable.get(name)
-        else:
-            connection = BaseHook.get_connection(name)
-            if field == "uri":
-                value = connection.get_uri()
-            elif field == "extra" and extra_key is not None:
-                value = connection.extra_dejson.get(extra_key)
-            else:
-                value = getattr(connection, field)
-    except Exception as error:
-        raise RuntimeError(
-            f"secret {env}: cannot read Airflow {kind} {name!r} ({type(error).__name__}); "
-            "create it as the README describes"
-        ) from None
-    if value is None or str(value) == "":
-        raise RuntimeError(f"secret {env}: Airflow {kind} {name!r} has no value{'' if kind == 'variable' else ' in ' + field}")
-    value = str(value)
-    mask_secret(value)
-    return value
-
-
-class AdtechDockerOperator(DockerOperator):
-    """DockerOperator whose secrets are read when the task runs.
-
-    secret_env maps an environment variable to (kind, name, field, extra_key): an Airflow Variable,
-    or a field of an Airflow Connection. execute() reads them and passes them in
-    private_environment, which is neither templated nor shown in the UI. This file holds only
-    their names.
-    """
-
-    def __init__(self, *, secret_env=None, **kwargs):
-        super().__init__(**kwargs)
-        self.secret_env = dict(secret_env or {})
-
-    def execute(self, context):
-        secrets = {env: _read_secret(env, *where) for env, where in sorted(self.secret_env.items())}
-        # apache-airflow-providers-docker 3.x reads self.private_environment; 4.x keeps it in
-        # self._private_environment. Update whichever this provider uses.
-        attribute = "_private_environment" if hasattr(self, "_private_environment") else "private_environment"
-        setattr(self, attribute, {**(getattr(self, attribute, None) or {}), **secrets})
-        return super().execute(context)
-
-
-_WINDOW_TIMEZONE = pendulum.timezone("UTC")
-
-
-def _window(dag_run):
-    """The run's window as whole days [since, until) in the DAG's time zone, as YYYY-MM-DD.
-
-    The data interval, widened to whole days. A run without one (Airflow 3 asset-triggered or
-    manual runs without a logical date) covers the day before run_after and run_after's day.
-    """
-    start = getattr(dag_run, "data_interval_start", None)
-    end = getattr(dag_run, "data_interval_end", None)
-    if start is None or end is None:
-        end = getattr(dag_run, "run_after", None) or pendulum.now("UTC")
-        start = end - timedelta(days=1)
-    since = start.astimezone(_WINDOW_TIMEZONE).date()
-    until = (end.astimezone(_WINDOW_TIMEZONE) - timedelta(microseconds=1)).date() + timedelta(days=1)
-    if until <= since:
-        until = since + timedelta(days=1)
-    return since.isoformat(), until.isoformat()
-
-
-def _window_start(dag_run):
-    return _window(dag_run)[0]
-
-
-def _window_end(dag_run):
-    return _window(dag_run)[1]
+from adtech_airflow_runtime import AdtechDockerOperator, CronDataIntervalTimetable, window_macros
 
 
 with DAG(
@@ -129,7 +22,7 @@ with DAG(
     max_active_tasks=16,
     tags=["adtech", "oltp", "simulation"],
     default_args={"owner": "data-eng"},
-    user_defined_macros={"adtech_window_start": _window_start, "adtech_window_end": _window_end},
+    user_defined_macros=window_macros("UTC"),
 ) as dag:
     tasks = {}
 
@@ -153,6 +46,7 @@ with DAG(
         network_mode="adtech-pipeline",
         auto_remove="success",
         mount_tmp_dir=False,
+        do_xcom_push=False,
         retries=0,
         retry_delay=timedelta(seconds=60),
         retry_exponential_backoff=True,

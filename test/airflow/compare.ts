@@ -27,6 +27,7 @@ export interface AirflowTask {
   execution_timeout: number | null;
   pool: string;
   pool_slots: number;
+  do_xcom_push: boolean;
   outlets: string[];
   image: string;
   command: string[] | string | null;
@@ -103,11 +104,11 @@ function normalize(condition: Condition): Condition {
 }
 
 /**
- * What the spec's asset schedule means: the DAG runs when ANY of the listed assets is updated
- * (dag-spec schema, DESIGN.md "Airflow compatibility").
+ * What the spec's asset schedule means: the DAG runs when ANY (or ALL, `when: all`) of the
+ * listed assets is updated (dag-spec schema, DESIGN.md "Airflow compatibility").
  */
-function expectedCondition(uris: readonly string[]): Condition {
-  return normalize({ any: [...uris] });
+function expectedCondition(uris: readonly string[], when: 'any' | 'all'): Condition {
+  return normalize(when === 'any' ? { any: [...uris] } : { all: [...uris] });
 }
 
 function secretTuple(task: IrTask): Record<string, [string, string, string | null, string | null]> {
@@ -167,7 +168,7 @@ export function compareDag(ir: IrDag, airflow: AirflowDag): string[] {
         dagField(
           'schedule.condition',
           normalize(schedule.condition),
-          expectedCondition(ir.schedule.uris),
+          expectedCondition(ir.schedule.uris, ir.schedule.when),
         );
       }
       break;
@@ -212,6 +213,8 @@ export function compareDag(ir: IrDag, airflow: AirflowDag): string[] {
     field('execution_timeout', actual.execution_timeout, task.executionTimeoutSeconds);
     field('pool', actual.pool, task.pool);
     field('pool_slots', actual.pool_slots, task.poolSlots);
+    // Generated tasks push no XCom (the container's last log line is nobody's input).
+    field('do_xcom_push', actual.do_xcom_push, false);
     field('outlets', actual.outlets, [...task.outlets].sort());
     field('image', actual.image, task.image);
     field('entrypoint', actual.operator.entrypoint, task.entrypoint);

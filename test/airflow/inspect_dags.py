@@ -203,6 +203,7 @@ def describe(live, run):
                 "execution_timeout": seconds(task.execution_timeout),
                 "pool": task.pool,
                 "pool_slots": task.pool_slots,
+                "do_xcom_push": task.do_xcom_push,
                 "outlets": sorted(uri_of(outlet) for outlet in (task.outlets or [])),
                 "image": task.image,
                 "command": task.command,
@@ -306,7 +307,7 @@ def dag_failure_callbacks(bag, run):
             continue
         callbacks = callback if isinstance(callback, list) else [callback]
         for function in callbacks:
-            name = getattr(function, "__globals__", {}).get("_FAILURE_WEBHOOK_CONNECTION")
+            name = getattr(function, "connection_id", None)  # adtech_airflow_runtime.failure_webhook
             if name:
                 os.environ[f"AIRFLOW_CONN_{name.upper()}"] = webhook.connection()
         webhook.bodies.clear()

@@ -110,6 +110,9 @@ export function airflowSuite(
           env: {
             AIRFLOW_HOME: home,
             AIRFLOW__CORE__DAGS_FOLDER: path.join(home, 'dags'),
+            // The runtime module the generated files import, where our image puts it (Airflow
+            // adds the plugins folder to sys.path).
+            AIRFLOW__CORE__PLUGINS_FOLDER: path.join(repoRoot, 'airflow/plugins'),
             AIRFLOW__CORE__LOAD_EXAMPLES: 'False',
             AIRFLOW__CORE__UNIT_TEST_MODE: 'False',
             // Airflow 2.11 warns at import that its default (seconds) changes in 3; 3's default.
