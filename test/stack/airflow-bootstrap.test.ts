@@ -220,7 +220,7 @@ describe('bootstrap.py --check-env (before anything is written)', () => {
       extendEnv: false,
       env: { PATH: `${path.join(dir, 'bin')}:${process.env.PATH}`, ...env },
     });
-  const fernet = Buffer.alloc(32, 7).toString('base64url') + '=';
+  const fernet = `${Buffer.alloc(32, 7).toString('base64url')}=`;
 
   it('passes generated secrets, calling no Airflow command', async () => {
     const result = await check({ FERNET: fernet, ADMIN_PASSWORD: 'Xy7pQ2' });

@@ -192,9 +192,7 @@ describe('docker-compose.yml', () => {
     const uses = [...text.matchAll(/(?<!\$)\$\{([A-Z0-9_]+)((?::?[-?])[^}]*)?\}/g)];
     const secretUses = uses.filter((m) => GENERATED_SECRETS.includes(m[1] ?? ''));
     expect(new Set(secretUses.map((m) => m[1]))).toEqual(new Set(GENERATED_SECRETS));
-    const notRequired = secretUses
-      .filter((m) => !m[2]?.startsWith(':?'))
-      .map((m) => m[0]);
+    const notRequired = secretUses.filter((m) => !m[2]?.startsWith(':?')).map((m) => m[0]);
     expect(notRequired).toEqual([]);
     for (const m of secretUses) expect(m[2]).toMatch(/init-env/);
     // The Fernet key, the JWT and API secrets reach every Airflow component.

@@ -127,3 +127,56 @@ describe('Dockerfiles', () => {
     expect(dockerfileProblems(dockerfile, fs.readFileSync(file, 'utf8'))).toEqual([]);
   });
 });
+
+/** `name==version` → its lines (version and hashes) in a pip requirements file with hashes. */
+function pinnedEntries(text: string): Map<string, string> {
+  const entries = new Map<string, string>();
+  const joined = text.replace(/\\\n\s*/g, ' ');
+  for (const line of joined.split('\n')) {
+    const match = /^([A-Za-z0-9_.-]+)==(\S+)((?:\s+--hash=\S+)*)/.exec(line.trim());
+    if (!match) continue;
+    const hashes = [...(match[3] ?? '').matchAll(/--hash=(\S+)/g)].map((m) => m[1]).sort();
+    entries.set((match[1] ?? '').toLowerCase(), `${match[2]} ${hashes.join(' ')}`);
+  }
+  return entries;
+}
+
+describe('airflow/Dockerfile pins what the DAG compatibility tests run', () => {
+  const lock = pinnedEntries(
+    fs.readFileSync(path.join(repoRoot, 'python/airflow-3/requirements.lock'), 'utf8'),
+  );
+  const dockerfile = fs.readFileSync(path.join(repoRoot, 'airflow/Dockerfile'), 'utf8');
+  const requirements = pinnedEntries(
+    fs.readFileSync(path.join(repoRoot, 'airflow/requirements.txt'), 'utf8'),
+  );
+  const lockVersion = (name: string) => lock.get(name)?.split(' ')[0];
+
+  it("starts from the official image of the lock's Airflow version and proves it at build time", () => {
+    const airflow = lockVersion('apache-airflow');
+    expect(airflow).toMatch(/^3\./);
+    expect(dockerfile).toMatch(new RegExp(`^FROM apache/airflow:${airflow}-python3\\.12$`, 'm'));
+    expect(dockerfile).toContain(`assert v == '${airflow}'`);
+  });
+
+  it('installs the Docker provider and its requirements exactly as the lock pins them, hashes included', () => {
+    expect(lockVersion('apache-airflow-providers-docker')).toBe('4.6.1');
+    expect([...requirements.keys()]).toEqual(
+      expect.arrayContaining(['apache-airflow-providers-docker', 'docker']),
+    );
+    for (const [name, pinned] of requirements) {
+      expect(pinned, name).toBe(lock.get(name));
+    }
+    // Neither Airflow itself nor anything the lock does not hold.
+    expect(requirements.has('apache-airflow')).toBe(false);
+  });
+
+  it('installs with hashes and no dependency resolution, then checks the environment', () => {
+    const run = parseDockerfile(dockerfile).find(
+      (i) => i.keyword === 'RUN' && i.args.includes('pip install'),
+    );
+    expect(run?.args).toMatch(/pip install .*--require-hashes/);
+    expect(run?.args).toMatch(/pip install .*--no-deps/);
+    expect(run?.args).toMatch(/-r \/requirements\.txt/);
+    expect(run?.args).toMatch(/&& pip check/);
+  });
+});
