@@ -227,6 +227,16 @@ export class ClickHouseWriter {
     meta: WriteMeta,
     rawInsert: RawInsert,
   ): Promise<void> {
+    // chdb's raw insert stops reading its payload at the first blank line (0x0A 0x0A) without
+    // an error, so rows after it would be lost silently. Our encoded batches never contain one
+    // (PostgreSQL COPY escapes newlines and every row ends in a constant column); refuse one
+    // rather than trust that.
+    const blankLine = batch.data.indexOf('\n\n');
+    if (blankLine >= 0 || batch.data.startsWith('\n')) {
+      throw new RuntimeFailure(
+        `encoded batch for ${stream.table} has a blank line at byte ${Math.max(blankLine, 0)}; the embedded engine's raw insert would drop the rows after it`,
+      );
+    }
     const stage = await this.ensureStage(stream);
     const source = Object.keys(stream.columns).map(quoteIdentifier).join(', ');
     await this.client.command({ query: `TRUNCATE TABLE ${qualified(stage)}` });

@@ -389,6 +389,29 @@ describe('writer, state and runner on embedded ClickHouse', () => {
     ).toEqual([{ id: '7', value: 'seven', _run_id: 'enc', loaded: '2026-03-01 10:00:00.000' }]);
   });
 
+  test('an encoded batch with a blank line is refused on the embedded engine, never half-loaded', async () => {
+    const database = uniqueDatabase('blank');
+    const source = memorySource(database, { a: [] });
+    const stream = source.streams({ batch: 2 })[0]!;
+    const writer = new ClickHouseWriter(client, silent);
+    await writer.ensureTable(stream);
+    const meta = { version: new VersionClock().next(), loadedAt: new Date(), runId: 'blank' };
+    for (const data of ['a\t1\tx\n\na\t2\ty\n', '\na\t1\tx\n']) {
+      await expect(
+        writer.insert(
+          stream,
+          { kind: 'encoded', format: 'TabSeparated', data, rowCount: 2, cursor: '' },
+          meta,
+        ),
+      ).rejects.toThrow(
+        /has a blank line at byte \d+; the embedded engine's raw insert would drop/,
+      );
+    }
+    expect(await queryRows(client, `SELECT toString(count()) AS n FROM ${database}.items`)).toEqual(
+      [{ n: '0' }],
+    );
+  });
+
   test('re-writing a key converges to one row, the latest version winning', async () => {
     const database = uniqueDatabase('idempotent');
     const source = memorySource(database, { a: [{ id: 1, value: 'old' }] });
