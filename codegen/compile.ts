@@ -3,6 +3,7 @@
  * diagnostics out. No file system access, so tests and the local runner call it directly.
  */
 import { z } from 'zod';
+import { AccountsReader, type ReadFile } from './accounts.js';
 import type { ContractSet } from './contracts.js';
 import { compareText, type Diagnostic, hasErrors, sortDiagnostics } from './diagnostics.js';
 import { emitDag } from './emit.js';
@@ -16,6 +17,8 @@ export interface SourceText {
   /** Display path, used in diagnostics and in the generated header. */
   path: string;
   text: string;
+  /** The file's bytes as read from disk: when given, `text` is decoded from them (UTF-8 only). */
+  bytes?: Uint8Array;
 }
 
 export interface CompileInput {
@@ -25,6 +28,11 @@ export interface CompileInput {
   contracts: ContractSet;
   /** Problems met while reading the contracts, reported with the rest. */
   contractDiagnostics?: readonly Diagnostic[];
+  /**
+   * Reads files the specs name (the accounts file of ad-platform tasks), by the path as written
+   * (relative to the project root). Without it account groups are not checked.
+   */
+  readFile?: ReadFile;
 }
 
 export interface GeneratedFile {
@@ -64,7 +72,7 @@ function lowerProject(input: CompileInput, diagnostics: Diagnostic[]): IrProject
     });
     return null;
   }
-  const projectFile = parseYaml(input.project.path, input.project.text);
+  const projectFile = parseYaml(input.project.path, input.project.text, input.project.bytes);
   diagnostics.push(...projectFile.diagnostics);
   // As with specs: a file that is not valid YAML has no data to check, so the schema would only
   // add "expected object, got nothing" noise after the syntax errors.
@@ -83,15 +91,21 @@ function lowerProject(input: CompileInput, diagnostics: Diagnostic[]): IrProject
     }
     return null;
   }
+  const accounts = input.readFile === undefined ? undefined : new AccountsReader(input.readFile);
   const checked: { parsed: ParsedFile; spec: Spec }[] = [];
   const specs = [...input.specs].sort((a, b) => compareText(a.path, b.path));
   for (const source of specs) {
-    const { parsed, diagnostics: yamlDiagnostics } = parseYaml(source.path, source.text);
+    const { parsed, diagnostics: yamlDiagnostics } = parseYaml(
+      source.path,
+      source.text,
+      source.bytes,
+    );
     diagnostics.push(...yamlDiagnostics);
     if (yamlDiagnostics.length > 0) continue;
     const { spec, diagnostics: specDiagnostics } = validateSpec(parsed, {
       project,
       contracts: input.contracts,
+      accounts,
     });
     diagnostics.push(...specDiagnostics);
     if (spec !== null) checked.push({ parsed, spec });

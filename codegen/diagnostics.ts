@@ -18,7 +18,8 @@
  *   E012 invalid date or date-time
  *   E013 unknown extractor source
  *   E014 unknown flag for the extractor
- *   E015 a secret the extractor requires is not given
+ *   E015 a secret the extractor requires is not given, including each credential the task's
+ *        account group names (`--accounts-file` / `--group`)
  *   E016 secret not declared in _project.yaml `secrets`
  *   E017 flag value does not fit the contract's type
  *   E018 a task needs exactly one of extract, dbt, container
@@ -35,6 +36,15 @@
  *   E028 end_date before start_date
  *   E029 project settings problem: notify_on_failure: true without failure_webhook_connection,
  *        extra_key without field: extra
+ *   E030 an extract task passes a secret that another account group of its accounts file names
+ *        (facebook_ads_d2 passing d1's token)
+ *   E031 accounts file problem: the file (`--accounts-file`) is missing or not YAML, has no
+ *        section for the source, no such group (`--group`), or the group names no variable for
+ *        a credential the source needs
+ *   E032 YAML aliases expand beyond the limit (an alias bomb, "billion laughs")
+ *   E033 task id longer than Airflow's 250 characters (a fan-out copy is <task id>__<item id>)
+ *   E034 task id contains '..', which Airflow rejects
+ *   E035 file is not UTF-8 (located at the first invalid byte)
  *   W001 asset trigger that no spec produces
  *   W002 extract task produces an asset its source does not write
  *   W003 secret given that the extractor does not declare

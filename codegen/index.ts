@@ -2,7 +2,7 @@
  * The compiler's API for other parts of the project (the local runner, the stack's bootstrap
  * test). Reading from disk lives here; `compile` itself is pure.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { type CompileResult, compile, PROJECT_FILE, type SourceText } from './compile.js';
 import { readContracts } from './contracts.js';
@@ -27,6 +27,11 @@ export interface LoadOptions {
   contractsDir: string;
   /** Base for display paths in diagnostics; default the working directory. */
   displayBase?: string;
+  /**
+   * Where paths the specs name (`--accounts-file`) are read from: the extractor image's working
+   * directory holds the same files as the project root. Default the working directory.
+   */
+  root?: string;
 }
 
 /** Spec files of a folder: `*.yaml` / `*.yml`, except `_`-prefixed ones such as _project.yaml. */
@@ -41,10 +46,15 @@ export function listSpecFiles(specsDir: string): string[] {
 export function compileFolder(options: LoadOptions): CompileResult {
   const base = options.displayBase ?? process.cwd();
   const display = (file: string) => path.relative(base, file).split(path.sep).join('/');
-  const read = (file: string): SourceText => ({
-    path: display(file),
-    text: readFileSync(file, 'utf8'),
-  });
+  const read = (file: string): SourceText => {
+    const bytes = readFileSync(file);
+    return { path: display(file), text: bytes.toString('utf8'), bytes };
+  };
+  const root = options.root ?? base;
+  const readNamed = (file: string): Uint8Array | null => {
+    const target = path.resolve(root, file);
+    return existsSync(target) && statSync(target).isFile() ? readFileSync(target) : null;
+  };
   const projectPath = path.join(options.specsDir, PROJECT_FILE);
   const { contracts, diagnostics: contractDiagnostics } = readContracts(options.contractsDir, base);
   return compile({
@@ -52,6 +62,7 @@ export function compileFolder(options: LoadOptions): CompileResult {
     project: existsSync(projectPath) ? read(projectPath) : null,
     contracts,
     contractDiagnostics,
+    readFile: readNamed,
   });
 }
 

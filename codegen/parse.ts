@@ -5,6 +5,7 @@
  */
 import {
   type Document,
+  isAlias,
   isMap,
   isPair,
   isScalar,
@@ -12,6 +13,7 @@ import {
   LineCounter,
   type Node,
   parseDocument,
+  visit,
 } from 'yaml';
 import type { Diagnostic } from './diagnostics.js';
 
@@ -31,10 +33,30 @@ export interface Position {
   col: number;
 }
 
+/** More alias expansions than this in one file is an alias bomb, not a spec. */
+export const MAX_ALIAS_COUNT = 1000;
+
+/**
+ * Parses a file. With `bytes` (the file as read from disk) the text is decoded from them and a
+ * file that is not UTF-8 is reported (E035) instead of having its bad bytes silently replaced.
+ */
 export function parseYaml(
   file: string,
   text: string,
+  bytes?: Uint8Array,
 ): { parsed: ParsedFile; diagnostics: Diagnostic[] } {
+  if (bytes !== undefined) {
+    const problem = utf8Problem(file, bytes);
+    if (problem !== null) {
+      const lineCounter = new LineCounter();
+      const document = parseDocument('', { lineCounter });
+      return {
+        parsed: { file, text: '', data: undefined, document, lineCounter },
+        diagnostics: [problem],
+      };
+    }
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  }
   const lineCounter = new LineCounter();
   // YAML 1.2 core schema: dates stay strings, `yes`/`no` stay strings; duplicate keys are errors.
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
@@ -49,8 +71,96 @@ export function parseYaml(
       message: `YAML syntax: ${yamlMessage(error.message)}`,
     });
   }
-  const data = document.errors.length === 0 ? document.toJS({ maxAliasCount: 1000 }) : undefined;
+  let data: unknown;
+  if (document.errors.length === 0) {
+    try {
+      data = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (error) {
+      // The yaml package throws a ReferenceError without a position for "billion laughs".
+      if (!(error instanceof ReferenceError)) throw error;
+      const { line, col } = lineCounter.linePos(firstAliasOffset(document));
+      diagnostics.push({
+        file,
+        line,
+        col,
+        code: 'E032',
+        message: `YAML aliases expand beyond the limit of ${MAX_ALIAS_COUNT} (an alias bomb, "billion laughs"); write the values out`,
+      });
+    }
+  }
   return { parsed: { file, text, data, document, lineCounter }, diagnostics };
+}
+
+/** Offset of the first alias (`*name`) in the document, where an alias bomb starts going off. */
+function firstAliasOffset(document: Document): number {
+  let offset = 0;
+  visit(document, {
+    Alias(_, node) {
+      if (isAlias(node)) offset = node.range?.[0] ?? 0;
+      return visit.BREAK;
+    },
+  });
+  return offset;
+}
+
+/**
+ * E035 at the first byte that is not UTF-8, as line:col (col counts characters before it on its
+ * line, plus one), or null when the bytes are valid UTF-8.
+ */
+function utf8Problem(file: string, bytes: Uint8Array): Diagnostic | null {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    return null;
+  } catch {
+    // Not UTF-8: find where, below.
+  }
+  const offset = firstInvalidUtf8(bytes);
+  const before = new TextDecoder('utf-8').decode(bytes.subarray(0, offset));
+  const lines = before.split('\n');
+  const line = lines.length;
+  const col = [...(lines[lines.length - 1] ?? '')].length + 1;
+  const shown = (bytes[offset] ?? 0).toString(16).padStart(2, '0');
+  return {
+    file,
+    line,
+    col,
+    code: 'E035',
+    message: `file is not UTF-8: invalid byte 0x${shown} at byte offset ${offset}; save it as UTF-8`,
+  };
+}
+
+/** Byte offset of the first byte that does not start or continue a valid UTF-8 sequence. */
+function firstInvalidUtf8(bytes: Uint8Array): number {
+  let index = 0;
+  while (index < bytes.length) {
+    const byte = bytes[index] ?? 0;
+    let length: number;
+    let min: number;
+    if (byte < 0x80) {
+      index += 1;
+      continue;
+    } else if (byte >= 0xc2 && byte <= 0xdf) {
+      length = 2;
+      min = 0x80;
+    } else if (byte >= 0xe0 && byte <= 0xef) {
+      length = 3;
+      min = 0x800;
+    } else if (byte >= 0xf0 && byte <= 0xf4) {
+      length = 4;
+      min = 0x10000;
+    } else return index;
+    if (index + length > bytes.length) return index;
+    let codePoint = byte & (0xff >> (length + 1));
+    for (let next = 1; next < length; next += 1) {
+      const continuation = bytes[index + next] ?? 0;
+      if ((continuation & 0xc0) !== 0x80) return index;
+      codePoint = (codePoint << 6) | (continuation & 0x3f);
+    }
+    if (codePoint < min || codePoint > 0x10ffff || (codePoint >= 0xd800 && codePoint <= 0xdfff))
+      return index;
+    index += length;
+  }
+  return bytes.length;
 }
 
 /** The first line of the yaml package's message, without its own position suffix. */

@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import type { FlagContract } from '../extractors/core/contract.js';
+import { type AccountGroupCheck, type AccountsReader, checkAccountGroups } from './accounts.js';
 import { type ContractSet, flagsOf, isWindowed } from './contracts.js';
 import { compareText, type Diagnostic, didYouMean } from './diagnostics.js';
 import { type DataPath, isRecord, locate, type ParsedFile } from './parse.js';
@@ -96,7 +97,12 @@ function poolProblem(project: ProjectSpec, pool: string): string | null {
 export interface SpecContext {
   project: ProjectSpec;
   contracts: ContractSet;
+  /** Reads accounts files named by extract flags; without it account groups are not checked. */
+  accounts?: AccountsReader;
 }
+
+/** Airflow rejects longer task ids (and dag ids). */
+export const MAX_AIRFLOW_ID_LENGTH = 250;
 
 /** A task copy after fan-out, as validation and lowering both see it. */
 export interface ExpandedTask {
@@ -278,6 +284,13 @@ function semanticDiagnostics(
       }
       if (item !== null) itemIds.add(item.id);
       const taskId = item === null ? task.id : `${task.id}__${item.id}`;
+      if (taskId.length > MAX_AIRFLOW_ID_LENGTH) {
+        report(
+          where,
+          'E033',
+          `task id '${abbreviate(taskId)}' is ${taskId.length} characters; Airflow allows at most ${MAX_AIRFLOW_ID_LENGTH}${item === null ? '' : ' (a fan-out copy is <task id>__<item id>)'}`,
+        );
+      }
       const previous = seenIds.get(taskId);
       if (previous !== undefined) {
         report(
@@ -289,9 +302,12 @@ function semanticDiagnostics(
         seenIds.set(taskId, where);
       }
     }
+    if (task.id.includes('..')) {
+      report([...at, 'id'], 'E034', `task id '${task.id}' contains '..', which Airflow rejects`);
+    }
     checkPlaceholders(task, items, at, report);
     checkSettings(task, at, spec, project, report);
-    if (task.extract !== undefined) checkExtract(task, at, context, report);
+    if (task.extract !== undefined) checkExtract(task, items, at, context, report);
     for (const [secretIndex, env] of (
       task.extract?.secrets ??
       task.container?.secrets ??
@@ -353,6 +369,11 @@ function semanticDiagnostics(
     );
   }
   return diagnostics;
+}
+
+/** The start and end of a long id, for messages. */
+function abbreviate(id: string): string {
+  return id.length <= 60 ? id : `${id.slice(0, 40)}...${id.slice(-12)}`;
 }
 
 type Report = (where: DataPath, code: string, message: string, key?: boolean) => void;
@@ -423,7 +444,13 @@ function checkPlaceholders(
   }
 }
 
-function checkExtract(task: TaskSpec, at: DataPath, context: SpecContext, report: Report): void {
+function checkExtract(
+  task: TaskSpec,
+  items: readonly (FanOutItem | null)[],
+  at: DataPath,
+  context: SpecContext,
+  report: Report,
+): void {
   const extract = task.extract;
   if (extract === undefined) return;
   const loaded = context.contracts.sources.get(extract.source);
@@ -480,8 +507,10 @@ function checkExtract(task: TaskSpec, at: DataPath, context: SpecContext, report
       `source '${contract.source}' requires flag '${name}' (${flag.description})`,
     );
   }
+  const reaches = (env: string) => secrets.has(env) || env in environment;
   for (const secret of contract.secrets) {
     if (secret.required && !secrets.has(secret.env)) {
+      if ((secret.unlessGiven ?? []).some(reaches)) continue;
       report(
         [...at, 'extract'],
         'E015',
@@ -489,8 +518,29 @@ function checkExtract(task: TaskSpec, at: DataPath, context: SpecContext, report
       );
     }
   }
-  const declaredSecrets = contract.secrets.map((secret) => secret.env);
+  const groups: AccountGroupCheck =
+    contract.accountGroups !== undefined && context.accounts !== undefined
+      ? checkAccountGroups({
+          task,
+          items,
+          at,
+          accountGroups: contract.accountGroups,
+          flagEnv: {
+            file: flags[contract.accountGroups.fileFlag]?.env,
+            group: flags[contract.accountGroups.groupFlag]?.env,
+          },
+          environment,
+          secrets,
+          source: contract.source,
+          reader: context.accounts,
+          report,
+        })
+      : { groupSecrets: new Set(), foreignSecrets: new Set() };
+  const declaredSecrets = [
+    ...new Set([...contract.secrets.map((secret) => secret.env), ...groups.groupSecrets]),
+  ];
   for (const [index, env] of (extract.secrets ?? []).entries()) {
+    if (groups.foreignSecrets.has(env)) continue;
     if (!declaredSecrets.includes(env)) {
       report(
         [...at, 'extract', 'secrets', index],

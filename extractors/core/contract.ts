@@ -30,6 +30,24 @@ export interface SecretContract {
   readonly description: string;
   /** When false the source works without it (for example PGPASSWORD when PG_URL has one). */
   readonly required: boolean;
+  /**
+   * A required secret is also met when any of these variables reaches the task (as a secret or in
+   * the project environment) instead: PGHOST for PG_URL.
+   */
+  readonly unlessGiven?: readonly string[];
+}
+
+/**
+ * A source that serves one account group per run. The accounts file (`fileFlag`) keys groups by
+ * `section`, then by group name (`groupFlag`); each group names, under `credentials`, the
+ * environment variable holding each credential. A run needs every credential listed here, so a
+ * task must pass (in `secrets:`) the variable its group names for each.
+ */
+export interface AccountGroupContract {
+  readonly fileFlag: string;
+  readonly groupFlag: string;
+  readonly section: string;
+  readonly credentials: readonly { readonly name: string; readonly description: string }[];
 }
 
 export interface TableContract {
@@ -46,5 +64,7 @@ export interface SourceContract {
   /** Flag name without the leading dashes, kebab-case. */
   readonly flags: Readonly<Record<string, FlagContract>>;
   readonly secrets: readonly SecretContract[];
+  /** Credentials named per account group in an accounts file (the ad platforms). */
+  readonly accountGroups?: AccountGroupContract;
   readonly tables: readonly TableContract[];
 }

@@ -110,6 +110,8 @@ export const contract = {
       env: 'FACEBOOK_GRAPH_URL',
     },
   },
+  // The variables the example accounts file names; which of them a run needs depends on its
+  // group, so the compiler checks them through `accountGroups` below.
   secrets: [
     {
       env: 'FACEBOOK_D1_ACCESS_TOKEN',
@@ -122,6 +124,12 @@ export const contract = {
       required: false,
     },
   ],
+  accountGroups: {
+    fileFlag: 'accounts-file',
+    groupFlag: 'group',
+    section: 'facebook-ads',
+    credentials: [{ name: 'access_token', description: 'Marketing API access token.' }],
+  },
   tables: [
     {
       table: 'raw.facebook_ads_campaigns',

@@ -81,6 +81,8 @@ export const contract = {
       env: 'GOOGLE_OAUTH_TOKEN_URL',
     },
   },
+  // The variables the example accounts file names; which of them a run needs depends on its
+  // group, so the compiler checks them through `accountGroups` below.
   secrets: [
     {
       env: 'GOOGLE_ADS_DEVELOPER_TOKEN',
@@ -103,6 +105,17 @@ export const contract = {
       required: false,
     },
   ],
+  accountGroups: {
+    fileFlag: 'accounts-file',
+    groupFlag: 'group',
+    section: 'google-ads',
+    credentials: [
+      { name: 'developer_token', description: 'Google Ads API developer token.' },
+      { name: 'client_id', description: 'OAuth client id.' },
+      { name: 'client_secret', description: 'OAuth client secret.' },
+      { name: 'refresh_token', description: 'OAuth refresh token.' },
+    ],
+  },
   tables: [
     {
       table: 'raw.google_ads_campaigns',

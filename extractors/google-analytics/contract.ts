@@ -103,6 +103,8 @@ export const contract = {
       env: 'GOOGLE_OAUTH_TOKEN_URL',
     },
   },
+  // The variables the example accounts file names; which of them a run needs depends on its
+  // group, so the compiler checks them through `accountGroups` below.
   secrets: [
     {
       env: 'GOOGLE_ANALYTICS_CLIENT_ID',
@@ -121,6 +123,19 @@ export const contract = {
       required: false,
     },
   ],
+  accountGroups: {
+    fileFlag: 'accounts-file',
+    groupFlag: 'group',
+    section: 'google-analytics',
+    credentials: [
+      { name: 'client_id', description: 'OAuth client id.' },
+      { name: 'client_secret', description: 'OAuth client secret.' },
+      {
+        name: 'refresh_token',
+        description: 'OAuth refresh token with analytics.readonly.',
+      },
+    ],
+  },
   tables: [
     {
       table: 'raw.google_analytics_daily_report',

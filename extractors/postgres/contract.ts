@@ -51,7 +51,8 @@ export const contract = {
       env: 'PG_URL',
       description:
         'postgresql://user:password@host:port/database; without it the standard PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE variables are used.',
-      required: false,
+      required: true,
+      unlessGiven: ['PGHOST'],
     },
     {
       env: 'PGPASSWORD',
