@@ -244,13 +244,10 @@ export const specSchema = z
       .meta({ description: 'Markdown documentation shown in the Airflow UI.' }),
     owner: z.string().optional(),
     tags: z.array(z.string()).optional(),
-    schedule: z
-      .union([cron, assetSchedule, z.null()])
-      .optional()
-      .meta({
-        description:
-          'A cron expression or preset, {assets: [...], when: any|all} to run when those assets update, or null / absent for manual runs.',
-      }),
+    schedule: z.union([cron, assetSchedule, z.null()]).optional().meta({
+      description:
+        'A cron expression or preset, {assets: [...], when: any|all} to run when those assets update, or null / absent for manual runs.',
+    }),
     timezone: timeZone.optional(),
     start_date: dateTime.optional(),
     end_date: dateTime.optional(),

@@ -190,10 +190,12 @@ def post_failure(connection_id: str, dag_id: str, context: Mapping[str, Any]) ->
     body = json.dumps({"text": failure_message(dag_id, context)}).encode("utf-8")
     try:
         url = webhook_url(BaseHook.get_connection(connection_id))
-        request = urllib.request.Request(
+        if not url.startswith(("https://", "http://")):
+            raise ValueError("the webhook connection is not an http(s) URL")
+        request = urllib.request.Request(  # noqa: S310 (http or https, checked above)
             url, data=body, headers={"Content-Type": "application/json"}, method="POST"
         )
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (http(s) from the connection)
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (checked above)
             response.read()
     except urllib.error.HTTPError as error:
         log.warning("failure webhook (connection %s) answered HTTP %s", connection_id, error.code)

@@ -54,6 +54,34 @@ describe('golden DAG files', () => {
     }
   });
 
+  it('hold only declarations: the runtime comes from adtech_airflow_runtime', () => {
+    for (const file of result.files) {
+      expect(file.text).toMatch(/^from adtech_airflow_runtime import AdtechDockerOperator, .*$/m);
+      // No function, class or version-dependent import of its own.
+      expect(file.text, file.name).not.toMatch(/^ *(def |class |try:|except\b|import json)/m);
+      expect(file.text, file.name).toMatch(/^ {4}user_defined_macros=window_macros\("[^"]+"\),$/m);
+      expect(file.text, file.name).toMatch(/^ {8}do_xcom_push=False,$/m);
+    }
+  });
+
+  it('write asset schedules as Airflow asset expressions: any is a | b, all is a & b', () => {
+    const orders = result.files.find((file) => file.name === 'orders_report.py');
+    expect(orders?.text).toContain(
+      '    schedule=(Asset("clickhouse://raw/fakeads_insights") & Asset("clickhouse://raw/warehouse_orders")),\n',
+    );
+    expect(orders?.text).toContain(
+      '    on_failure_callback=failure_webhook("other_webhook", "orders_report"),\n',
+    );
+    const any = compileFolder({
+      specsDir: path.join(repoRoot, 'dag-specs'),
+      contractsDir: path.join(repoRoot, 'extractors'),
+      displayBase: repoRoot,
+    });
+    expect(any.files.find((file) => file.name === 'ads_daily_performance.py')?.text).toContain(
+      '    schedule=(Asset("clickhouse://raw/facebook_ads_ads_insights") | Asset("clickhouse://raw/google_ads_campaign_daily")),\n',
+    );
+  });
+
   it('follow the Airflow 2/3 rules: schedule=, explicit catchup, tz-aware start_date, no removed arguments', () => {
     for (const file of result.files) {
       expect(file.text).toMatch(/^ {4}schedule=/m);

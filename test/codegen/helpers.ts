@@ -55,8 +55,6 @@ export function compileOk(dagId: string, text: string, projectText?: string): st
  * fail and the check is never skipped silently there.
  */
 export const PYTHON = detectPython();
-/** jinja2 (what Airflow renders templates with) is optional: only some machines have it. */
-export const JINJA = PYTHON && spawnSync('python3', ['-c', 'import jinja2']).status === 0;
 
 function detectPython(): boolean {
   if (spawnSync('python3', ['--version']).status === 0) return true;

@@ -2,14 +2,15 @@
  * Hostile strings in every kind of spec field reach the generated Python as exact literals: parsed
  * back with Python's `ast`, each value equals the input; the module's structure is the same as for
  * harmless strings (nothing injected); and where a value lands in a DockerOperator templated field,
- * Jinja (when jinja2 is installed) renders it back to exactly the input.
+ * real Airflow 2.11 and 3.x (the locked virtualenvs) render it back to exactly the input.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compileOk, fixtureProjectText, fixtures, JINJA, PYTHON, runPython } from './helpers.js';
+import type { AirflowFolder } from '../airflow/compare.js';
+import { loadWithAirflow, RUN, renderedTask } from './airflow-render.js';
+import { compileOk, fixtureProjectText, PYTHON, runPython } from './helpers.js';
 
 const HOSTILE = [
   '"',
@@ -109,8 +110,6 @@ let tmp = '';
 
 beforeAll(() => {
   tmp = mkdtempSync(path.join(os.tmpdir(), 'codegen-injection-'));
-  if (PYTHON && !JINJA)
-    console.warn('jinja2 not installed: the Jinja rendering checks are skipped');
 });
 
 afterAll(() => {
@@ -173,66 +172,19 @@ describe('hostile spec strings', () => {
     },
   );
 
-  it.skipIf(!JINJA)(
-    'render back to exactly the input through Jinja, as Airflow renders templated fields',
-    async () => {
-      const file = path.join(tmp, 'hostile.py');
-      writeFileSync(file, text);
-      const stubs = path.join(tmp, 'stubs');
-      await execa('python3', [path.join(fixtures, 'python/stubs.py'), stubs, '3']);
-      const rendered = await execa(
-        'python3',
-        [path.join(fixtures, 'python/driver.py'), 'render', file, JSON.stringify({ run_id: 'r1' })],
-        { reject: false, env: { PYTHONPATH: stubs, PYTHONDONTWRITEBYTECODE: '1' } },
+  describe.each(['airflow-2', 'airflow-3'] as const)('on real Airflow (%s)', (tool) => {
+    let folder: AirflowFolder;
+    beforeAll(async () => {
+      const project = fixtureProjectText.replace(
+        'CLICKHOUSE_USER: pipeline',
+        `CLICKHOUSE_USER: ${y('{{ 7 * 7 }}\r\n{% x %}')}`,
       );
-      expect(rendered.stderr).toBe('');
-      const tasks = JSON.parse(rendered.stdout);
-      for (const [index, value] of HOSTILE.entries()) {
-        const extract = tasks[`extract_${index}`].command;
-        expect(extract[extract.indexOf('--api-url') + 1], `flag ${index}`).toBe(value);
-        expect(extract[extract.indexOf('--streams') + 1], `list flag ${index}`).toBe(`${value},x`);
-        const dbt = tasks[`dbt_${index}`].command;
-        expect(dbt[dbt.indexOf('--select') + 1], `dbt select ${index}`).toBe(value);
-        expect(JSON.parse(dbt[dbt.indexOf('--vars') + 1]), `dbt vars ${index}`).toEqual({
-          key: value,
-        });
-        const container = tasks[`container_${index}`];
-        if (container !== undefined) {
-          expect(container.command, `container command ${index}`).toEqual([value]);
-          expect(container.environment.HOSTILE, `container env ${index}`).toBe(value);
-        }
-      }
-    },
-  );
-
-  it.skipIf(!JINJA)('in the project environment are escaped the same way', async () => {
-    const project = fixtureProjectText.replace(
-      'CLICKHOUSE_USER: pipeline',
-      `CLICKHOUSE_USER: ${y('{{ 7 * 7 }}\r\n{% x %}')}`,
-    );
-    const generated = compileOk(
-      'small',
-      'dag_id: small\ntasks:\n  - id: t\n    container: { command: [x] }\n',
-      project,
-    );
-    const file = path.join(tmp, 'small.py');
-    writeFileSync(file, generated);
-    const stubs = path.join(tmp, 'stubs');
-    await execa('python3', [path.join(fixtures, 'python/stubs.py'), stubs, '3']);
-    const rendered = await execa(
-      'python3',
-      [path.join(fixtures, 'python/driver.py'), 'render', file, JSON.stringify({ run_id: 'r1' })],
-      { env: { PYTHONPATH: stubs, PYTHONDONTWRITEBYTECODE: '1' } },
-    );
-    expect(JSON.parse(rendered.stdout).t.environment.CLICKHOUSE_USER).toBe(
-      '{{ 7 * 7 }}\r\n{% x %}',
-    );
-  });
-
-  it.skipIf(!JINJA)(
-    'Jinja in container command and environment passes through as a template',
-    async () => {
-      const generated = compileOk(
+      const small = compileOk(
+        'small',
+        'dag_id: small\ntasks:\n  - id: t\n    container: { command: [x] }\n',
+        project,
+      );
+      const jinja = compileOk(
         'jinja',
         [
           'dag_id: jinja',
@@ -242,28 +194,47 @@ describe('hostile spec strings', () => {
           '',
         ].join('\n'),
       );
-      const file = path.join(tmp, 'jinja.py');
-      writeFileSync(file, generated);
-      const stubs = path.join(tmp, 'stubs');
-      await execa('python3', [path.join(fixtures, 'python/stubs.py'), stubs, '2']);
-      const rendered = await execa(
-        'python3',
-        [
-          path.join(fixtures, 'python/driver.py'),
-          'render',
-          file,
-          JSON.stringify({
-            run_id: 'scheduled__x',
-            data_interval_start: '2026-03-01T00:00:00+00:00',
-            data_interval_end: '2026-03-02T00:00:00+00:00',
-          }),
-        ],
-        { env: { PYTHONPATH: stubs, PYTHONDONTWRITEBYTECODE: '1' } },
+      folder = await loadWithAirflow(tool, {
+        'hostile.py': text,
+        'small.py': small,
+        'jinja.py': jinja,
+      });
+    }, 300_000);
+
+    it('loads the files with no import error', () => {
+      expect(folder.import_errors).toEqual({});
+      expect(Object.keys(folder.dags).sort()).toEqual(['hostile', 'jinja', 'small']);
+    });
+
+    it('renders hostile strings in templated fields back to exactly the input', () => {
+      for (const [index, value] of HOSTILE.entries()) {
+        const extract = renderedTask(folder, 'hostile', `extract_${index}`).command;
+        expect(extract[extract.indexOf('--api-url') + 1], `flag ${index}`).toBe(value);
+        expect(extract[extract.indexOf('--streams') + 1], `list flag ${index}`).toBe(`${value},x`);
+        const dbt = renderedTask(folder, 'hostile', `dbt_${index}`).command;
+        expect(dbt[dbt.indexOf('--select') + 1], `dbt select ${index}`).toBe(value);
+        expect(JSON.parse(dbt[dbt.indexOf('--vars') + 1] ?? ''), `dbt vars ${index}`).toEqual({
+          key: value,
+        });
+        if (withContainer[index]) {
+          const container = renderedTask(folder, 'hostile', `container_${index}`);
+          expect(container.command, `container command ${index}`).toEqual([value]);
+          expect(container.environment.HOSTILE, `container env ${index}`).toBe(value);
+        }
+      }
+    });
+
+    it('escapes the project environment the same way', () => {
+      expect(renderedTask(folder, 'small', 't').environment.CLICKHOUSE_USER).toBe(
+        '{{ 7 * 7 }}\r\n{% x %}',
       );
-      expect(JSON.parse(rendered.stdout).t).toMatchObject({
-        command: ['scheduled__x', 'at 2026-03-01'],
+    });
+
+    it('passes Jinja in container command and environment through as a template', () => {
+      expect(renderedTask(folder, 'jinja', 't')).toMatchObject({
+        command: [RUN.run_id, 'at 2026-03-01'],
         environment: { X: '42' },
       });
-    },
-  );
+    });
+  });
 });

@@ -32,6 +32,7 @@ const NAMED: Record<PythonToolName, string[]> = {
   dbt: ['dbt-core', 'dbt-clickhouse', 'clickhouse-connect'],
   'airflow-2': ['apache-airflow', 'apache-airflow-providers-docker'],
   'airflow-3': ['apache-airflow', 'apache-airflow-core', 'apache-airflow-providers-docker'],
+  ruff: ['ruff'],
 };
 
 describe.each(PYTHON_TOOL_NAMES)('python tool %s', (tool) => {
