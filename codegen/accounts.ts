@@ -168,7 +168,7 @@ export function checkAccountGroups(options: {
         report(
           [...at, 'extract'],
           'E015',
-          `source '${source}' group ${group} needs secret ${env} (its ${credential.name} in ${file}); add it to extract.secrets`,
+          `${copyOf(task, item)}source '${source}' group ${group} needs secret ${env} (its ${credential.name} in ${file}); add it to extract.secrets`,
         );
       }
     }
@@ -182,11 +182,16 @@ export function checkAccountGroups(options: {
       report(
         [...at, 'extract', 'secrets', index],
         'E030',
-        `secret ${env} belongs to account group ${owners.join(', ')} in ${file}, not to ${accountGroups.section}.${group} (which names ${[...own].join(', ') || 'no credentials'})`,
+        `${copyOf(task, item)}secret ${env} belongs to account group ${owners.join(', ')} in ${file}, not to ${accountGroups.section}.${group} (which names ${[...own].join(', ') || 'no credentials'})`,
       );
     }
   }
   return result;
+}
+
+/** Names the fan-out copy a message is about (empty for a task without for_each). */
+function copyOf(task: TaskSpec, item: FanOutItem | null): string {
+  return item === null ? '' : `task ${task.id}__${item.id}: `;
 }
 
 /** The value with fan-out placeholders substituted; null when it is only known at run time. */

@@ -514,7 +514,7 @@ function checkExtract(
       report(
         [...at, 'extract'],
         'E015',
-        `source '${contract.source}' requires secret ${secret.env} (${secret.description}); add it to extract.secrets`,
+        `source '${contract.source}' requires secret ${secret.env} (${secret.description}); add it to extract.secrets${secret.unlessGiven === undefined ? '' : ` (or give ${secret.unlessGiven.join(' or ')})`}`,
       );
     }
   }

@@ -203,6 +203,46 @@ describe('gen-dags', () => {
     expect(result.stderr).not.toMatch(/\n\s+at /);
     expect(existsSync(out)).toBe(false);
   });
+
+  it('as a process: an alias bomb and a file that is not UTF-8 are located diagnostics, not crashes', async () => {
+    const levels = ['lol0: &lol0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
+    for (let level = 1; level < 9; level += 1)
+      levels.push(
+        `lol${level}: &lol${level} [${Array(9)
+          .fill(`*lol${level - 1}`)
+          .join(', ')}]`,
+      );
+    writeFileSync(
+      path.join(specs, 'bomb.yaml'),
+      `dag_id: bomb\n${levels.join('\n')}\ntasks:\n  - id: a\n    container: { command: [echo, *lol8] }\n`,
+    );
+    writeFileSync(
+      path.join(specs, 'latin1.yaml'),
+      Buffer.concat([
+        Buffer.from('dag_id: latin1\ndescription: "Caf'),
+        Buffer.from([0xe9]),
+        Buffer.from('"\ntasks:\n  - id: a\n    container: { command: [echo] }\n'),
+      ]),
+    );
+    const result = await execa(
+      'npx',
+      ['tsx', 'codegen/cli.ts', '--specs', specs, '--out', out, '--contracts', contractsDir],
+      // 9^9 expanded nodes would take minutes and gigabytes: the timeout only catches that hang.
+      { cwd: repoRoot, reject: false, timeout: 120_000 },
+    );
+    expect(result.timedOut).toBe(false);
+    expect(result.exitCode).toBe(1);
+    const lines = result.stderr.split('\n');
+    expect(lines).toContain(
+      `${path.relative(repoRoot, path.join(specs, 'bomb.yaml'))}:3:14: E032 YAML aliases expand beyond the limit of 1000 (an alias bomb, "billion laughs"); write the values out`,
+    );
+    expect(lines).toContain(
+      `${path.relative(repoRoot, path.join(specs, 'latin1.yaml'))}:2:18: E035 file is not UTF-8: invalid byte 0xe9 at byte offset 32; save it as UTF-8`,
+    );
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+    expect(result.stderr).not.toMatch(/ReferenceError|TypeError/);
+    expect(existsSync(out)).toBe(false);
+  });
 });
 
 describe('the repository', () => {

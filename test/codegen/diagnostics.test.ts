@@ -4,11 +4,11 @@
  * Plus problems that need more than one file: duplicate dag_ids, asset triggers nobody produces,
  * the project file, and the exit behaviour of the CLI on errors.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { formatDiagnostic } from '../../codegen/index.js';
-import { compileOne, compileSpecs, fixtureProjectText, fixtures } from './helpers.js';
+import { compile, formatDiagnostic, readContracts, type SourceText } from '../../codegen/index.js';
+import { compileOne, compileSpecs, fixtureProjectText, fixtures, repoRoot } from './helpers.js';
 
 const invalidDir = path.join(fixtures, 'invalid');
 const invalidFixtures = readdirSync(invalidDir)
@@ -211,5 +211,134 @@ describe('project file', () => {
     expect(result.diagnostics.map(formatDiagnostic)).toEqual([
       'specs/x.yaml:2:20: E029 notify_on_failure: true needs failure_webhook_connection in _project.yaml (or name one: {connection: <id>})',
     ]);
+  });
+});
+
+/*
+ * Account groups and the secrets a run needs, against the real extractor contracts, the real
+ * dag-specs/_project.yaml and accounts files read from the repository (paths in the specs are
+ * relative to its root, as in the extractor image). Fixtures in invalid-accounts/ carry their
+ * expected diagnostics like those in invalid/; `_`-prefixed files there are accounts files.
+ */
+const accountsDir = path.join(fixtures, 'invalid-accounts');
+const accountsFixtures = readdirSync(accountsDir)
+  .filter((name) => name.endsWith('.yaml') && !name.startsWith('_'))
+  .sort();
+const realContracts = readContracts(path.join(repoRoot, 'extractors'), repoRoot);
+const realProjectText = readFileSync(path.join(repoRoot, 'dag-specs/_project.yaml'), 'utf8');
+const readFromRepo = (file: string) => {
+  const target = path.resolve(repoRoot, file);
+  return existsSync(target) ? readFileSync(target) : null;
+};
+
+function compileReal(
+  specs: readonly SourceText[],
+  options: { projectText?: string; readFile?: (file: string) => Uint8Array | string | null } = {},
+) {
+  return compile({
+    specs,
+    project: { path: 'dag-specs/_project.yaml', text: options.projectText ?? realProjectText },
+    contracts: realContracts.contracts,
+    contractDiagnostics: realContracts.diagnostics,
+    readFile: options.readFile ?? readFromRepo,
+  });
+}
+
+describe('secrets a run needs (real contracts and accounts files)', () => {
+  it.each(accountsFixtures)('%s gives exactly its expected diagnostics', (name) => {
+    const text = readFileSync(path.join(accountsDir, name), 'utf8');
+    const expected = [...text.matchAll(/^# expect: (.*)$/gm)].map((match) => match[1]);
+    expect(expected.length, 'fixture lists its expected diagnostics').toBeGreaterThan(0);
+    const result = compileReal([{ path: `invalid-accounts/${name}`, text }]);
+    const actual = result.diagnostics.map((d) => `${d.line}:${d.col} ${d.code} ${d.message}`);
+    expect(actual).toEqual(expected);
+    for (const d of result.diagnostics) expect(d.file).toBe(`invalid-accounts/${name}`);
+    expect(result.files).toEqual([]);
+  });
+
+  it('the shipped ad-platform specs pass every credential their group names', () => {
+    const specsDir = path.join(repoRoot, 'dag-specs');
+    const specs = readdirSync(specsDir)
+      .filter((name) => name.endsWith('.yaml') && !name.startsWith('_'))
+      .map((name) => ({
+        path: `dag-specs/${name}`,
+        text: readFileSync(path.join(specsDir, name), 'utf8'),
+      }));
+    const result = compileReal(specs);
+    expect(result.diagnostics.filter((d) => d.code.startsWith('E')).map(formatDiagnostic)).toEqual(
+      [],
+    );
+    // Dropping one of them is an error at the task's extract.
+    const d2 = specs.find((spec) => spec.path.endsWith('facebook_ads_d2.yaml'));
+    if (d2 === undefined) throw new Error('facebook_ads_d2.yaml not found');
+    const broken = compileReal([
+      { ...d2, text: d2.text.replace('[FACEBOOK_D2_ACCESS_TOKEN]', '[]') },
+    ]);
+    expect(broken.diagnostics.map((d) => d.code)).toEqual(['E015']);
+  });
+
+  it('a credential variable the group names is declared for the source (no W003), whatever its name', () => {
+    const accounts =
+      'facebook-ads:\n  brand:\n    accounts: [act_1]\n    credentials: { access_token: BRAND_FB_TOKEN }\n';
+    const project = realProjectText.replace(
+      /^secrets:\n/m,
+      'secrets:\n  BRAND_FB_TOKEN: { variable: brand_fb_token }\n',
+    );
+    const spec = (secrets: string) =>
+      [
+        'dag_id: brand',
+        'tasks:',
+        '  - id: extract',
+        '    extract:',
+        '      source: facebook-ads',
+        '      flags: { accounts-file: brand.yaml, group: brand }',
+        `      secrets: [${secrets}]`,
+        '',
+      ].join('\n');
+    const readFile = (file: string) => (file === 'brand.yaml' ? accounts : null);
+    const compileBrand = (secrets: string) =>
+      compileReal([{ path: 'specs/brand.yaml', text: spec(secrets) }], {
+        projectText: project,
+        readFile,
+      }).diagnostics.map(formatDiagnostic);
+    expect(compileBrand('BRAND_FB_TOKEN')).toEqual([]);
+    // Declared by the contract and named by no other group of this file: accepted.
+    expect(compileBrand('BRAND_FB_TOKEN, FACEBOOK_D1_ACCESS_TOKEN')).toEqual([]);
+    expect(compileBrand('BRAND_FB_TOKEN, GOOGLE_ADS_CLIENT_ID')).toEqual([
+      "specs/brand.yaml:7:33: W003 source 'facebook-ads' does not declare secret GOOGLE_ADS_CLIENT_ID (declares: FACEBOOK_D1_ACCESS_TOKEN, FACEBOOK_D2_ACCESS_TOKEN, BRAND_FB_TOKEN)",
+    ]);
+  });
+
+  it('the accounts file can come from the project environment (ADS_ACCOUNTS_FILE)', () => {
+    const project = realProjectText.replace(
+      /^environment:\n/m,
+      'environment:\n  ADS_ACCOUNTS_FILE: config/ad-accounts.yaml\n',
+    );
+    const text =
+      'dag_id: env\ntasks:\n  - id: t\n    extract:\n      source: facebook-ads\n      flags: { group: d1 }\n      secrets: [FACEBOOK_D2_ACCESS_TOKEN]\n';
+    expect(
+      compileReal([{ path: 'specs/env.yaml', text }], { projectText: project }).diagnostics.map(
+        (d) => `${d.line}:${d.col} ${d.code}`,
+      ),
+    ).toEqual(['5:7 E015', '7:17 E030']);
+  });
+
+  it('PG_URL is not needed when PGHOST reaches the task instead', () => {
+    const project = realProjectText.replace(/^environment:\n/m, 'environment:\n  PGHOST: db\n');
+    const text = 'dag_id: pg\ntasks:\n  - id: t\n    extract: { source: postgres }\n';
+    expect(
+      compileReal([{ path: 'specs/pg.yaml', text }], { projectText: project }).diagnostics,
+    ).toEqual([]);
+  });
+
+  it('without a file reader (compile called directly) account groups are not checked', () => {
+    const text =
+      'dag_id: bare\ntasks:\n  - id: t\n    extract:\n      source: facebook-ads\n      flags: { accounts-file: nowhere.yaml, group: zz }\n';
+    const result = compile({
+      specs: [{ path: 'specs/bare.yaml', text }],
+      project: { path: 'dag-specs/_project.yaml', text: realProjectText },
+      contracts: realContracts.contracts,
+    });
+    expect(result.diagnostics).toEqual([]);
   });
 });
