@@ -7,7 +7,16 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { compileFolder } from '../../codegen/index.js';
-import { contractsDir, fixtures, goldenSpecs, PYTHON, repoRoot, runPython } from './helpers.js';
+import {
+  compileOk,
+  compileOne,
+  contractsDir,
+  fixtures,
+  goldenSpecs,
+  PYTHON,
+  repoRoot,
+  runPython,
+} from './helpers.js';
 
 const expectedDir = path.join(fixtures, 'golden/expected');
 
@@ -80,6 +89,24 @@ describe('golden DAG files', () => {
     expect(any.files.find((file) => file.name === 'ads_daily_performance.py')?.text).toContain(
       '    schedule=(Asset("clickhouse://raw/facebook_ads_ads_insights") | Asset("clickhouse://raw/google_ads_campaign_daily")),\n',
     );
+  });
+
+  it('default an asset schedule without `when` to any, and reject other values', () => {
+    const spec = (when: string) =>
+      `dag_id: two\nschedule: { assets: [clickhouse://raw/a, clickhouse://raw/b]${when} }\ntasks:\n  - id: t\n    container: { command: [x] }\n`;
+    const text = compileOk('two', spec(''));
+    expect(text).toContain(
+      '    schedule=(Asset("clickhouse://raw/a") | Asset("clickhouse://raw/b")),\n',
+    );
+    const ir = compileOne('two', spec(', when: all')).ir;
+    expect(ir?.dags[0]?.schedule).toEqual({
+      kind: 'assets',
+      uris: ['clickhouse://raw/a', 'clickhouse://raw/b'],
+      when: 'all',
+    });
+    const wrong = compileOne('two', spec(', when: sometimes'));
+    expect(wrong.ir).toBeNull();
+    expect(wrong.diagnostics.filter((d) => d.code.startsWith('E'))).not.toEqual([]);
   });
 
   it('follow the Airflow 2/3 rules: schedule=, explicit catchup, tz-aware start_date, no removed arguments', () => {
