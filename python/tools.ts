@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 
-export const PYTHON_TOOL_NAMES = ['dbt', 'airflow-2', 'airflow-3', 'ruff'] as const;
+export const PYTHON_TOOL_NAMES = ['dbt', 'airflow-2', 'airflow-3', 'ruff', 'superset'] as const;
 export type PythonToolName = (typeof PYTHON_TOOL_NAMES)[number];
 
 /** The oldest python3 the locks are resolved for (`--python-version` below). */

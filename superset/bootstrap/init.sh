@@ -33,16 +33,9 @@ elif [[ $status -ne 0 ]]; then
 fi
 superset init
 
-# Superset imports a zip whose single root folder holds metadata.yaml and the asset folders.
-python - <<'PY'
-import pathlib
-import zipfile
-
-root = pathlib.Path("/app/bundle")
-with zipfile.ZipFile("/tmp/campaign_performance.zip", "w") as bundle:
-    for path in sorted(root.rglob("*.yaml")):
-        bundle.write(path, pathlib.Path("campaign_performance") / path.relative_to(root))
-PY
+# Superset imports a zip whose single root folder holds metadata.yaml and the asset folders;
+# build_bundle.py is the one builder (npm run superset and the tests use it too).
+python /app/bootstrap/build_bundle.py /app/bundle /tmp/campaign_performance.zip
 superset import-dashboards --path /tmp/campaign_performance.zip --username "${SUPERSET_ADMIN_USER}"
 
 # The bundle holds a masked URI; the credentials are set here, from the environment, after import.

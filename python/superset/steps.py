@@ -1,0 +1,130 @@
+"""Run several `superset` CLI commands in one Python process, timing each.
+
+    python steps.py STEPS.json
+
+STEPS.json is a list of steps, in order:
+  {"name": "...", "argv": ["import-dashboards", "-p", "bundle.zip", "-u", "admin"]}
+      the `superset` command line, run in-process by Superset's own click group (the same
+      code as the `superset` executable; loading Superset costs ~20 s per process on two
+      busy cores, so one process runs them all);
+  {"name": "...", "snapshot": "out.json"}
+      the imported assets as Superset's metadata database holds them (ids, uuids, params),
+      for comparing two imports;
+  {"name": "...", "argv": ["run", "-h", "127.0.0.1", "-p", "8088", ...]}
+      the web server, last: it runs until the process is stopped.
+
+Each step prints `[superset] <name>: <seconds> s` on stderr. A failing step (non-zero exit,
+or an exception) stops here with exit code 1 and the step's name.
+"""
+
+import json
+import logging
+import sys
+import time
+
+
+def enable_logging() -> None:
+    """`db upgrade` runs alembic's fileConfig, which disables every logger that already exists
+    (Superset's among them): a later step's `logger.exception` would vanish. Undo that."""
+    for logger in logging.root.manager.loggerDict.values():
+        if isinstance(logger, logging.Logger):
+            logger.disabled = False
+    if not logging.root.handlers:
+        logging.basicConfig(level=logging.INFO)
+
+TABLES = {
+    "dbs": ["id", "uuid", "database_name", "sqlalchemy_uri", "extra", "expose_in_sqllab"],
+    "tables": ["id", "uuid", "table_name", "schema", "database_id", "main_dttm_col", "sql"],
+    "table_columns": ["id", "uuid", "table_id", "column_name", "type", "is_dttm", "expression"],
+    "sql_metrics": ["id", "uuid", "table_id", "metric_name", "expression", "d3format"],
+    "slices": [
+        "id", "uuid", "slice_name", "viz_type", "datasource_id", "datasource_type", "params",
+        "query_context",
+    ],
+    "dashboards": ["id", "uuid", "dashboard_title", "slug", "position_json", "json_metadata"],
+    "dashboard_slices": ["dashboard_id", "slice_id"],
+}
+
+
+def snapshot(out: str) -> None:
+    from superset import db
+    from sqlalchemy import text
+
+    rows = {}
+    for table, columns in TABLES.items():
+        result = db.session.execute(
+            text(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {columns[0]}, {columns[1]}")
+        )
+        rows[table] = [
+            {c: (str(v) if not isinstance(v, (int, float, type(None))) else v)
+             for c, v in zip(columns, row)}
+            for row in result
+        ]
+    with open(out, "w") as f:
+        json.dump(rows, f, indent=1, sort_keys=True)
+
+
+def loopback_only() -> None:
+    """ADTECH_LOOPBACK_ONLY=1 (the tests): name lookups and connections to anything but this
+    machine fail here, before any packet leaves, and are reported on stderr as
+    `[superset] network guard: blocked HOST:PORT` for the caller to check."""
+    import ipaddress
+    import socket
+
+    real_getaddrinfo = socket.getaddrinfo
+
+    def is_loopback(host: object) -> bool:
+        if host in (None, "localhost", b"localhost"):
+            return True
+        try:
+            return ipaddress.ip_address(host.decode() if isinstance(host, bytes) else str(host)).is_loopback
+        except ValueError:
+            return False
+
+    def guarded(host, port, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if not is_loopback(host):
+            print(f"[superset] network guard: blocked {host}:{port}", file=sys.stderr, flush=True)
+            raise socket.gaierror(socket.EAI_NONAME, f"blocked by the loopback-only guard: {host}")
+        return real_getaddrinfo(host, port, *args, **kwargs)
+
+    socket.getaddrinfo = guarded
+
+
+def main() -> int:
+    import os
+
+    if os.environ.get("ADTECH_LOOPBACK_ONLY") == "1":
+        loopback_only()
+    with open(sys.argv[1]) as f:
+        steps = json.load(f)
+    started = time.monotonic()
+    from superset.cli.main import superset as cli
+
+    print(f"[superset] load superset: {time.monotonic() - started:.1f} s", file=sys.stderr, flush=True)
+    for step in steps:
+        name = step["name"]
+        began = time.monotonic()
+        enable_logging()
+        if "run" == (step.get("argv") or [""])[0]:
+            print(f"[superset] {name}: starting", file=sys.stderr, flush=True)
+        try:
+            if "snapshot" in step:
+                from superset.app import create_app
+
+                with create_app().app_context():
+                    snapshot(step["snapshot"])
+            else:
+                cli.main(args=step["argv"], prog_name="superset", standalone_mode=False)
+        except SystemExit as exit_:
+            if exit_.code not in (0, None):
+                print(f"[superset] step '{name}' failed (exit {exit_.code})", file=sys.stderr, flush=True)
+                return 1
+        except Exception as error:  # noqa: BLE001 - reported with the step's name
+            print(f"[superset] step '{name}' failed: {error!r}", file=sys.stderr, flush=True)
+            return 1
+        print(f"[superset] {name}: {time.monotonic() - began:.1f} s", file=sys.stderr, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
