@@ -47,6 +47,7 @@ import { startPostgres, type TestPostgres } from '../support/postgres.js';
 import { startWarehouse, type TestWarehouse } from '../support/warehouse.js';
 import {
   type DockerCall,
+  envListToMap,
   type FakeContainer,
   type FakeDockerEngine,
   type LocalProcess,
@@ -514,9 +515,11 @@ export function runDagsSuite(tool: 'airflow-2' | 'airflow-3', major: 2 | 3): voi
       expect(webhook.posts.map((post) => post.path)).toEqual([WEBHOOK_PATH]);
       const text = (JSON.parse(webhook.posts[0]?.body ?? '{}') as { text: string }).text;
       console.log(`failure webhook on ${tool} posted: ${JSON.stringify(text)}`);
-      expect(text).toContain(`Airflow DAG ${FAILING_DAG} failed`);
-      expect(text).toContain(`run: ${failed.run_id}`);
-      expect(text).toMatch(/task: always_fails|reason: /);
+      // The same context on both versions: the last task instance and the reason (dag.test runs
+      // the DAG callback in-process with the last TI, as the 2.x scheduler and 3.x dag-processor do).
+      expect(text).toBe(
+        `Airflow DAG ${FAILING_DAG} failed\nrun: ${failed.run_id}\ntask: always_fails\nreason: task_failure`,
+      );
       for (const where of [output, ...Object.values(report.stored?.log_files ?? {})]) {
         expect(where).not.toContain(WEBHOOK_TOKEN);
         expect(where).not.toContain(`${webhook.port}${WEBHOOK_PATH}`);
@@ -562,8 +565,18 @@ export function runDagsSuite(tool: 'airflow-2' | 'airflow-3', major: 2 | 3): voi
       for (const [where, text] of places) {
         for (const secret of secrets) expect(text, where).not.toContain(secret);
       }
-      // The containers' own output is in the task log (the operator logs it line by line).
-      expect(output).toMatch(/load_oltp|postgres/);
+      // The searches above looked where the values would be: every container got the password in
+      // its create Env; the containers' own output is in the task log (the operator logs it line
+      // by line: the extractor's and dbt's); the rendered fields hold the rendered environment.
+      for (const call of creates) {
+        expect(
+          envListToMap((JSON.parse(call.body) as { Env: unknown }).Env).CLICKHOUSE_PASSWORD,
+        ).toBe(CH_PASSWORD);
+      }
+      expect(output).toContain('rows in PostgreSQL');
+      expect(output).toMatch(/Completed successfully/);
+      for (const row of stored.rendered)
+        expect(row.fields).toContain('"CLICKHOUSE_USER": "pipeline"');
     });
   });
 }
