@@ -82,6 +82,8 @@ interface HarnessReport {
     rendered: { dag_id: string; task_id: string; run_id: string; fields: string | null }[];
     xcom: { dag_id: string; task_id: string; run_id: string; key: string; value: string | null }[];
     log_files: Record<string, string>;
+    asset_events?: string[];
+    queued?: string[];
   };
   error?: string;
 }
@@ -279,6 +281,8 @@ export function runDagsSuite(tool: 'airflow-2' | 'airflow-3', major: 2 | 3): voi
         // copies it there; Airflow puts the plugins folder on sys.path).
         AIRFLOW__CORE__PLUGINS_FOLDER: path.join(repoRoot, 'airflow/plugins'),
         AIRFLOW__CORE__LOAD_EXAMPLES: 'False',
+        // As the stack's airflow-init leaves them: a paused DAG gets no asset-triggered run queued.
+        AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION: 'False',
         AIRFLOW__CORE__UNIT_TEST_MODE: 'False',
         AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: `sqlite:///${path.join(home, 'airflow.db')}`,
         AIRFLOW__METRICS__TIMER_UNIT_CONSISTENCY: 'True',
@@ -440,6 +444,12 @@ export function runDagsSuite(tool: 'airflow-2' | 'airflow-3', major: 2 | 3): voi
           'DELETE /containers/<id>',
         ].sort(),
       );
+      // The run emitted the four raw-table asset events, which queue campaign_reports.
+      const raw = ['advertiser', 'campaign', 'clicks', 'impressions'].map(
+        (table) => `clickhouse://raw/postgres_${table}`,
+      );
+      expect(report.stored?.asset_events).toEqual(raw);
+      expect(report.stored?.queued).toEqual(raw.map((uri) => `campaign_reports <- ${uri}`));
       // The image exists, so nothing is pulled (force_pull is off).
       const listing = docker.calls.find((call) => call.path === '/images/json');
       expect(JSON.parse(listing?.query.filters ?? '{}')).toEqual({ reference: [EXTRACTOR_IMAGE] });

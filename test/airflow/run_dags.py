@@ -132,6 +132,27 @@ def stored(home):
             out["xcom"].append(
                 {"dag_id": row[0], "task_id": row[1], "run_id": row[2], "key": row[3], "value": as_text(row[4])}
             )
+    # Asset (2.x: dataset) events the runs emitted, and the DAGs they queued for a run.
+    tables = [("asset_event", "asset", "asset_id", "asset_dag_run_queue"),
+              ("dataset_event", "dataset", "dataset_id", "dataset_dag_run_queue")]
+    for events, assets, key, queue in tables:
+        try:
+            with create_session() as session:
+                out["asset_events"] = sorted(
+                    row[0]
+                    for row in session.execute(
+                        text(f"SELECT a.uri FROM {events} e JOIN {assets} a ON a.id = e.{key}")
+                    )
+                )
+                out["queued"] = sorted(
+                    f"{row[0]} <- {row[1]}"
+                    for row in session.execute(
+                        text(f"SELECT q.target_dag_id, a.uri FROM {queue} q JOIN {assets} a ON a.id = q.{key}")
+                    )
+                )
+            break
+        except Exception:  # the other version's tables
+            continue
     logs = os.path.join(home, "logs")
     for root, _dirs, files in os.walk(logs):
         for name in files:
@@ -158,6 +179,11 @@ def main() -> None:
         store_secrets(config)
         bag = load_dags(config["dags_folder"])
         report["import_errors"] = {key: str(value) for key, value in bag.import_errors.items()}
+        if major == 2:
+            # What the 2.x DAG processor does before any run (3.x dag.test() syncs its bundle
+            # itself): without the DAGs and their datasets in the database, a task's outlets
+            # record no dataset event and queue nothing.
+            bag.sync_to_db()
         for run in config["runs"]:
             report["runs"].append(run_one(bag, run, config["docker_url"], major))
         report["stored"] = stored(os.environ["AIRFLOW_HOME"])
