@@ -24,7 +24,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import {
-  copyFileSync,
   cpSync,
   mkdirSync,
   mkdtempSync,
@@ -230,15 +229,15 @@ export function runDagsSuite(tool: 'airflow-2' | 'airflow-3', major: 2 | 3): voi
       const compiled = path.join(tmp, 'compiled');
       writeTestSpecs(specs);
       const messages: string[] = [];
-      const code = genDags(['--specs', specs, '--out', compiled], {
-        write: (line) => messages.push(line),
-        warn: (line) => messages.push(line),
-      });
-      if (code !== 0) throw new Error(`gen-dags of the test spec failed:\n${messages.join('\n')}`);
-      copyFileSync(
-        path.join(compiled, `${FAILING_DAG}.py`),
-        path.join(dagsFolder, `${FAILING_DAG}.py`),
+      const code = genDags(
+        ['--specs', specs, '--out', compiled, '--contracts', path.join(repoRoot, 'extractors')],
+        {
+          write: (line) => messages.push(line),
+          warn: (line) => messages.push(line),
+        },
       );
+      if (code !== 0) throw new Error(`gen-dags of the test spec failed:\n${messages.join('\n')}`);
+      // The test DAG (and nothing the generated folder already has).
       cpSync(compiled, dagsFolder, { recursive: true, force: false });
 
       [postgres, warehouse, webhook] = await timed('services', () =>
