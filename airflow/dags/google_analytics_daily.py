@@ -88,6 +88,7 @@ with DAG(
             "CLICKHOUSE_PORT": "8123",
             "CLICKHOUSE_URL": "http://clickhouse:8123",
             "CLICKHOUSE_USER": "pipeline",
+            "DBT_USE_COLORS": "false",
         },
         secret_env={
             "CLICKHOUSE_PASSWORD": ("variable", "adtech_clickhouse_password", None, None),
