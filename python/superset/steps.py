@@ -46,6 +46,17 @@ TABLES = {
 }
 
 
+def plain(column: str, value: object) -> object:
+    """JSON-able: uuids (16 bytes in SQLite) as their text form, other values as text."""
+    import uuid
+
+    if column == "uuid" and isinstance(value, (bytes, bytearray)) and len(value) == 16:
+        return str(uuid.UUID(bytes=bytes(value)))
+    if isinstance(value, (int, float, type(None))):
+        return value
+    return str(value)
+
+
 def snapshot(out: str) -> None:
     from superset import db
     from sqlalchemy import text
@@ -55,11 +66,7 @@ def snapshot(out: str) -> None:
         result = db.session.execute(
             text(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {columns[0]}, {columns[1]}")
         )
-        rows[table] = [
-            {c: (str(v) if not isinstance(v, (int, float, type(None))) else v)
-             for c, v in zip(columns, row)}
-            for row in result
-        ]
+        rows[table] = [{c: plain(c, v) for c, v in zip(columns, row)} for row in result]
     with open(out, "w") as f:
         json.dump(rows, f, indent=1, sort_keys=True)
 

@@ -20,10 +20,34 @@ FEATURE_FLAGS = {
     "ENABLE_TEMPLATE_PROCESSING": False,
 }
 
-# Nothing phones home: no Scarf telemetry pixel, no remote fonts, no map tiles.
+# Nothing phones home. SCARF_ANALYTICS alone does not stop it: Superset 6.1's prebuilt frontend
+# draws the Scarf telemetry pixel (an <img> from apachesuperset.gateway.scarf.sh) on every page.
+# The content security policy below is Superset's default with every remote origin removed
+# (Scarf, map tiles, docs images, remote fonts), so the browser itself refuses those requests.
 SCARF_ANALYTICS = False
 THEME_FONT_URL_ALLOWED_DOMAINS: list[str] = []
+_LOCAL_ONLY_CSP = {
+    "base-uri": ["'self'"],
+    "default-src": ["'self'"],
+    "img-src": ["'self'", "blob:", "data:"],
+    "worker-src": ["'self'", "blob:"],
+    "connect-src": ["'self'"],
+    "object-src": "'none'",
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "font-src": ["'self'", "data:"],
+    "script-src": ["'self'", "'strict-dynamic'"],
+}
+# Talisman sets that policy; no HTTPS in front of the local stack, so no forced HTTPS or
+# secure-only cookies.
+TALISMAN_ENABLED = True
+TALISMAN_CONFIG = {
+    "content_security_policy": _LOCAL_ONLY_CSP,
+    "content_security_policy_nonce_in": ["script-src"],
+    "force_https": False,
+    "session_cookie_secure": False,
+}
+TALISMAN_DEV_CONFIG = TALISMAN_CONFIG
 
-# Local stack only: no HTTPS in front of it.
-TALISMAN_ENABLED = False
+# The REST API's /api/v1/security/login (JWT for scripts and the tests' API checks).
+FAB_ADD_SECURITY_API = True
 WTF_CSRF_ENABLED = True

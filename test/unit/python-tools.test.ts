@@ -33,6 +33,7 @@ const NAMED: Record<PythonToolName, string[]> = {
   'airflow-2': ['apache-airflow', 'apache-airflow-providers-docker'],
   'airflow-3': ['apache-airflow', 'apache-airflow-core', 'apache-airflow-providers-docker'],
   ruff: ['ruff'],
+  superset: ['apache-superset', 'clickhouse-connect'],
 };
 
 describe.each(PYTHON_TOOL_NAMES)('python tool %s', (tool) => {

@@ -1,0 +1,145 @@
+/**
+ * Demo data for the dashboard's models: raw PostgreSQL-lineage rows (test/dbt/raw-tables.ts) and
+ * Facebook/Google Ads rows in tables made with the extractors' own DDL, a few days of each, built
+ * by real dbt into `analytics` (the two reports and ads_daily_performance).
+ */
+import { expect } from 'vitest';
+import type { AnyStream } from '../../extractors/core/source.js';
+import { createTableSql } from '../../extractors/core/writer.js';
+import { facebookAdsSource } from '../../extractors/facebook-ads/source.js';
+import { googleAdsSource } from '../../extractors/google-ads/source.js';
+import {
+  events,
+  loadAdvertisers,
+  loadCampaigns,
+  loadClicks,
+  loadImpressions,
+  resetWarehouse,
+} from '../dbt/raw-tables.js';
+import { failedNodes } from '../support/dbt.js';
+import type { TestWarehouse } from '../support/warehouse.js';
+
+const LOAD = { loadedAt: '2024-03-15 01:00:00.000' };
+const DAYS = ['2024-03-10', '2024-03-11', '2024-03-12', '2024-03-13'];
+export const DASHBOARD_MODELS = [
+  '+advertiser_campaigns_totals_report',
+  '+advertiser_campaigns_daily_ctr_report',
+  '+ads_daily_performance',
+];
+
+const version = (loadedAt: string) =>
+  (BigInt(Date.parse(`${loadedAt.replace(' ', 'T')}Z`)) * 1000n).toString();
+
+/** Load the rows and build the dashboard's models; returns dbt's wall time in seconds. */
+export async function loadDemoData(warehouse: TestWarehouse): Promise<number> {
+  const { client } = warehouse;
+  await resetWarehouse(client);
+  const anyConfig = {} as never;
+  const adStreams: AnyStream<unknown>[] = [
+    ...facebookAdsSource.streams(anyConfig),
+    ...googleAdsSource.streams(anyConfig),
+  ];
+  for (const stream of adStreams) await client.command({ query: createTableSql(stream) });
+
+  await loadAdvertisers(
+    client,
+    [
+      { id: 1, name: 'Acme' },
+      { id: 2, name: 'Globex' },
+    ],
+    LOAD,
+  );
+  await loadCampaigns(
+    client,
+    [
+      {
+        id: 10,
+        advertiser_id: 1,
+        name: 'Spring sale',
+        bid: '2.00',
+        budget: '100.00',
+        start_date: '2024-03-01',
+        end_date: '2024-03-31',
+      },
+      {
+        id: 11,
+        advertiser_id: 2,
+        name: 'Brand awareness',
+        bid: '1.50',
+        budget: '50.00',
+        start_date: '2024-03-05',
+        end_date: '2024-04-30',
+      },
+    ],
+    LOAD,
+  );
+  let id = 1;
+  const impressions = [];
+  const clicks = [];
+  for (const [i, day] of DAYS.entries()) {
+    for (const campaign of [10, 11]) {
+      const count = 20 + 5 * i + (campaign === 11 ? 7 : 0);
+      impressions.push(...events(id, count, campaign, `${day} 10:00:00`));
+      id += count;
+      const clickCount = 1 + ((i + campaign) % 3);
+      clicks.push(...events(id, clickCount, campaign, `${day} 11:00:00`));
+      id += clickCount;
+    }
+  }
+  await loadImpressions(client, impressions, LOAD);
+  await loadClicks(client, clicks, LOAD);
+
+  const meta = { _version: version(LOAD.loadedAt), _loaded_at: LOAD.loadedAt, _run_id: 'demo' };
+  await client.insert({
+    table: 'raw.facebook_ads_ads_insights',
+    format: 'JSONEachRow',
+    values: DAYS.map((date, i) => ({
+      account_id: '1001',
+      account_currency: 'USD',
+      account_timezone: 'UTC',
+      date,
+      breakdowns: '',
+      breakdown_values: '{}',
+      campaign_id: '2001',
+      campaign_name: 'Spring sale (Facebook)',
+      adset_id: '3001',
+      adset_name: 'US 18-34',
+      ad_id: '4001',
+      ad_name: 'Red shoe',
+      impressions: String(1000 + 100 * i),
+      clicks: String(10 + i),
+      spend: `${12 + i}.50`,
+      actions: '[]',
+      action_values: '[]',
+      actions_flat: {},
+      action_values_flat: {},
+      ...meta,
+    })),
+  });
+  await client.insert({
+    table: 'raw.google_ads_campaign_daily',
+    format: 'JSONEachRow',
+    values: DAYS.map((date, i) => ({
+      customer_id: '1234567890',
+      currency_code: 'USD',
+      time_zone: 'UTC',
+      campaign_id: '101',
+      campaign_name: 'Search brand',
+      date,
+      impressions: String(2000 - 100 * i),
+      clicks: String(40 + 3 * i),
+      cost_micros: String((20 + i) * 1_000_000),
+      conversions: 1,
+      conversions_value: 10,
+      ...meta,
+    })),
+  });
+
+  const started = Date.now();
+  const result = await warehouse.dbt(['build', '--select', ...DASHBOARD_MODELS], {
+    vars: { as_of_date: '2024-03-15', facebook_ads_enabled: true, google_ads_enabled: true },
+  });
+  expect(failedNodes(result), result.output).toEqual([]);
+  expect(result.exitCode, result.output).toBe(0);
+  return (Date.now() - started) / 1000;
+}
