@@ -19,6 +19,8 @@ export const SUPERSET_BUNDLE_DIR = path.join(repoRoot, 'superset/bundle');
 const BUILD_BUNDLE = path.join(repoRoot, 'superset/bootstrap/build_bundle.py');
 const CONFIG = path.join(repoRoot, 'superset/bootstrap/superset_config.py');
 const STEPS = path.join(repoRoot, 'python/superset/steps.py');
+/** Where metadata templates are kept (keyed by the lock; no secrets in them). */
+export const SUPERSET_TEMPLATE_CACHE = path.join(repoRoot, '.data/cache/superset');
 /** The bundle's database, as named in superset/bundle/databases/. */
 export const SUPERSET_DATABASE_NAME = 'ClickHouse analytics';
 

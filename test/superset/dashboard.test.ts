@@ -19,6 +19,7 @@ import {
   runSteps,
   type StepsRun,
   SUPERSET_BUNDLE_DIR,
+  SUPERSET_TEMPLATE_CACHE,
   SupersetApi,
   serveStep,
   startSteps,
@@ -32,7 +33,6 @@ import { loadDemoData } from './demo-data.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
 const OUTPUT_DIR = path.join(REPO, '.data/test-output');
-const CACHE_DIR = path.join(REPO, '.data/cache/superset');
 const ADMIN = 'admin';
 const DASHBOARD_TITLE = 'Campaign performance';
 
@@ -87,7 +87,7 @@ beforeAll(async () => {
 
   started = Date.now();
   const metadataDb = path.join(work, 'superset.db');
-  const template = await migratedMetadata(metadataDb, CACHE_DIR);
+  const template = await migratedMetadata(metadataDb, SUPERSET_TEMPLATE_CACHE);
   timed(
     template.cached
       ? 'metadata template (cached) copied'
@@ -258,15 +258,25 @@ describe('Superset runs every chart against the warehouse real dbt built', () =>
       filterable: true,
     });
     fs.writeFileSync(datasetFile, stringify(dataset));
-    const zip = path.join(work, 'broken.zip');
-    await buildBundleZip(zip, broken);
-
-    const form = new FormData();
-    form.append('formData', new Blob([fs.readFileSync(zip)]), 'broken.zip');
-    form.append('overwrite', 'true');
-    const imported = await api.request('POST', '/api/v1/dashboard/import/', form);
-    expect(imported.status, JSON.stringify(imported.body)).toBe(200);
-    // The import reset the database URI to the bundle's; point it at the warehouse again.
+    // Superset's dashboard import never overwrites existing datasets or charts (only the
+    // dashboard); the dataset and chart imports do, each from a bundle of its own type.
+    for (const [type, endpoint] of [
+      ['SqlaTable', 'dataset'],
+      ['Slice', 'chart'],
+    ] as const) {
+      const metadata = path.join(broken, 'metadata.yaml');
+      fs.writeFileSync(
+        metadata,
+        fs.readFileSync(metadata, 'utf8').replace(/^type: .*$/m, `type: ${type}`),
+      );
+      const zip = path.join(work, `broken-${endpoint}.zip`);
+      await buildBundleZip(zip, broken);
+      const form = new FormData();
+      form.append('formData', new Blob([fs.readFileSync(zip)]), `broken-${endpoint}.zip`);
+      form.append('overwrite', 'true');
+      const imported = await api.request('POST', `/api/v1/${endpoint}/import/`, form);
+      expect(imported.status, JSON.stringify(imported.body)).toBe(200);
+    }
     await repointDatabase();
 
     const results = await runEveryChart(api);
