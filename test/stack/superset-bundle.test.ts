@@ -294,3 +294,17 @@ describe('Superset bundle', () => {
     );
   });
 });
+
+describe('superset/Dockerfile', () => {
+  it('pins the Superset and clickhouse-connect versions the tests run (python/superset)', () => {
+    const dockerfile = fs.readFileSync(path.join(repoRoot, 'superset/Dockerfile'), 'utf8');
+    const requirements = fs.readFileSync(
+      path.join(repoRoot, 'python/superset/requirements.in'),
+      'utf8',
+    );
+    const pin = (name: string) => new RegExp(`^${name}==(\\S+)`, 'm').exec(requirements)?.[1];
+    expect(pin('apache-superset')).toBeDefined();
+    expect(dockerfile).toMatch(new RegExp(`^FROM apache/superset:${pin('apache-superset')}$`, 'm'));
+    expect(dockerfile).toContain(`"clickhouse-connect==${pin('clickhouse-connect')}"`);
+  });
+});
