@@ -112,7 +112,9 @@ export async function openDashboard(options: {
       const name = (await chart.getAttribute('data-test-chart-name')) ?? '?';
       const alert = chart.locator('.ant-alert-error');
       if ((await alert.count()) > 0) {
-        errors.push(`chart '${name}': ${(await alert.first().innerText()).slice(0, 400)}`);
+        errors.push(
+          `chart '${name}': ${((await alert.first().textContent()) ?? '').slice(0, 400)}`,
+        );
       } else if ((await chart.locator('canvas, table').count()) > 0) {
         chartsDrawn.push(name);
       }

@@ -49,7 +49,7 @@ function aggregateQuery(params: Doc, parts: QueryParts): Doc {
     columns,
     metrics,
     filters: filtersOf(parts.filters),
-    orderby: metrics.length > 0 ? [[metrics[0], parts.orderDesc !== false ? false : true]] : [],
+    orderby: metrics.length > 0 ? [[metrics[0], parts.orderDesc === false]] : [],
     row_limit: Number(parts.rowLimit ?? 10000),
     extras: { time_grain_sqla: params.time_grain_sqla, having: '', where: '' },
     series_columns: strings(parts.groupby),
