@@ -126,6 +126,8 @@ function taskBlock(task: IrTask, dag: IrDag): string[] {
     args.push(['max_retry_delay', timedelta(task.maxRetryDelaySeconds)]);
   if (task.executionTimeoutSeconds !== null)
     args.push(['execution_timeout', timedelta(task.executionTimeoutSeconds)]);
+  if (task.skipOnExitCodes.length > 0)
+    args.push(['skip_on_exit_code', pyValue(task.skipOnExitCodes)]);
   args.push(['pool', pyString(task.pool)]);
   args.push(['pool_slots', pyValue(task.poolSlots)]);
   if (task.outlets.length > 0)

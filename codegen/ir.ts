@@ -81,6 +81,8 @@ export interface IrTask {
   retryExponentialBackoff: boolean;
   maxRetryDelaySeconds: number | null;
   executionTimeoutSeconds: number | null;
+  /** Exit codes that skip the task instead of failing it, sorted; empty for none. */
+  skipOnExitCodes: readonly number[];
   pool: string;
   poolSlots: number;
   location: SourceLocation;

@@ -28,6 +28,7 @@ const BUILT_IN_TASK_DEFAULTS = {
   retry_exponential_backoff: false,
   max_retry_delay: undefined,
   execution_timeout: null,
+  skip_on_exit_code: [],
   pool: 'default_pool',
   pool_slots: 1,
 } as const satisfies TaskSettings;
@@ -73,6 +74,7 @@ export function lowerDag(
         settings.max_retry_delay === undefined ? null : durationSeconds(settings.max_retry_delay),
       executionTimeoutSeconds:
         settings.execution_timeout === null ? null : durationSeconds(settings.execution_timeout),
+      skipOnExitCodes: [...new Set(settings.skip_on_exit_code)].sort((a, b) => a - b),
       pool: settings.pool,
       poolSlots: settings.pool_slots,
       location,

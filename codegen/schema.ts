@@ -96,6 +96,10 @@ const taskSettingsShape = {
     .union([duration, z.null()])
     .optional()
     .meta({ description: 'Fail a try that runs longer; null for no limit.' }),
+  skip_on_exit_code: z.array(z.int().min(1).max(255)).optional().meta({
+    description:
+      "Container exit codes that mark the task skipped instead of failed (DockerOperator's skip_on_exit_code); none by default.",
+  }),
   pool: poolName.optional(),
   pool_slots: z
     .int()

@@ -25,6 +25,7 @@ export interface AirflowTask {
   retry_exponential_backoff: boolean;
   max_retry_delay: number | null;
   execution_timeout: number | null;
+  skip_on_exit_code: number[];
   pool: string;
   pool_slots: number;
   do_xcom_push: boolean;
@@ -211,6 +212,7 @@ export function compareDag(ir: IrDag, airflow: AirflowDag): string[] {
     );
     field('max_retry_delay', actual.max_retry_delay, task.maxRetryDelaySeconds);
     field('execution_timeout', actual.execution_timeout, task.executionTimeoutSeconds);
+    field('skip_on_exit_code', actual.skip_on_exit_code, [...task.skipOnExitCodes]);
     field('pool', actual.pool, task.pool);
     field('pool_slots', actual.pool_slots, task.poolSlots);
     // Generated tasks push no XCom (the container's last log line is nobody's input).

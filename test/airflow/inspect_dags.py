@@ -201,6 +201,8 @@ def describe(live, run):
                 "retry_exponential_backoff": bool(task.retry_exponential_backoff),
                 "max_retry_delay": seconds(task.max_retry_delay),
                 "execution_timeout": seconds(task.execution_timeout),
+                # Not part of the serialized form: read from the operator the DAG file built.
+                "skip_on_exit_code": sorted(getattr(live_task, "skip_on_exit_code", None) or []),
                 "pool": task.pool,
                 "pool_slots": task.pool_slots,
                 "do_xcom_push": task.do_xcom_push,

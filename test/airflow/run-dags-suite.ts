@@ -53,6 +53,7 @@ const tsxCli = path.join(repoRoot, 'node_modules/tsx/dist/cli.mjs');
 const EXTRACTOR_IMAGE = 'adtech-pipeline/extractors:0.1.0';
 const DBT_IMAGE = 'adtech-pipeline/dbt:0.1.0';
 const FAILING_DAG = 'run_dags_always_fails';
+const SKIPPING_DAG = 'run_dags_skips_on_exit_code';
 
 interface TaskReport {
   state: string;
@@ -124,6 +125,23 @@ tasks:
     retry_delay: 1s
     retry_exponential_backoff: false
     execution_timeout: 5m
+`,
+  );
+  writeFileSync(
+    path.join(dir, `${SKIPPING_DAG}.yaml`),
+    `dag_id: ${SKIPPING_DAG}
+description: A task whose container exits 2, which the spec turns into a skip (run-dags test).
+schedule: null
+tasks:
+  - id: skipped_on_exit_2
+    description: The generator CLI exits 2 (usage) on an unknown command.
+    container:
+      entrypoint: [generate]
+      command: [no-such-command-skip]
+      secrets: [PG_URL]
+    retries: 2
+    retry_delay: 1s
+    skip_on_exit_code: [2]
 `,
   );
 }
@@ -316,6 +334,7 @@ export function runDagsSuite(tool: 'airflow-2' | 'airflow-3', major: 2 | 3): voi
           // Asset-triggered runs have no logical date on Airflow 3; 2.11 always has one.
           { dag_id: 'campaign_reports', logical_date: major === 3 ? null : 'now' },
           { dag_id: FAILING_DAG, logical_date: 'now' },
+          { dag_id: SKIPPING_DAG, logical_date: 'now' },
         ],
       };
       const configFile = path.join(tmp, 'config.json');
@@ -512,6 +531,16 @@ export function runDagsSuite(tool: 'airflow-2' | 'airflow-3', major: 2 | 3): voi
       }
     });
 
+    it('an exit code the spec lists in skip_on_exit_code skips the task at once (no retry) and the run succeeds', () => {
+      const dagRun = runOf(SKIPPING_DAG);
+      expect(dagRun.tasks, output.slice(-4000)).toEqual({
+        skipped_on_exit_2: { state: 'skipped', try_number: 1 },
+      });
+      expect(dagRun.state).toBe('success');
+      const containers = containersOf(EXTRACTOR_IMAGE, 'no-such-command-skip');
+      expect(containers.map((container) => container.exitCode)).toEqual([2]);
+    });
+
     it('the failed run posts to the failure webhook with the run’s context; the URL is never logged', () => {
       const failed = runOf(FAILING_DAG);
       expect(webhook.posts.map((post) => post.path)).toEqual([WEBHOOK_PATH]);
@@ -551,6 +580,7 @@ export function runDagsSuite(tool: 'airflow-2' | 'airflow-3', major: 2 | 3): voi
         'campaign_reports.build_reports',
         'oltp_to_clickhouse.load_oltp',
         `${FAILING_DAG}.always_fails`,
+        `${SKIPPING_DAG}.skipped_on_exit_2`,
       ]);
       const places: [string, string][] = [
         ['harness output (dag.test task logs)', output],

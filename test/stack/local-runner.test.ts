@@ -32,6 +32,7 @@ function task(overrides: Partial<IrTask> & Pick<IrTask, 'taskId'>): IrTask {
     retryExponentialBackoff: false,
     maxRetryDelaySeconds: null,
     executionTimeoutSeconds: null,
+    skipOnExitCodes: [],
     pool: 'default_pool',
     poolSlots: 1,
     location: { file: 'dag-specs/x.yaml', line: 1, col: 1 },
