@@ -7,6 +7,7 @@ import { repoRoot } from './stack-files.js';
 /**
  * airflow-init pauses the DAGs that read an optional Variable or Connection left unset (listed
  * under `dags` in resources.json): those lists must be exactly the DAGs the specs make read them.
+ * That real Airflow 3.3.2 pauses and resumes them is in airflow-bootstrap.test.ts.
  */
 interface Entry {
   key?: string;
