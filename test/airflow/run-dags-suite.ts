@@ -35,7 +35,7 @@ import { dbtCommand } from '../../local/dbt.js';
 import { ensurePythonTool } from '../../python/tools.js';
 import { queryRows } from '../support/clickhouse.js';
 import { batchArgs } from '../support/generator.js';
-import { startPostgres, type TestPostgres } from '../support/postgres.js';
+import { postgresDailyCtr, startPostgres, type TestPostgres } from '../support/postgres.js';
 import { startWarehouse, type TestWarehouse } from '../support/warehouse.js';
 import {
   type DockerCall,
@@ -45,6 +45,7 @@ import {
   type LocalProcess,
   startFakeDockerEngine,
 } from './docker-engine-fake.js';
+import { airflowTestEnv } from './inspect.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const harness = path.join(repoRoot, 'test/airflow/run_dags.py');
@@ -285,17 +286,11 @@ export function runDagsSuite(tool: 'airflow-2' | 'airflow-3', major: 2 | 3): voi
       });
 
       const env = {
-        AIRFLOW_HOME: home,
+        ...airflowTestEnv(home),
         AIRFLOW__CORE__DAGS_FOLDER: dagsFolder,
-        // The generated files import the DAG runtime module from the plugins folder (the image
-        // copies it there; Airflow puts the plugins folder on sys.path).
-        AIRFLOW__CORE__PLUGINS_FOLDER: path.join(repoRoot, 'airflow/plugins'),
-        AIRFLOW__CORE__LOAD_EXAMPLES: 'False',
         // As the stack's airflow-init leaves them: a paused DAG gets no asset-triggered run queued.
         AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION: 'False',
-        AIRFLOW__CORE__UNIT_TEST_MODE: 'False',
         AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: `sqlite:///${path.join(home, 'airflow.db')}`,
-        AIRFLOW__METRICS__TIMER_UNIT_CONSISTENCY: 'True',
         // An environment Variable (the secrets backend Airflow checks first).
         AIRFLOW_VAR_ADTECH_PG_URL: containerPgUrl,
         // The failure webhook as an environment Connection: on Airflow 3, dag.test() runs DAG
@@ -310,7 +305,6 @@ export function runDagsSuite(tool: 'airflow-2' | 'airflow-3', major: 2 | 3): voi
         }),
         PATH: process.env.PATH ?? '/usr/bin:/bin',
         HOME: tmp,
-        PYTHONDONTWRITEBYTECODE: '1',
       };
       const migrate = await timed('db migrate', () =>
         execa(airflow.bin('airflow'), ['db', 'migrate'], {
@@ -490,18 +484,7 @@ export function runDagsSuite(tool: 'airflow-2' | 'airflow-3', major: 2 | 3): voi
       const client = postgres.client();
       await client.connect();
       try {
-        const expected = await client.query(`
-          WITH i AS (SELECT campaign_id, created_at::date AS day, count(*) AS n FROM impressions GROUP BY 1, 2),
-               k AS (SELECT campaign_id, created_at::date AS day, count(*) AS n FROM clicks GROUP BY 1, 2)
-          SELECT coalesce(i.campaign_id, k.campaign_id)::int AS campaign_id,
-                 to_char(coalesce(i.day, k.day), 'YYYY-MM-DD') AS day,
-                 coalesce(i.n, 0)::int AS impressions, coalesce(k.n, 0)::int AS clicks
-          FROM i FULL JOIN k ON i.campaign_id = k.campaign_id AND i.day = k.day
-          ORDER BY 1, 2`);
-        const rows = expected.rows.map((row) => ({
-          ...row,
-          ctr: row.impressions > 0 ? row.clicks / row.impressions : null,
-        }));
+        const rows = await postgresDailyCtr(client);
         expect(rows.length).toBeGreaterThan(4);
         expect(
           daily.map((row) => ({

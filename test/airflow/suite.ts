@@ -8,14 +8,12 @@
  * The virtualenv comes from the committed lock (python/airflow-N/requirements.lock). A machine
  * that cannot install it fails here with the reason; nothing is skipped.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compileFolder, type IrProject } from '../../codegen/index.js';
-import { ensurePythonTool } from '../../python/tools.js';
 import {
   type AirflowFolder,
   type AirflowReport,
@@ -23,9 +21,9 @@ import {
   compareFailureCallback,
   RUN,
 } from './compare.js';
+import { inspectDags } from './inspect.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const script = path.join(repoRoot, 'test/airflow/inspect_dags.py');
 
 /** Each folder of generated files with the IR it was generated from. */
 function sources(): { name: string; folder: string; ir: IrProject }[] {
@@ -93,40 +91,14 @@ export function airflowSuite(
     };
 
     beforeAll(async () => {
-      const airflow = await ensurePythonTool(tool);
       tmp = mkdtempSync(path.join(os.tmpdir(), `${tool}-`));
-      const home = path.join(tmp, 'home');
       const canary = path.join(tmp, 'canary');
-      mkdirSync(path.join(home, 'dags'), { recursive: true });
       mkdirSync(canary);
       writeFileSync(path.join(canary, 'deprecated.py'), CANARY[major]);
-      const out = path.join(tmp, 'report.json');
-      const result = await execa(
-        airflow.python,
-        [script, out, JSON.stringify(RUN), ...folders.map((source) => source.folder), canary],
-        {
-          reject: false,
-          cwd: tmp,
-          env: {
-            AIRFLOW_HOME: home,
-            AIRFLOW__CORE__DAGS_FOLDER: path.join(home, 'dags'),
-            // The runtime module the generated files import, where our image puts it (Airflow
-            // adds the plugins folder to sys.path).
-            AIRFLOW__CORE__PLUGINS_FOLDER: path.join(repoRoot, 'airflow/plugins'),
-            AIRFLOW__CORE__LOAD_EXAMPLES: 'False',
-            AIRFLOW__CORE__UNIT_TEST_MODE: 'False',
-            // Airflow 2.11 warns at import that its default (seconds) changes in 3; 3's default.
-            AIRFLOW__METRICS__TIMER_UNIT_CONSISTENCY: 'True',
-            PYTHONDONTWRITEBYTECODE: '1',
-          },
-        },
-      );
-      if (result.exitCode !== 0) {
-        throw new Error(
-          `inspect_dags.py on ${tool} failed (exit ${result.exitCode}):\n${`${result.stdout}\n${result.stderr}`.slice(-4000)}`,
-        );
-      }
-      report = JSON.parse(readFileSync(out, 'utf8')) as AirflowReport;
+      report = await inspectDags(tool, tmp, RUN, [
+        ...folders.map((source) => source.folder),
+        canary,
+      ]);
     });
 
     afterAll(() => {

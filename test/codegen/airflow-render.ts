@@ -4,13 +4,11 @@
  * renders every task's image, command and environment with the DAG's Jinja environment and
  * macros, for the fake run RUN. The runtime module comes from airflow/plugins, as in our image.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { execa } from 'execa';
-import { ensurePythonTool } from '../../python/tools.js';
-import { type AirflowFolder, type AirflowReport, RUN } from '../airflow/compare.js';
-import { repoRoot } from './helpers.js';
+import { type AirflowFolder, RUN } from '../airflow/compare.js';
+import { inspectDags } from '../airflow/inspect.js';
 
 export { RUN };
 
@@ -19,38 +17,12 @@ export async function loadWithAirflow(
   tool: 'airflow-2' | 'airflow-3',
   files: Readonly<Record<string, string>>,
 ): Promise<AirflowFolder> {
-  const airflow = await ensurePythonTool(tool);
   const tmp = mkdtempSync(path.join(os.tmpdir(), `codegen-${tool}-`));
   try {
-    const home = path.join(tmp, 'home');
     const dags = path.join(tmp, 'dags');
-    mkdirSync(path.join(home, 'dags'), { recursive: true });
     mkdirSync(dags);
     for (const [name, text] of Object.entries(files)) writeFileSync(path.join(dags, name), text);
-    const out = path.join(tmp, 'report.json');
-    const result = await execa(
-      airflow.python,
-      [path.join(repoRoot, 'test/airflow/inspect_dags.py'), out, JSON.stringify(RUN), dags],
-      {
-        reject: false,
-        cwd: tmp,
-        env: {
-          AIRFLOW_HOME: home,
-          AIRFLOW__CORE__DAGS_FOLDER: path.join(home, 'dags'),
-          AIRFLOW__CORE__PLUGINS_FOLDER: path.join(repoRoot, 'airflow/plugins'),
-          AIRFLOW__CORE__LOAD_EXAMPLES: 'False',
-          AIRFLOW__CORE__UNIT_TEST_MODE: 'False',
-          AIRFLOW__METRICS__TIMER_UNIT_CONSISTENCY: 'True',
-          PYTHONDONTWRITEBYTECODE: '1',
-        },
-      },
-    );
-    if (result.exitCode !== 0) {
-      throw new Error(
-        `inspect_dags.py on ${tool} failed (exit ${result.exitCode}):\n${`${result.stdout}\n${result.stderr}`.slice(-4000)}`,
-      );
-    }
-    const report = JSON.parse(readFileSync(out, 'utf8')) as AirflowReport;
+    const report = await inspectDags(tool, tmp, RUN, [dags]);
     const folder = report.folders[0];
     if (folder === undefined) throw new Error('inspect_dags.py reported no folder');
     return folder;

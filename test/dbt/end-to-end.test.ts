@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '../support/clickhouse.js';
 import type { DbtResult } from '../support/dbt.js';
 import { batchArgs } from '../support/generator.js';
-import { startPostgres, type TestPostgres } from '../support/postgres.js';
+import { postgresDailyCtr, startPostgres, type TestPostgres } from '../support/postgres.js';
 import { startWarehouse, type TestWarehouse } from '../support/warehouse.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
@@ -75,14 +75,7 @@ async function postgresKpis() {
              (SELECT count(*) FROM impressions i WHERE i.campaign_id = c.id)::int AS impressions,
              (SELECT count(*) FROM clicks k WHERE k.campaign_id = c.id)::int AS clicks
       FROM campaign c ORDER BY c.id`);
-    const daily = await client.query(`
-      WITH i AS (SELECT campaign_id, created_at::date AS day, count(*) AS n FROM impressions GROUP BY 1, 2),
-           k AS (SELECT campaign_id, created_at::date AS day, count(*) AS n FROM clicks GROUP BY 1, 2)
-      SELECT coalesce(i.campaign_id, k.campaign_id)::int AS campaign_id,
-             to_char(coalesce(i.day, k.day), 'YYYY-MM-DD') AS day,
-             coalesce(i.n, 0)::int AS impressions, coalesce(k.n, 0)::int AS clicks
-      FROM i FULL JOIN k ON i.campaign_id = k.campaign_id AND i.day = k.day
-      ORDER BY 1, 2`);
+    const daily = await postgresDailyCtr(client);
     const ctr = (impressions: number, clicks: number) =>
       impressions > 0 ? clicks / impressions : null;
     return {
@@ -91,7 +84,7 @@ async function postgresKpis() {
         budget: String(Number(row.budget)),
         ctr: ctr(row.impressions, row.clicks),
       })),
-      daily: daily.rows.map((row) => ({ ...row, ctr: ctr(row.impressions, row.clicks) })),
+      daily,
     };
   } finally {
     await client.end();

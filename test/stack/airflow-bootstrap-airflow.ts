@@ -13,6 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { ensurePythonTool } from '../../python/tools.js';
+import { airflowTestEnv } from '../airflow/inspect.js';
 import { repoRoot } from './stack-files.js';
 
 export interface RealAirflow {
@@ -54,14 +55,10 @@ export async function startRealAirflow(): Promise<RealAirflow> {
   fs.mkdirSync(tmp);
   const database = path.join(home, 'airflow.db');
   const env: Record<string, string> = {
-    AIRFLOW_HOME: home,
+    ...airflowTestEnv(home),
     // The repository's DAG folder, read only (as compose mounts it): `dags reserialize` parses it.
     AIRFLOW__CORE__DAGS_FOLDER: path.join(repoRoot, 'airflow/dags'),
-    // The generated files import the DAG runtime module from the plugins folder.
-    AIRFLOW__CORE__PLUGINS_FOLDER: path.join(repoRoot, 'airflow/plugins'),
-    AIRFLOW__CORE__LOAD_EXAMPLES: 'False',
     AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION: 'False',
-    AIRFLOW__CORE__UNIT_TEST_MODE: 'False',
     // Variables and Connections are stored encrypted, as in the stack.
     AIRFLOW__CORE__FERNET_KEY: randomBytes(32).toString('base64url').concat('='),
     // SQLite rather than the stack's PostgreSQL (airflow-db): what bootstrap.py does goes through
@@ -70,7 +67,6 @@ export async function startRealAirflow(): Promise<RealAirflow> {
     PATH: `${path.dirname(airflow.bin('airflow'))}:${process.env.PATH ?? '/usr/bin:/bin'}`,
     HOME: dir,
     TMPDIR: tmp,
-    PYTHONDONTWRITEBYTECODE: '1',
   };
   const run = (args: string[], extra: Record<string, string> = {}) =>
     execa(airflow.bin('airflow'), args, {

@@ -102,3 +102,32 @@ export async function startPostgres(
     },
   };
 }
+
+export interface DailyCtrRow {
+  campaign_id: number;
+  /** `YYYY-MM-DD` (PostgreSQL `created_at::date`, the timestamps being UTC). */
+  day: string;
+  impressions: number;
+  clicks: number;
+  /** clicks / impressions; null on a day without impressions. */
+  ctr: number | null;
+}
+
+/**
+ * The daily CTR report computed straight from the OLTP tables, independently of the extractor
+ * and dbt: what `advertiser_campaigns_daily_ctr_report` must equal.
+ */
+export async function postgresDailyCtr(client: pg.Client): Promise<DailyCtrRow[]> {
+  const daily = await client.query<Omit<DailyCtrRow, 'ctr'>>(`
+    WITH i AS (SELECT campaign_id, created_at::date AS day, count(*) AS n FROM impressions GROUP BY 1, 2),
+         k AS (SELECT campaign_id, created_at::date AS day, count(*) AS n FROM clicks GROUP BY 1, 2)
+    SELECT coalesce(i.campaign_id, k.campaign_id)::int AS campaign_id,
+           to_char(coalesce(i.day, k.day), 'YYYY-MM-DD') AS day,
+           coalesce(i.n, 0)::int AS impressions, coalesce(k.n, 0)::int AS clicks
+    FROM i FULL JOIN k ON i.campaign_id = k.campaign_id AND i.day = k.day
+    ORDER BY 1, 2`);
+  return daily.rows.map((row) => ({
+    ...row,
+    ctr: row.impressions > 0 ? row.clicks / row.impressions : null,
+  }));
+}
