@@ -36,6 +36,7 @@ import { ensurePythonTool } from '../../python/tools.js';
 import { queryRows } from '../support/clickhouse.js';
 import { batchArgs } from '../support/generator.js';
 import { postgresDailyCtr, startPostgres, type TestPostgres } from '../support/postgres.js';
+import { stepTimer } from '../support/step-timer.js';
 import { startWarehouse, type TestWarehouse } from '../support/warehouse.js';
 import {
   type DockerCall,
@@ -164,16 +165,7 @@ export function runDagsSuite(tool: 'airflow-2' | 'airflow-3', major: 2 | 3): voi
     let webhook: Awaited<ReturnType<typeof startWebhook>>;
     let report: HarnessReport;
     let output = '';
-    const timings: Record<string, number> = {};
-
-    const timed = async <T>(name: string, step: () => Promise<T>): Promise<T> => {
-      const started = performance.now();
-      try {
-        return await step();
-      } finally {
-        timings[name] = Math.round(performance.now() - started) / 1000;
-      }
-    };
+    const { timings, timed } = stepTimer();
 
     /** The container's environment with only the container host names mapped to loopback. */
     const localEnv = (env: Record<string, string>): Record<string, string> => {

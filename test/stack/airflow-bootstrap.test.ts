@@ -4,8 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stepTimer } from '../support/step-timer.js';
 import { lastJson, type RealAirflow, startRealAirflow } from './airflow-bootstrap-airflow.js';
-import { repoRoot } from './stack-files.js';
+import { repoRoot, SHIPPED_DEFAULT_SECRETS } from './stack-files.js';
 
 /**
  * airflow/bootstrap/bootstrap.py (what airflow-init's init.sh runs) against the real Airflow 3.3.2
@@ -103,24 +104,14 @@ describe('airflow/bootstrap/resources.json secrets', () => {
       ].sort(),
     );
     expect(real.secrets.find((s) => s.env === 'AIRFLOW__CORE__FERNET_KEY')?.format).toBe('fernet');
-    expect(real.known_defaults).toEqual(
-      expect.arrayContaining([
-        'admin',
-        'airflow',
-        'pipeline-local',
-        'adtech-local',
-        'local-only-jwt-secret-change-me',
-        'local-only-api-secret-change-me',
-        'local-only-superset-secret-change-me',
-      ]),
-    );
+    expect(real.known_defaults).toEqual(expect.arrayContaining([...SHIPPED_DEFAULT_SECRETS]));
   });
 });
 
 describe('airflow bootstrap (init service) on real Airflow 3.3.2', () => {
   let airflow: RealAirflow;
   let resourcesFile: string;
-  const timings: Record<string, number> = {};
+  const { timings, timed } = stepTimer();
 
   /**
    * The real resources.json plus two entries only this test has, for the kinds of field the real
@@ -156,15 +147,6 @@ describe('airflow bootstrap (init service) on real Airflow 3.3.2', () => {
     CLICKHOUSE_PASSWORD: secret('ch'),
     PG_URL: `postgresql://adtech:${secret('pg')}@postgres:5432/adtech`,
     TEST_CH_USER: 'pipeline',
-  };
-
-  const timed = async <T>(name: string, step: () => Promise<T>): Promise<T> => {
-    const started = performance.now();
-    try {
-      return await step();
-    } finally {
-      timings[name] = Math.round(performance.now() - started) / 1000;
-    }
   };
 
   const bootstrap = (env: Record<string, string>, extraAirflowEnv: Record<string, string> = {}) =>

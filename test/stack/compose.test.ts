@@ -3,7 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { DCLinter } from 'dclint';
 import { describe, expect, it } from 'vitest';
-import { type ComposeService, composePath, loadCompose } from './stack-files.js';
+import {
+  type ComposeService,
+  composePath,
+  loadCompose,
+  SHIPPED_DEFAULT_SECRETS,
+} from './stack-files.js';
 
 /**
  * docker-compose.yml checked without a Docker engine: the Compose Specification JSON schema
@@ -55,16 +60,6 @@ const GENERATED_SECRETS = [
   'AIRFLOW_JWT_SECRET',
   'AIRFLOW_API_SECRET_KEY',
   'SUPERSET_SECRET_KEY',
-];
-/** What older versions shipped as defaults. */
-const OLD_DEFAULTS = [
-  'admin',
-  'airflow',
-  'pipeline-local',
-  'adtech-local',
-  'local-only-jwt-secret-change-me',
-  'local-only-api-secret-change-me',
-  'local-only-superset-secret-change-me',
 ];
 const services = Object.entries(compose.services);
 
@@ -210,7 +205,7 @@ describe('docker-compose.yml', () => {
     expect(GENERATED_SECRETS.filter((name) => values.get(name) !== '')).toEqual([]);
     expect(values.get('DOCKER_GID')).toBe('');
     const text = fs.readFileSync(composePath, 'utf8');
-    for (const known of OLD_DEFAULTS) {
+    for (const known of SHIPPED_DEFAULT_SECRETS) {
       // `admin` and `airflow` are also user names; as a secret's default they are gone.
       if (known.length > 8) expect(text, known).not.toContain(known);
       expect(text, known).not.toMatch(

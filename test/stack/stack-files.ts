@@ -45,3 +45,14 @@ export function composeImages(compose: ComposeFile): Set<string> {
       .filter((image): image is string => image !== undefined),
   );
 }
+
+/** The secret values older versions shipped in .env.example: the stack refuses each of them. */
+export const SHIPPED_DEFAULT_SECRETS = [
+  'admin',
+  'airflow',
+  'pipeline-local',
+  'adtech-local',
+  'local-only-jwt-secret-change-me',
+  'local-only-api-secret-change-me',
+  'local-only-superset-secret-change-me',
+] as const;
