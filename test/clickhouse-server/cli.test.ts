@@ -6,6 +6,7 @@ import { createClient } from '@clickhouse/client';
 import { execa } from 'execa';
 import { afterAll, expect, it } from 'vitest';
 import { startClickHouseServer } from '../../clickhouse-server/server.js';
+import { nodeTsx } from '../support/cli.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
@@ -32,7 +33,7 @@ it('--help prints usage and does no work; a bad flag exits 2', async () => {
 it('SIGTERM: the running query completes, the process exits 0, the folder reopens', async () => {
   const folder = await mkdtemp(path.join(os.tmpdir(), 'adtech-chs-cli-'));
   folders.push(folder);
-  const child = execa(TSX, ['clickhouse-server/cli.ts', '--path', folder, '--port', '0'], {
+  const child = execa(...nodeTsx('clickhouse-server/cli.ts', ['--path', folder, '--port', '0']), {
     cwd: ROOT,
     reject: false,
     env: { CLICKHOUSE_PASSWORD: 's3cret' },

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive, type LocalStackState } from '../../extractors/core/local-stack.js';
 import type { Reports } from '../../local/reports.js';
+import { nodeTsx } from '../support/cli.js';
 import { freePort } from '../support/postgres.js';
 import { repoRoot } from './stack-files.js';
 
@@ -20,7 +21,6 @@ import { repoRoot } from './stack-files.js';
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'adtech-demo-'));
 // As root, PostgreSQL runs as the `postgres` user, which must be able to enter the folder.
 fs.chmodSync(dataDir, 0o755);
-const tsx = path.join(repoRoot, 'node_modules/.bin/tsx');
 let ports: string[] = [];
 
 /** A shell with no database settings of its own. */
@@ -33,7 +33,7 @@ function cleanEnv(): Record<string, string> {
 }
 
 const local = (command: string) =>
-  execa(tsx, ['local/stack-cli.ts', command, '--data-dir', dataDir], {
+  execa(...nodeTsx('local/stack-cli.ts', [command, '--data-dir', dataDir]), {
     cwd: repoRoot,
     env: cleanEnv(),
     extendEnv: false,
@@ -54,7 +54,7 @@ afterAll(async () => {
 });
 
 function runDemo(extraArgs: string[] = []) {
-  return execa(tsx, ['local/demo.ts', '--data-dir', dataDir, ...ports, ...extraArgs], {
+  return execa(...nodeTsx('local/demo.ts', ['--data-dir', dataDir, ...ports, ...extraArgs]), {
     cwd: repoRoot,
     env: cleanEnv(),
     extendEnv: false,

@@ -7,6 +7,7 @@ import { execa } from 'execa';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive, type LocalStackState, localStackEnv } from '../../extractors/core/local-stack.js';
+import { nodeTsx } from '../support/cli.js';
 import { freePort } from '../support/postgres.js';
 import { repoRoot } from './stack-files.js';
 
@@ -20,7 +21,6 @@ const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'adtech-local-'));
 // As root, PostgreSQL runs as the `postgres` user, which must be able to enter the folder.
 fs.chmodSync(dataDir, 0o755);
 const statePath = path.join(dataDir, 'local/stack.json');
-const tsx = path.join(repoRoot, 'node_modules/.bin/tsx');
 let pgPort = 0;
 let clickhousePort = 0;
 
@@ -35,7 +35,7 @@ function cleanEnv(): Record<string, string> {
 }
 
 function run(file: string, args: string[]) {
-  return execa(tsx, [file, ...args], {
+  return execa(...nodeTsx(file, args), {
     cwd: repoRoot,
     env: cleanEnv(),
     extendEnv: false,

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort, SupersetApi } from '../../local/superset-runtime.js';
+import { nodeTsx } from '../support/cli.js';
 import { startWarehouse, type TestWarehouse } from '../support/warehouse.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
@@ -36,7 +37,7 @@ function cliEnv(extra: Record<string, string> = {}): Record<string, string> {
 
 /** Start the CLI and wait for its "is up" line; returns the process and its stdout so far. */
 async function start(port: number): Promise<{ child: ResultPromise; stdout: () => string }> {
-  const child = execa(TSX, [CLI, '--port', String(port), '--data-dir', dataDir], {
+  const child = execa(...nodeTsx(CLI, ['--port', String(port), '--data-dir', dataDir]), {
     env: cliEnv(),
     extendEnv: true,
     reject: false,

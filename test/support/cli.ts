@@ -1,5 +1,6 @@
 /** Runs the `extract` CLI for tests: in-process (fast) or as a real child process. */
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { execa } from 'execa';
 import { main } from '../../extractors/cli.js';
 
@@ -46,4 +47,22 @@ export async function runCliProcess(
     },
   );
   return { code: result.exitCode ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/**
+ * A TypeScript entry point run the way `npm run` runs the long-running commands: one node process
+ * with tsx as a loader (`node --import tsx`). A signal a test sends then reaches the CLI's own
+ * handlers. (The `tsx` binary is a relaying parent that SIGKILLs its child when the child's event
+ * loop does not acknowledge a signal within ~60 ms, which a busy CI machine turns into exit 130.)
+ */
+export function nodeTsx(script: string, args: readonly string[] = []): [string, string[]] {
+  return [
+    process.execPath,
+    [
+      '--import',
+      pathToFileURL(path.join(ROOT, 'node_modules/tsx/dist/loader.mjs')).href,
+      path.resolve(ROOT, script),
+      ...args,
+    ],
+  ];
 }
