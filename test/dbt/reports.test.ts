@@ -120,7 +120,8 @@ const compiledSql = (result: DbtResult, model: string) =>
  * microsecond of the day, 1 click on 03-10 and 2 on 03-12 (a day with clicks, no impressions).
  * Campaign 11: 3 impressions, no clicks, flight over. Campaign 12: spend 3 x 5000 / 1000 = 15
  * over a budget of 10. Campaign 13: deleted in PostgreSQL after its activity was loaded.
- * Campaign 14: starts after the as-of day, no activity.
+ * Campaign 14: starts after the as-of day, yet 1 impression on 03-14 (delivery before the
+ * flight), and campaign 11 has 1 impression on 03-02, after its flight ended.
  */
 async function loadScenario() {
   const { client } = clickhouse;
@@ -141,6 +142,8 @@ async function loadScenario() {
       ...events(7, 3, 11, '2024-02-10 12:00:00'),
       ...events(10, 3, 12, '2024-03-14 08:00:00'),
       ...events(13, 2, 13, '2024-03-13 08:00:00'),
+      ...events(30, 1, 11, '2024-03-02 10:00:00'),
+      ...events(31, 1, 14, '2024-03-14 11:00:00'),
     ],
     FIRST_LOAD,
   );
@@ -164,13 +167,16 @@ const totals = () =>
     clickhouse.client,
     `SELECT campaign_id, advertiser_name, campaign_name, impressions, clicks, ctr,
             toString(spend) AS spend, toString(budget_remaining) AS budget_remaining,
-            budget_utilisation, first_activity_at, last_activity_at, status, status_as_of
+            budget_utilisation, first_activity_at, last_activity_at, status, status_as_of,
+            flight_check, out_of_flight_impressions, out_of_flight_clicks
      FROM analytics.advertiser_campaigns_totals_report ORDER BY campaign_id`,
   );
 const daily = () =>
   queryRows(
     clickhouse.client,
-    `SELECT campaign_id, toString(activity_date) AS day, impressions, clicks, ctr
+    `SELECT campaign_id, toString(activity_date) AS day, impressions, clicks, ctr,
+            toString(spend) AS spend, toString(spend_to_date) AS spend_to_date, status, flight,
+            is_complete_day
      FROM analytics.advertiser_campaigns_daily_ctr_report ORDER BY campaign_id, day`,
   );
 
@@ -200,14 +206,20 @@ describe('reports from hand-built raw rows', () => {
       last_activity_at: '2024-03-12 10:00:00.000000',
       status: 'active',
       status_as_of: '2024-03-15',
+      flight_check: 'ok',
+      out_of_flight_impressions: 0,
+      out_of_flight_clicks: 0,
     });
     expect(rows[1]).toMatchObject({
       campaign_id: 11,
-      impressions: 3,
+      impressions: 4,
       clicks: 0,
       ctr: 0,
-      spend: '0.0045',
+      spend: '0.006',
+      // Ended, and flagged: it delivered after its flight.
       status: 'ended',
+      flight_check: 'activity_after_end',
+      out_of_flight_impressions: 1,
     });
     expect(rows[2]).toMatchObject({
       campaign_id: 12,
@@ -223,26 +235,84 @@ describe('reports from hand-built raw rows', () => {
       campaign_id: 14,
       advertiser_name: 'Globex',
       campaign_name: 'Future',
-      impressions: 0,
+      impressions: 1,
       clicks: 0,
-      ctr: null,
-      spend: '0',
-      budget_remaining: '100',
-      budget_utilisation: 0,
-      first_activity_at: null,
-      last_activity_at: null,
+      ctr: 0,
+      spend: '0.001',
+      budget_remaining: '99.999',
+      budget_utilisation: expect.closeTo(0.001 / 100, 12),
+      first_activity_at: '2024-03-14 11:00:00.000000',
+      last_activity_at: '2024-03-14 11:00:00.000000',
+      // Not silently "scheduled": the delivery before its start date is flagged.
       status: 'scheduled',
       status_as_of: '2024-03-15',
+      flight_check: 'activity_before_start',
+      out_of_flight_impressions: 1,
+      out_of_flight_clicks: 0,
     });
   });
 
   it('builds the exact daily CTR report: NULL CTR without impressions, no deleted campaign', async () => {
+    const day = (
+      campaign_id: number,
+      date: string,
+      counts: { impressions: number; clicks: number; ctr: number | null },
+      money: { spend: string; spend_to_date: string },
+      status: string,
+      flight = 'in_flight',
+    ) => ({ campaign_id, day: date, ...counts, ...money, status, flight, is_complete_day: 1 });
     expect(await daily()).toEqual([
-      { campaign_id: 10, day: '2024-03-10', impressions: 4, clicks: 1, ctr: 0.25 },
-      { campaign_id: 10, day: '2024-03-11', impressions: 2, clicks: 0, ctr: 0 },
-      { campaign_id: 10, day: '2024-03-12', impressions: 0, clicks: 2, ctr: null },
-      { campaign_id: 11, day: '2024-02-10', impressions: 3, clicks: 0, ctr: 0 },
-      { campaign_id: 12, day: '2024-03-14', impressions: 3, clicks: 1, ctr: 1 / 3 },
+      day(
+        10,
+        '2024-03-10',
+        { impressions: 4, clicks: 1, ctr: 0.25 },
+        { spend: '0.008', spend_to_date: '0.008' },
+        'active',
+      ),
+      day(
+        10,
+        '2024-03-11',
+        { impressions: 2, clicks: 0, ctr: 0 },
+        { spend: '0.004', spend_to_date: '0.012' },
+        'active',
+      ),
+      day(
+        10,
+        '2024-03-12',
+        { impressions: 0, clicks: 2, ctr: null },
+        { spend: '0', spend_to_date: '0.012' },
+        'active',
+      ),
+      day(
+        11,
+        '2024-02-10',
+        { impressions: 3, clicks: 0, ctr: 0 },
+        { spend: '0.0045', spend_to_date: '0.0045' },
+        'ended',
+      ),
+      day(
+        11,
+        '2024-03-02',
+        { impressions: 1, clicks: 0, ctr: 0 },
+        { spend: '0.0015', spend_to_date: '0.006' },
+        'ended',
+        'after_end',
+      ),
+      day(
+        12,
+        '2024-03-14',
+        { impressions: 3, clicks: 1, ctr: 1 / 3 },
+        { spend: '15', spend_to_date: '15' },
+        'budget_exhausted',
+      ),
+      day(
+        14,
+        '2024-03-14',
+        { impressions: 1, clicks: 0, ctr: 0 },
+        { spend: '0.001', spend_to_date: '0.001' },
+        'scheduled',
+        'before_start',
+      ),
     ]);
   });
 
@@ -284,11 +354,23 @@ describe('pricing', () => {
     const result = await dbtReports({ command: 'run', vars: { pricing_model: 'cpa' } });
     expect(result.exitCode).not.toBe(0);
     expect(result.output).toMatch(
-      /advertiser_campaigns_totals_report[\s\S]*pricing_model must be cpm or cpc, got: cpa/,
+      /int_campaign_delivery[\s\S]*pricing_model must be cpm or cpc, got: cpa/,
     );
     const tables = await queryRows(
       clickhouse.client,
-      "SELECT name FROM system.tables WHERE database = 'analytics' AND name = 'advertiser_campaigns_totals_report'",
+      "SELECT name FROM system.tables WHERE database = 'analytics' AND name LIKE 'advertiser_campaigns_%'",
+    );
+    expect(tables).toEqual([]);
+  });
+  it('refuses an as_of_date that is not a date (it is written into SQL)', async () => {
+    await loadScenario();
+    const hostile = "2024-03-15') OR 1=1 --";
+    const result = await dbtReports({ command: 'run', vars: { as_of_date: hostile } });
+    expect(result.exitCode).not.toBe(0);
+    expect(result.output).toContain(`var as_of_date must be YYYY-MM-DD or empty, got: ${hostile}`);
+    const tables = await queryRows(
+      clickhouse.client,
+      "SELECT name FROM system.tables WHERE database = 'analytics' AND name LIKE 'advertiser_campaigns_%'",
     );
     expect(tables).toEqual([]);
   });
@@ -363,10 +445,12 @@ describe('incremental runs', { timeout: 300_000 }, () => {
     expect(
       report.map((row) => [row.campaign_id, row.activity_date, row.impressions, row.clicks]),
     ).toEqual([
+      [11, '2024-03-02', 1, 0],
       [10, '2024-03-10', 6, 1],
       [10, '2024-03-11', 1, 0],
       [10, '2024-03-12', 0, 2],
       [12, '2024-03-14', 3, 1],
+      [14, '2024-03-14', 1, 0],
       [12, '2024-03-15', 1, 0],
     ]);
   });

@@ -1,5 +1,7 @@
 -- Facebook and Google Ads side by side: one row per channel, account, campaign and day, in the
--- account's own currency and time zone (amounts are not converted between currencies). Each
+-- account's own currency and time zone (amounts are never converted or summed across
+-- currencies: every sum over this mart must group by currency). The advertiser comes from the
+-- ad_account_advertisers seed. Each
 -- platform's mapping lives in its intermediate model (int_<platform>__campaign_daily), so this
 -- mart is a union and a group-by. Only the platforms switched on by their `<platform>_enabled`
 -- var are read: a ref to a disabled model is an error in dbt, so each sits behind the same var.
@@ -25,6 +27,10 @@ with unioned as (
 {%- endfor %}
 ),
 
+advertisers as (
+    select channel, account_id, advertiser_name from {{ ref('ad_account_advertisers') }}
+),
+
 grouped as (
     select
         channel,
@@ -44,8 +50,12 @@ grouped as (
 
 final as (
     select
-        channel,
-        account_id,
+        grouped.channel as channel,
+        grouped.account_id as account_id,
+        coalesce(
+            nullIf(advertisers.advertiser_name, ''),
+            concat(grouped.channel, ' account ', toString(grouped.account_id), ' (unmapped)')
+        ) as advertiser_name,
         currency,
         campaign_id,
         campaign_name,
@@ -60,6 +70,8 @@ final as (
         if(clicks = 0, null, toDecimal128(spend / clicks, 6)) as cpc,
         if(impressions = 0, null, toDecimal128(spend * 1000 / impressions, 6)) as cpm
     from grouped
+    left join advertisers
+        on advertisers.channel = grouped.channel and advertisers.account_id = toString(grouped.account_id)
 )
 
 select * from final

@@ -14,6 +14,10 @@ with campaigns as (
     select * from {{ ref('int_advertiser_campaigns') }}
 ),
 
+delivery as (
+    select campaign_id, status from {{ ref('int_campaign_delivery') }}
+),
+
 activity as (
     select campaign_id, activity_date, impressions, 0 as clicks, last_loaded_at
     from {{ ref('int_impressions_by_day') }}
@@ -46,10 +50,28 @@ report as (
         daily.clicks as clicks,
         -- A day with clicks but no impressions has no CTR: NULL, never a division by zero.
         if(daily.impressions > 0, daily.clicks / daily.impressions, null) as ctr,
-        daily.last_loaded_at as last_loaded_at
+        daily.last_loaded_at as last_loaded_at,
+        {{ campaign_spend('campaigns.bid', 'daily.impressions', 'daily.clicks') }} as spend,
+        -- Lifetime spend up to and including this day: "spend to date" at the end of any period.
+        sum(spend) over (
+            partition by daily.campaign_id order by daily.activity_date
+            rows between unbounded preceding and current row
+        ) as spend_to_date,
+        campaigns.budget as budget,
+        campaigns.start_date as start_date,
+        campaigns.end_date as end_date,
+        delivery.status as status,
+        multiIf(
+            daily.activity_date < campaigns.start_date, 'before_start',
+            daily.activity_date > campaigns.end_date, 'after_end',
+            'in_flight'
+        ) as flight,
+        -- The day the reports are judged on (today) is still running: its counts are partial.
+        toUInt8(daily.activity_date < {{ report_as_of() }}) as is_complete_day
     from daily
     -- Inner join: activity of a campaign deleted in PostgreSQL is not reported.
     inner join campaigns on campaigns.campaign_id = daily.campaign_id
+    inner join delivery on delivery.campaign_id = daily.campaign_id
 )
 
 select * from report

@@ -5,38 +5,17 @@
     )
 }}
 
-{#- pricing_model: `cpm` charges bid per 1000 impressions, `cpc` charges bid per click. -#}
-{%- set pricing_model = var('pricing_model') -%}
-{#- Refused while compiling, so a wrong value never reaches the warehouse (no empty report). -#}
-{%- if pricing_model not in ['cpm', 'cpc'] -%}
-    {{ exceptions.raise_compiler_error("var pricing_model must be cpm or cpc, got: " ~ pricing_model) }}
-{%- endif -%}
+{#- Spend and status are judged in int_campaign_delivery (macros/campaign_pricing.sql). -#}
 
 with campaigns as (
     select * from {{ ref('int_advertiser_campaigns') }}
 ),
 
-impressions as (
-    select
-        campaign_id,
-        sum(impressions) as impressions,
-        min(first_impression_at) as first_impression_at,
-        max(last_impression_at) as last_impression_at
-    from {{ ref('int_impressions_by_day') }}
-    group by campaign_id
+delivery as (
+    select * from {{ ref('int_campaign_delivery') }}
 ),
 
-clicks as (
-    select
-        campaign_id,
-        sum(clicks) as clicks,
-        min(first_click_at) as first_click_at,
-        max(last_click_at) as last_click_at
-    from {{ ref('int_clicks_by_day') }}
-    group by campaign_id
-),
-
-activity as (
+report as (
     select
         campaigns.advertiser_id as advertiser_id,
         campaigns.advertiser_name as advertiser_name,
@@ -46,71 +25,24 @@ activity as (
         campaigns.budget as budget,
         campaigns.start_date as start_date,
         campaigns.end_date as end_date,
-        toUInt64(coalesce(impressions.impressions, 0)) as impressions,
-        toUInt64(coalesce(clicks.clicks, 0)) as clicks,
-        impressions.first_impression_at as first_impression_at,
-        impressions.last_impression_at as last_impression_at,
-        clicks.first_click_at as first_click_at,
-        clicks.last_click_at as last_click_at
-    from campaigns
-    left join impressions on impressions.campaign_id = campaigns.campaign_id
-    left join clicks on clicks.campaign_id = campaigns.campaign_id
-),
-
-priced as (
-    select
-        *,
-        {% if pricing_model == 'cpm' -%}
-        toDecimal128(bid, 6) * impressions / 1000 as spend,
-        {%- else -%}
-        toDecimal128(bid, 6) * clicks as spend,
-        {%- endif %}
-        {% if var('as_of_date') -%}
-        toDate('{{ var("as_of_date") }}') as status_as_of
-        {%- else -%}
-        today() as status_as_of
-        {%- endif %}
-    from activity
-),
-
-report as (
-    select
-        advertiser_id,
-        advertiser_name,
-        campaign_id,
-        campaign_name,
-        bid,
-        budget,
-        start_date,
-        end_date,
-        impressions,
-        clicks,
+        delivery.impressions as impressions,
+        delivery.clicks as clicks,
         -- CTR is undefined without impressions: NULL, never a division by zero.
-        if(impressions > 0, clicks / impressions, null) as ctr,
-        '{{ pricing_model }}' as pricing_model,
-        spend,
+        if(delivery.impressions > 0, delivery.clicks / delivery.impressions, null) as ctr,
+        '{{ pricing_model() }}' as pricing_model,
+        delivery.spend as spend,
         -- Never negative: an overspent campaign has nothing left; utilisation shows by how much.
-        if(spend >= budget, toDecimal128(0, 6), budget - spend) as budget_remaining,
-        if(budget > 0, toFloat64(spend) / toFloat64(budget), null) as budget_utilisation,
-        multiIf(
-            first_impression_at is null, first_click_at,
-            first_click_at is null, first_impression_at,
-            least(first_impression_at, first_click_at)
-        ) as first_activity_at,
-        multiIf(
-            last_impression_at is null, last_click_at,
-            last_click_at is null, last_impression_at,
-            greatest(last_impression_at, last_click_at)
-        ) as last_activity_at,
-        -- Budget first: a campaign that ran out of money stopped early, whatever its dates say.
-        multiIf(
-            spend >= budget, 'budget_exhausted',
-            status_as_of < start_date, 'scheduled',
-            status_as_of > end_date, 'ended',
-            'active'
-        ) as status,
-        status_as_of
-    from priced
+        if(delivery.spend >= campaigns.budget, toDecimal128(0, 6), campaigns.budget - delivery.spend) as budget_remaining,
+        if(campaigns.budget > 0, toFloat64(delivery.spend) / toFloat64(campaigns.budget), null) as budget_utilisation,
+        delivery.first_activity_at as first_activity_at,
+        delivery.last_activity_at as last_activity_at,
+        delivery.status as status,
+        delivery.status_as_of as status_as_of,
+        delivery.flight_check as flight_check,
+        delivery.impressions_before_start + delivery.impressions_after_end as out_of_flight_impressions,
+        delivery.clicks_before_start + delivery.clicks_after_end as out_of_flight_clicks
+    from campaigns
+    inner join delivery on delivery.campaign_id = campaigns.campaign_id
 )
 
 select * from report
