@@ -25,7 +25,8 @@ import {
 import { localDataDir } from '../extractors/core/local-stack.js';
 import { main as generate } from '../generator/cli.js';
 import { dagTest } from './dag.js';
-import { formatReports, type Reports, readReports, reportsHtml } from './reports.js';
+import { formatReports, type Reports, readReports } from './reports.js';
+import { reportsHtml } from './reports-html.js';
 import type { TaskResult } from './runner.js';
 import { maskUrl, stackEnv, up } from './stack.js';
 
