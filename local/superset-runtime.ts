@@ -3,7 +3,7 @@
  * shared by `npm run superset` and the tests: the stack's config (superset/bootstrap/
  * superset_config.py) with the metadata in a SQLite file, the bundle zipped by the stack's own
  * builder (superset/bootstrap/build_bundle.py), the stack's bootstrap commands (create-admin,
- * import-dashboards, set-database-uri), and the web server, all run in one Python process by
+ * import_assets.py, set-database-uri), and the web server, all run in one Python process by
  * python/superset/steps.py (loading Superset costs ~15–25 s per process on two busy cores).
  */
 import { createHash } from 'node:crypto';
@@ -24,7 +24,10 @@ export const SUPERSET_TEMPLATE_CACHE = path.join(repoRoot, '.data/cache/superset
 /** The bundle's database, as named in superset/bundle/databases/. */
 export const SUPERSET_DATABASE_NAME = 'ClickHouse analytics';
 
-export type SupersetStep = { name: string; argv: string[] } | { name: string; snapshot: string };
+export type SupersetStep =
+  | { name: string; argv: string[] }
+  | { name: string; import_assets: string; username: string }
+  | { name: string; snapshot: string };
 
 export interface SupersetEnvOptions {
   /** The SQLite metadata database file. */
@@ -103,10 +106,8 @@ export function bootstrapSteps(options: {
         options.adminPassword,
       ],
     },
-    {
-      name: 'import-dashboards',
-      argv: ['import-dashboards', '-p', options.bundleZip, '-u', options.adminUser],
-    },
+    // superset/bootstrap/import_assets.py, as init.sh runs it: replaces the bundle's assets.
+    { name: 'import assets', import_assets: options.bundleZip, username: options.adminUser },
     {
       name: 'set-database-uri',
       argv: [

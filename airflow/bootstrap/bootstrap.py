@@ -242,10 +242,7 @@ def main(argv):
         airflow_import("variables", variables, ["--action-on-existing-key", "overwrite"])
         airflow_import("connections", connections, ["--overwrite"])
         for entry in skipped:
-            print(
-                f"bootstrap: skipped {entry['what']} "
-                f"(set {', '.join(entry['env'])} in .env to enable it)"
-            )
+            print(f"bootstrap: skipped {entry['what']} (set {', '.join(entry['env'])} in .env to enable it)")
         apply_pauses(plan, before)
     except BootstrapError as error:
         print(f"bootstrap: {error}", file=sys.stderr)

@@ -7,6 +7,9 @@ STEPS.json is a list of steps, in order:
       the `superset` command line, run in-process by Superset's own click group (the same
       code as the `superset` executable; loading Superset costs ~20 s per process on two
       busy cores, so one process runs them all);
+  {"name": "...", "import_assets": "bundle.zip", "username": "admin"}
+      the bundle imported by superset/bootstrap/import_assets.py (Superset's assets importer,
+      which replaces the bundle's datasets and charts; init.sh runs the same file);
   {"name": "...", "snapshot": "out.json"}
       the imported assets as Superset's metadata database holds them (ids, uuids, params),
       for comparing two imports;
@@ -32,13 +35,20 @@ def enable_logging() -> None:
     if not logging.root.handlers:
         logging.basicConfig(level=logging.INFO)
 
+
 TABLES = {
     "dbs": ["id", "uuid", "database_name", "sqlalchemy_uri", "extra", "expose_in_sqllab"],
     "tables": ["id", "uuid", "table_name", "schema", "database_id", "main_dttm_col", "sql"],
     "table_columns": ["id", "uuid", "table_id", "column_name", "type", "is_dttm", "expression"],
     "sql_metrics": ["id", "uuid", "table_id", "metric_name", "expression", "d3format"],
     "slices": [
-        "id", "uuid", "slice_name", "viz_type", "datasource_id", "datasource_type", "params",
+        "id",
+        "uuid",
+        "slice_name",
+        "viz_type",
+        "datasource_id",
+        "datasource_type",
+        "params",
         "query_context",
     ],
     "dashboards": ["id", "uuid", "dashboard_title", "slug", "position_json", "json_metadata"],
@@ -58,15 +68,17 @@ def plain(column: str, value: object) -> object:
 
 
 def snapshot(out: str) -> None:
-    from superset import db
     from sqlalchemy import text
+
+    from superset import db
 
     rows = {}
     for table, columns in TABLES.items():
         result = db.session.execute(
-            text(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {columns[0]}, {columns[1]}")
+            # Table and column names are the constants above, never input.
+            text(f"SELECT {', '.join(columns)} FROM {table} ORDER BY {columns[0]}, {columns[1]}")  # noqa: S608
         )
-        rows[table] = [{c: plain(c, v) for c, v in zip(columns, row)} for row in result]
+        rows[table] = [{c: plain(c, v) for c, v in zip(columns, row, strict=True)} for row in result]
     with open(out, "w") as f:
         json.dump(rows, f, indent=1, sort_keys=True)
 
@@ -97,6 +109,18 @@ def loopback_only() -> None:
     socket.getaddrinfo = guarded
 
 
+def load_import_assets():
+    """superset/bootstrap/import_assets.py, the stack's importer (not a package: load by path)."""
+    import importlib.util
+    import pathlib
+
+    path = pathlib.Path(__file__).resolve().parents[2] / "superset/bootstrap/import_assets.py"
+    spec = importlib.util.spec_from_file_location("import_assets", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def main() -> int:
     import os
 
@@ -112,7 +136,7 @@ def main() -> int:
         name = step["name"]
         began = time.monotonic()
         enable_logging()
-        if "run" == (step.get("argv") or [""])[0]:
+        if (step.get("argv") or [""])[0] == "run":
             print(f"[superset] {name}: starting", file=sys.stderr, flush=True)
         try:
             if "snapshot" in step:
@@ -120,13 +144,18 @@ def main() -> int:
 
                 with create_app().app_context():
                     snapshot(step["snapshot"])
+            elif "import_assets" in step:
+                from superset.app import create_app
+
+                with create_app().app_context():
+                    load_import_assets().import_assets(step["import_assets"], step["username"])
             else:
                 cli.main(args=step["argv"], prog_name="superset", standalone_mode=False)
         except SystemExit as exit_:
             if exit_.code not in (0, None):
                 print(f"[superset] step '{name}' failed (exit {exit_.code})", file=sys.stderr, flush=True)
                 return 1
-        except Exception as error:  # noqa: BLE001 - reported with the step's name
+        except Exception as error:
             print(f"[superset] step '{name}' failed: {error!r}", file=sys.stderr, flush=True)
             return 1
         print(f"[superset] {name}: {time.monotonic() - began:.1f} s", file=sys.stderr, flush=True)

@@ -34,9 +34,11 @@ fi
 superset init
 
 # Superset imports a zip whose single root folder holds metadata.yaml and the asset folders;
-# build_bundle.py is the one builder (npm run superset and the tests use it too).
+# build_bundle.py is the one builder, import_assets.py the one importer (it replaces the bundle's
+# datasets and charts, which import-dashboards would leave stale); npm run superset and the
+# tests use both too.
 python /app/bootstrap/build_bundle.py /app/bundle /tmp/campaign_performance.zip
-superset import-dashboards --path /tmp/campaign_performance.zip --username "${SUPERSET_ADMIN_USER}"
+python /app/bootstrap/import_assets.py /tmp/campaign_performance.zip "${SUPERSET_ADMIN_USER}"
 
 # The bundle holds a masked URI; the credentials are set here, from the environment, after import.
 quote() { python -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$1"; }

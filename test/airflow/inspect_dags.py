@@ -241,14 +241,10 @@ def describe(live, run):
         "max_active_runs": restored.max_active_runs,
         "max_active_tasks": restored.max_active_tasks,
         "dagrun_timeout": seconds(restored.dagrun_timeout),
-        "has_on_failure_callback": bool(
-            dag_dict.get("has_on_failure_callback") or live.on_failure_callback
-        ),
+        "has_on_failure_callback": bool(dag_dict.get("has_on_failure_callback") or live.on_failure_callback),
         "user_defined_macros": sorted((live.user_defined_macros or {}).keys()),
         # Airflow 2 leaves the timetable out of the serialized form when it is the default one.
-        "schedule": schedule(
-            dag_dict.get("timetable") or {"__type": type(restored.timetable).__name__}
-        ),
+        "schedule": schedule(dag_dict.get("timetable") or {"__type": type(restored.timetable).__name__}),
         "tasks": tasks,
     }
 

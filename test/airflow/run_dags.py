@@ -51,7 +51,9 @@ def store_secrets(config) -> None:
     from airflow.models.pool import Pool
 
     for name, slots in config.get("pools", {}).items():
-        Pool.create_or_update_pool(name=name, slots=slots, description="run-dags test", include_deferred=False)
+        Pool.create_or_update_pool(
+            name=name, slots=slots, description="run-dags test", include_deferred=False
+        )
 
 
 def load_dags(folder):
@@ -116,9 +118,8 @@ def run_one(bag, run, docker_url, major):
 
 
 def stored(home):
-    from sqlalchemy import text
-
     from airflow.utils.session import create_session
+    from sqlalchemy import text
 
     out = {"rendered": [], "xcom": [], "log_files": {}}
     with create_session() as session:
@@ -130,11 +131,19 @@ def stored(home):
             )
         for row in session.execute(text("SELECT dag_id, task_id, run_id, key, value FROM xcom")):
             out["xcom"].append(
-                {"dag_id": row[0], "task_id": row[1], "run_id": row[2], "key": row[3], "value": as_text(row[4])}
+                {
+                    "dag_id": row[0],
+                    "task_id": row[1],
+                    "run_id": row[2],
+                    "key": row[3],
+                    "value": as_text(row[4]),
+                }
             )
     # Asset (2.x: dataset) events the runs emitted, and the DAGs they queued for a run.
-    tables = [("asset_event", "asset", "asset_id", "asset_dag_run_queue"),
-              ("dataset_event", "dataset", "dataset_id", "dataset_dag_run_queue")]
+    tables = [
+        ("asset_event", "asset", "asset_id", "asset_dag_run_queue"),
+        ("dataset_event", "dataset", "dataset_id", "dataset_dag_run_queue"),
+    ]
     for events, assets, key, queue in tables:
         try:
             with create_session() as session:
@@ -147,7 +156,9 @@ def stored(home):
                 out["queued"] = sorted(
                     f"{row[0]} <- {row[1]}"
                     for row in session.execute(
-                        text(f"SELECT q.target_dag_id, a.uri FROM {queue} q JOIN {assets} a ON a.id = q.{key}")
+                        text(
+                            f"SELECT q.target_dag_id, a.uri FROM {queue} q JOIN {assets} a ON a.id = q.{key}"
+                        )
                     )
                 )
             break
@@ -166,8 +177,9 @@ def main() -> None:
     config_path, out_path = sys.argv[1], sys.argv[2]
     with open(config_path, encoding="utf-8") as handle:
         config = json.load(handle)
-    import airflow
     from airflow.providers.docker import __version__ as docker_provider_version
+
+    import airflow
 
     major = airflow_major()
     report = {

@@ -4,10 +4,11 @@ import { describe, expect, it } from 'vitest';
 import { readYaml, repoRoot } from './stack-files.js';
 
 /**
- * The Superset dashboard bundle in superset/bundle/, checked the way `superset import-dashboards`
- * reads it (required fields, version, uuid references) and against the dbt project: each dataset
- * is a table a dbt model builds in `analytics`, and every column it or its charts use is
- * documented in that model's YAML.
+ * The Superset dashboard bundle in superset/bundle/, checked statically in a second, before real
+ * Superset imports it (test/superset): required fields, uuid references, and against the dbt
+ * project: each dataset is a table a dbt model builds in `analytics`, every column it or its
+ * charts use is documented in that model's YAML, and every dashboard filter's column exists in
+ * every chart's dataset (a native filter applies to all charts by column name).
  */
 
 type Doc = Record<string, unknown>;
@@ -101,14 +102,14 @@ function chartColumns(params: Doc): string[] {
       str((f as Doc).subject),
     ),
     ...list(params.order_by_cols).map((o) => str(JSON.parse(String(o))[0])),
-    ...Object.keys((params.column_config as Doc | undefined) ?? {}),
   ];
   return columns.filter((c): c is string => c !== undefined);
 }
 
 /** Identifiers of a SQL metric expression that are not function names. */
 function expressionColumns(expression: string): string[] {
-  return [...expression.matchAll(/\b([A-Za-z_]\w*)\b(?!\s*\()/g)]
+  const withoutStrings = expression.replace(/'(?:[^'\\]|\\.)*'/g, "''");
+  return [...withoutStrings.matchAll(/\b([A-Za-z_]\w*)\b(?!\s*\()/g)]
     .map((m) => m[1] ?? '')
     .filter((word) => !/^(and|or|not|null|as|case|when|then|else|end|distinct)$/i.test(word));
 }
@@ -116,7 +117,8 @@ function expressionColumns(expression: string): string[] {
 function bundleProblems(bundle: Bundle, dbtModels: Map<string, DbtModel>): string[] {
   const problems: string[] = [];
   if (bundle.metadata.version !== '1.0.0') problems.push('metadata.yaml: version must be 1.0.0');
-  if (bundle.metadata.type !== 'Dashboard') problems.push('metadata.yaml: type must be Dashboard');
+  // `assets`: imported by Superset's assets importer (superset/bootstrap/import_assets.py).
+  if (bundle.metadata.type !== 'assets') problems.push('metadata.yaml: type must be assets');
 
   const seen = new Map<string, string>();
   for (const kind of Object.keys(REQUIRED) as (keyof typeof REQUIRED)[]) {
@@ -170,6 +172,10 @@ function bundleProblems(bundle: Bundle, dbtModels: Map<string, DbtModel>): strin
         problems.push(`${file}: column ${column} is not in dbt model ${table}'s YAML`);
     }
     for (const metric of list(dataset.metrics) as Doc[]) {
+      // Superset aliases a metric with its name; ClickHouse then reads `clicks` inside another
+      // metric's sum(clicks) as that alias (ILLEGAL_AGGREGATION), so names must not be columns.
+      if (columns.includes(String(metric.metric_name)))
+        problems.push(`${file}: metric ${metric.metric_name} has a column's name`);
       for (const column of expressionColumns(String(metric.expression))) {
         if (!columns.includes(column)) {
           problems.push(`${file}: metric ${metric.metric_name} uses unknown column ${column}`);
@@ -197,7 +203,20 @@ function bundleProblems(bundle: Bundle, dbtModels: Map<string, DbtModel>): strin
       if (!columns.has(column))
         problems.push(`${file}: column ${column} is not in dataset ${dataset.table_name}`);
     }
-    const used = [...list(params.metrics), ...list(params.metrics_b), params.metric];
+    // Formatting is keyed by a column or a metric the chart shows.
+    for (const key of Object.keys((params.column_config as Doc | undefined) ?? {})) {
+      if (!columns.has(key) && !metrics.has(key))
+        problems.push(
+          `${file}: column_config ${key} is neither a column nor a metric of ${dataset.table_name}`,
+        );
+    }
+    const used = [
+      ...list(params.metrics),
+      ...list(params.metrics_b),
+      params.metric,
+      params.series_limit_metric,
+      params.timeseries_limit_metric,
+    ];
     for (const metric of used.filter((m) => m !== undefined)) {
       if (typeof metric !== 'string' || !metrics.has(metric)) {
         problems.push(
@@ -233,6 +252,36 @@ function bundleProblems(bundle: Bundle, dbtModels: Map<string, DbtModel>): strin
       if (!placed.has(uuid))
         problems.push(`${file}: chart '${chart.slice_name}' is not placed on the dashboard`);
     }
+    // Every filter reaches every chart: its column is in each chart's dataset, and each chart
+    // has a time-range filter on a time column of its dataset for the date range to replace.
+    const filters = list((dashboard.metadata as Doc | undefined)?.native_filter_configuration);
+    for (const filter of filters as Doc[]) {
+      for (const target of list(filter.targets) as Doc[]) {
+        const column = str((target.column as Doc | undefined)?.name);
+        if (!column) continue;
+        for (const chart of charts.values()) {
+          const dataset = datasets.get(String(chart.dataset_uuid));
+          const columns = list(dataset?.columns).map((c) => String((c as Doc).column_name));
+          if (!columns.includes(column))
+            problems.push(
+              `${file}: filter '${filter.name}' uses ${column}, which chart '${chart.slice_name}' (dataset ${dataset?.table_name}) lacks`,
+            );
+        }
+      }
+    }
+    for (const chart of charts.values()) {
+      const dataset = datasets.get(String(chart.dataset_uuid));
+      const dttm = new Set(
+        (list(dataset?.columns) as Doc[]).filter((c) => c.is_dttm).map((c) => c.column_name),
+      );
+      const temporal = (list((chart.params as Doc).adhoc_filters) as Doc[]).some(
+        (f) => f.operator === 'TEMPORAL_RANGE' && dttm.has(f.subject),
+      );
+      if (!temporal)
+        problems.push(
+          `${file}: chart '${chart.slice_name}' has no TEMPORAL_RANGE filter on a time column: the date range cannot apply`,
+        );
+    }
   }
   return problems;
 }
@@ -252,18 +301,39 @@ describe('Superset bundle', () => {
       c.slice_name,
       (c.params as Doc).viz_type,
     ]);
-    expect(charts).toEqual(
-      expect.arrayContaining([
-        ['Daily CTR per campaign', 'echarts_timeseries_line'],
-        ['Daily impressions and clicks', 'echarts_timeseries_bar'],
-        ['Campaign totals', 'table'],
-        ['Cross-channel spend and CTR', 'mixed_timeseries'],
-      ]),
+    expect(charts.sort()).toEqual(
+      [
+        ['Impressions', 'big_number_total'],
+        ['Clicks', 'big_number_total'],
+        ['CTR', 'big_number_total'],
+        ['Spend', 'big_number_total'],
+        [
+          'Daily CTR per campaign (top 10 by impressions, complete days)',
+          'echarts_timeseries_line',
+        ],
+        ['Daily impressions and clicks (complete days)', 'echarts_timeseries_bar'],
+        ['Spend vs budget per campaign', 'table'],
+        ['Cross-channel spend, CTR, CPC and CPM by platform and currency', 'table'],
+      ].sort(),
     );
-    const totals = [...bundle.charts.values()].find((c) => c.slice_name === 'Campaign totals');
-    expect((totals?.params as Doc | undefined)?.all_columns).toEqual(
-      expect.arrayContaining(['budget_utilisation', 'status']),
+    const budget = [...bundle.charts.values()].find(
+      (c) => c.slice_name === 'Spend vs budget per campaign',
     );
+    expect((budget?.params as Doc | undefined)?.groupby).toEqual(
+      expect.arrayContaining(['status', 'flight_check', 'start_date', 'end_date']),
+    );
+    const crossChannel = [...bundle.charts.values()].find((c) =>
+      String(c.slice_name).startsWith('Cross-channel'),
+    );
+    // Spend is never summed across currencies.
+    expect((crossChannel?.params as Doc | undefined)?.groupby).toContain('currency');
+    const dashboard = [...bundle.dashboards.values()][0];
+    const filters = list((dashboard?.metadata as Doc | undefined)?.native_filter_configuration);
+    expect((filters as Doc[]).map((f) => [f.name, f.filterType])).toEqual([
+      ['Advertiser', 'filter_select'],
+      ['Campaign', 'filter_select'],
+      ['Date range', 'filter_time'],
+    ]);
   });
 
   it('finds broken references, unknown columns and duplicate uuids', () => {

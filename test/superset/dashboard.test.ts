@@ -1,9 +1,10 @@
 /**
  * The Campaign performance bundle in real Superset (the locked .venvs/superset): zipped by the
- * stack's own builder, imported with `superset import-dashboards` after the stack's bootstrap
- * commands, imported again without changing anything, pointed at a warehouse that real dbt built
- * from demo rows, every chart's query run through the chart-data API, a broken chart named, and
- * the dashboard opened in headless Chromium. Every Superset step's time is printed.
+ * stack's own builder, imported by the stack's importer (superset/bootstrap/import_assets.py)
+ * after the stack's bootstrap commands, imported again without changing anything, pointed at a
+ * warehouse that real dbt built from demo rows, and opened in headless Chromium: every chart's
+ * queries as Superset's own frontend builds them (rows, the filters applied), the dashboard's
+ * filters reaching every chart, a broken chart named. Every Superset step's time is printed.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -27,8 +28,7 @@ import {
   waitForHealth,
 } from '../../local/superset-runtime.js';
 import { startWarehouse, type TestWarehouse } from '../support/warehouse.js';
-import { openDashboard } from './browser.js';
-import { runEveryChart } from './chart-data.js';
+import { type DashboardVisit, openDashboard } from './browser.js';
 import { loadDemoData } from './demo-data.js';
 
 const REPO = path.resolve(import.meta.dirname, '../..');
@@ -98,7 +98,7 @@ beforeAll(async () => {
   await buildBundleZip(zip);
   const port = await freePort();
   url = `http://127.0.0.1:${port}`;
-  const [createAdmin, resetPassword, importDashboards, setUri] = bootstrapSteps({
+  const [createAdmin, resetPassword, importAssets, setUri] = bootstrapSteps({
     adminUser: ADMIN,
     adminPassword: password,
     bundleZip: zip,
@@ -113,11 +113,11 @@ beforeAll(async () => {
     [
       createAdmin,
       resetPassword,
-      importDashboards,
+      importAssets,
       setUri,
       { name: 'snapshot after the first import', snapshot: path.join(work, 'first.json') },
       // What every later `docker compose up` does again.
-      importDashboards,
+      importAssets,
       setUri,
       { name: 'snapshot after the second import', snapshot: path.join(work, 'second.json') },
     ],
@@ -192,50 +192,157 @@ describe('Superset imports the Campaign performance bundle', () => {
   });
 });
 
-describe('Superset runs every chart against the warehouse real dbt built', () => {
-  it('runs every chart query through the chart-data API, each returning rows', async () => {
-    const results = await runEveryChart(api);
-    expect(results.map((r) => r.name).sort()).toEqual(
-      [...bundle]
-        .filter(([file]) => file.startsWith('charts/'))
-        .map(([, doc]) => String(doc.slice_name))
-        .sort(),
-    );
-    expect(results.flatMap((r) => (r.problem ? [r.problem] : []))).toEqual([]);
+const chartNames = () =>
+  [...bundle]
+    .filter(([file]) => file.startsWith('charts/'))
+    .map(([, doc]) => String(doc.slice_name))
+    .sort();
+
+/** Chart id -> name, as Superset numbered the imported charts. */
+async function chartIds(): Promise<Map<number, string>> {
+  const charts = await api.get<{ result: { id: number; slice_name: string }[] }>(
+    '/api/v1/chart/?q=(columns:!(id,slice_name),page_size:100)',
+  );
+  return new Map(charts.result.map((chart) => [chart.id, chart.slice_name]));
+}
+
+/** The dashboard in Chromium; each chart's chart-data responses under its name. */
+async function visit(screenshotName: string, query?: string) {
+  const result = await openDashboard({
+    url,
+    user: ADMIN,
+    password,
+    dashboardTitle: DASHBOARD_TITLE,
+    chartNames: chartNames(),
+    screenshot: path.join(OUTPUT_DIR, screenshotName),
+    ...(query ? { query } : {}),
+  });
+  const names = await chartIds();
+  const byChart = new Map<string, DashboardVisit['chartData']>();
+  for (const seen of result.chartData) {
+    const name = names.get(seen.sliceId) ?? `chart id ${seen.sliceId}`;
+    byChart.set(name, [...(byChart.get(name) ?? []), seen]);
+  }
+  return { ...result, byChart };
+}
+
+/** The dashboard's date range filter default, as the bundle declares it. */
+const DEFAULT_RANGE = (() => {
+  const dashboard = [...bundle].find(([file]) => file.startsWith('dashboards/'))?.[1];
+  const metadata = (dashboard?.metadata ?? {}) as Doc;
+  const filters = (metadata.native_filter_configuration ?? []) as Doc[];
+  const range = filters.find((f) => f.filterType === 'filter_time')?.defaultDataMask as Doc;
+  return String((range.filterState as Doc).value);
+})();
+const DAILY_CTR = 'Daily CTR per campaign (top 10 by impressions, complete days)';
+const DAILY_VOLUME = 'Daily impressions and clicks (complete days)';
+const todayUtc = () => new Date().toISOString().slice(0, 10);
+const utcDaysAgo = (days: number) =>
+  new Date(Date.now() - days * 86_400_000).toISOString().slice(0, 10);
+const dayOf = (value: unknown) => new Date(Number(value)).toISOString().slice(0, 10);
+
+describe('the dashboard in Chromium, queried by Superset’s own frontend', () => {
+  let visited: Awaited<ReturnType<typeof visit>>;
+  beforeAll(async () => {
+    visited = await visit('superset-dashboard.png');
+  }, 300_000);
+
+  it('draws every chart with no error, and nothing leaves the machine', () => {
+    expect(visited.errors).toEqual([]);
+    expect(visited.offMachineRequests).toEqual([]);
     process.stderr.write(
-      `[superset test] chart rows: ${results.map((r) => `${r.name}=${r.rows.join('+')}`).join(', ')}\n`,
+      `[superset test] refused by the CSP: ${JSON.stringify(visited.cspBlocked)}\n`,
+    );
+    expect(visited.chartsDrawn.sort()).toEqual(chartNames());
+    expect(fs.statSync(path.join(OUTPUT_DIR, 'superset-dashboard.png')).size).toBeGreaterThan(
+      10_000,
     );
   });
 
-  it('opens the dashboard in Chromium with every chart drawn and no error', async () => {
-    const screenshot = path.join(OUTPUT_DIR, 'superset-dashboard.png');
-    const result = await openDashboard({
-      url,
-      user: ADMIN,
-      password,
-      dashboardTitle: DASHBOARD_TITLE,
-      chartNames: [...bundle]
-        .filter(([file]) => file.startsWith('charts/'))
-        .map(([, doc]) => String(doc.slice_name)),
-      screenshot,
-    });
-    expect(result.errors).toEqual([]);
-    expect(result.offMachineRequests).toEqual([]);
+  it('every chart answers with rows, within the default date range', () => {
+    expect([...visited.byChart.keys()].sort()).toEqual(chartNames());
+    const problems: string[] = [];
+    for (const [name, responses] of visited.byChart) {
+      for (const { status, queries, timeRanges } of responses) {
+        if (status !== 200) problems.push(`${name}: HTTP ${status}`);
+        // The date range filter's default (the last 30 days) reached the chart's query.
+        if (timeRanges.length === 0 || timeRanges.some((range) => range !== DEFAULT_RANGE))
+          problems.push(`${name}: time ranges ${JSON.stringify(timeRanges)}`);
+        for (const query of queries) {
+          if (query.error) problems.push(`${name}: ${query.error}`);
+          if (!(query.rowcount > 0)) problems.push(`${name}: no rows`);
+          if (!query.applied.some((column) => ['activity_date', 'date_day'].includes(column)))
+            problems.push(`${name}: the date range was not applied (${query.applied})`);
+          if (query.rejected.length > 0) problems.push(`${name}: rejected ${query.rejected}`);
+        }
+      }
+    }
+    expect(problems).toEqual([]);
     process.stderr.write(
-      `[superset test] refused by the CSP: ${JSON.stringify(result.cspBlocked)}\n`,
+      `[superset test] chart rows: ${[...visited.byChart].map(([name, r]) => `${name}=${r.flatMap((x) => x.queries.map((q) => q.rowcount)).join('+')}`).join(', ')}\n`,
     );
-    expect(result.chartsDrawn.sort()).toEqual(
-      [...bundle]
-        .filter(([file]) => file.startsWith('charts/'))
-        .map(([, doc]) => String(doc.slice_name))
-        .sort(),
+  });
+
+  it('leaves today’s partial day out of the daily charts, and flags delivery outside the flight', () => {
+    // The demo data has rows today (UTC); the daily charts must not draw them.
+    for (const name of [DAILY_CTR, DAILY_VOLUME]) {
+      const days = (visited.byChart.get(name) ?? [])
+        .flatMap((r) => r.queries.flatMap((q) => q.data))
+        .map((row) => dayOf(row.activity_date));
+      expect(days.length, name).toBeGreaterThan(0);
+      expect(days, name).not.toContain(todayUtc());
+      // The demo's day 40 days back lies outside the default range.
+      expect(
+        days.filter((day) => day < utcDaysAgo(30)),
+        name,
+      ).toEqual([]);
+    }
+    const budgetRows = (visited.byChart.get('Spend vs budget per campaign') ?? []).flatMap((r) =>
+      r.queries.flatMap((q) => q.data),
     );
-    expect(fs.statSync(screenshot).size).toBeGreaterThan(10_000);
+    const teaser = budgetRows.find((row) => row.campaign_name === 'Teaser');
+    expect(teaser).toMatchObject({
+      status: 'scheduled',
+      flight_check: 'activity_before_start',
+    });
+    expect(Number(teaser?.out_of_flight_impressions)).toBeGreaterThan(0);
+  });
+
+  it('never sums spend across currencies in the cross-channel chart', () => {
+    const rows = (
+      visited.byChart.get('Cross-channel spend, CTR, CPC and CPM by platform and currency') ?? []
+    ).flatMap((r) => r.queries.flatMap((q) => q.data));
+    expect(rows.map((row) => [row.channel, row.currency]).sort()).toEqual([
+      ['facebook_ads', 'USD'],
+      ['google_ads', 'EUR'],
+    ]);
+  });
+
+  it('applies the advertiser filter to every chart (set through the dashboard URL)', async () => {
+    const mask = (id: string, column: string, value: string) =>
+      `${id}:(extraFormData:(filters:!((col:${column},op:IN,val:!('${value}')))),filterState:(value:!('${value}')),id:${id})`;
+    const filtered = await visit(
+      'superset-dashboard-acme.png',
+      `native_filters=(${mask('NATIVE_FILTER-advertiser', 'advertiser_name', 'Acme')})`,
+    );
+    expect(filtered.errors).toEqual([]);
+    expect([...filtered.byChart.keys()].sort()).toEqual(chartNames());
+    for (const [name, responses] of filtered.byChart) {
+      for (const query of responses.flatMap((r) => r.queries)) {
+        expect(query.applied, name).toContain('advertiser_name');
+        expect(query.rejected, name).toEqual([]);
+      }
+    }
+    const advertisers = (filtered.byChart.get('Spend vs budget per campaign') ?? [])
+      .flatMap((r) => r.queries.flatMap((q) => q.data))
+      .map((row) => row.advertiser_name);
+    expect(new Set(advertisers)).toEqual(new Set(['Acme']));
   });
 
   it('names the chart whose column the dbt model does not have', async () => {
     // A copy of the bundle where one chart groups by a column its dataset declares but the
-    // dbt model lacks (a renamed model column): imported through Superset's REST import.
+    // dbt model lacks (a renamed model column), imported through Superset's REST assets import
+    // (the same importer as import_assets.py), then the dashboard opened again.
     const broken = path.join(work, 'broken-bundle');
     fs.cpSync(SUPERSET_BUNDLE_DIR, broken, { recursive: true });
     const chartFile = path.join(broken, 'charts/Daily_CTR_per_campaign.yaml');
@@ -258,32 +365,21 @@ describe('Superset runs every chart against the warehouse real dbt built', () =>
       filterable: true,
     });
     fs.writeFileSync(datasetFile, stringify(dataset));
-    // Superset's dashboard import never overwrites existing datasets or charts (only the
-    // dashboard); the dataset and chart imports do, each from a bundle of its own type.
-    for (const [type, endpoint] of [
-      ['SqlaTable', 'dataset'],
-      ['Slice', 'chart'],
-    ] as const) {
-      const metadata = path.join(broken, 'metadata.yaml');
-      fs.writeFileSync(
-        metadata,
-        fs.readFileSync(metadata, 'utf8').replace(/^type: .*$/m, `type: ${type}`),
-      );
-      const zip = path.join(work, `broken-${endpoint}.zip`);
-      await buildBundleZip(zip, broken);
-      const form = new FormData();
-      form.append('formData', new Blob([fs.readFileSync(zip)]), `broken-${endpoint}.zip`);
-      form.append('overwrite', 'true');
-      const imported = await api.request('POST', `/api/v1/${endpoint}/import/`, form);
-      expect(imported.status, JSON.stringify(imported.body)).toBe(200);
-    }
+    const zip = path.join(work, 'broken.zip');
+    await buildBundleZip(zip, broken);
+    const form = new FormData();
+    form.append('bundle', new Blob([fs.readFileSync(zip)]), 'broken.zip');
+    const imported = await api.request('POST', '/api/v1/assets/import/', form);
+    expect(imported.status, JSON.stringify(imported.body)).toBe(200);
     await repointDatabase();
 
-    const results = await runEveryChart(api);
-    const problems = results.flatMap((r) => (r.problem ? [r.problem] : []));
-    expect(problems, JSON.stringify(results)).toHaveLength(1);
-    expect(problems[0]).toMatch(/^chart 'Daily CTR per campaign': /);
-    expect(problems[0]).toMatch(/campaign_label/);
+    const result = await visit('superset-dashboard-broken.png');
+    expect(result.errors.length, JSON.stringify(result.errors)).toBeGreaterThan(0);
+    const named = result.errors.filter((error) => error.startsWith(`chart '${DAILY_CTR}': `));
+    expect(named, JSON.stringify(result.errors)).toHaveLength(1);
+    expect(named[0]).toMatch(/campaign_label/);
+    // Every other chart still drew.
+    expect(result.chartsDrawn.sort()).toEqual(chartNames().filter((name) => name !== DAILY_CTR));
   });
 });
 

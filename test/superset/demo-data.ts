@@ -1,7 +1,8 @@
 /**
  * Demo data for the dashboard's models: raw PostgreSQL-lineage rows (test/dbt/raw-tables.ts) and
- * Facebook/Google Ads rows in tables made with the extractors' own DDL, a few days of each, built
- * by real dbt into `analytics` (the two reports and ads_daily_performance).
+ * Facebook/Google Ads rows in tables made with the extractors' own DDL, the last four UTC days
+ * up to today (so the dashboard's default date range shows them and today is a partial day), a
+ * campaign delivering before its flight, two currencies; built by real dbt into `analytics`.
  */
 import { expect } from 'vitest';
 import type { AnyStream } from '../../extractors/core/source.js';
@@ -19,8 +20,11 @@ import {
 import { failedNodes } from '../support/dbt.js';
 import type { TestWarehouse } from '../support/warehouse.js';
 
-const LOAD = { loadedAt: '2024-03-15 01:00:00.000' };
-const DAYS = ['2024-03-10', '2024-03-11', '2024-03-12', '2024-03-13'];
+/** YYYY-MM-DD of today (UTC) plus `offset` days. */
+const utcDay = (offset: number) =>
+  new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+const LOAD = { loadedAt: `${utcDay(0)} 00:00:00.000` };
+const DAYS = [utcDay(-3), utcDay(-2), utcDay(-1), utcDay(0)];
 export const DASHBOARD_MODELS = [
   '+advertiser_campaigns_totals_report',
   '+advertiser_campaigns_daily_ctr_report',
@@ -58,8 +62,8 @@ export async function loadDemoData(warehouse: TestWarehouse): Promise<number> {
         name: 'Spring sale',
         bid: '2.00',
         budget: '100.00',
-        start_date: '2024-03-01',
-        end_date: '2024-03-31',
+        start_date: utcDay(-45),
+        end_date: utcDay(16),
       },
       {
         id: 11,
@@ -67,8 +71,18 @@ export async function loadDemoData(warehouse: TestWarehouse): Promise<number> {
         name: 'Brand awareness',
         bid: '1.50',
         budget: '50.00',
-        start_date: '2024-03-05',
-        end_date: '2024-04-30',
+        start_date: utcDay(-9),
+        end_date: utcDay(46),
+      },
+      // Starts tomorrow, yet the ad server already delivered yesterday.
+      {
+        id: 12,
+        advertiser_id: 2,
+        name: 'Teaser',
+        bid: '3.00',
+        budget: '80.00',
+        start_date: utcDay(1),
+        end_date: utcDay(30),
       },
     ],
     LOAD,
@@ -86,6 +100,13 @@ export async function loadDemoData(warehouse: TestWarehouse): Promise<number> {
       id += clickCount;
     }
   }
+  // Outside the dashboard's default date range (the last 30 days): never on a chart by default.
+  impressions.push(...events(id, 500, 10, `${utcDay(-40)} 09:00:00`));
+  id += 500;
+  impressions.push(...events(id, 15, 12, `${utcDay(-1)} 09:00:00`));
+  id += 15;
+  clicks.push(...events(id, 2, 12, `${utcDay(-1)} 09:30:00`));
+  id += 2;
   await loadImpressions(client, impressions, LOAD);
   await loadClicks(client, clicks, LOAD);
 
@@ -121,7 +142,7 @@ export async function loadDemoData(warehouse: TestWarehouse): Promise<number> {
     format: 'JSONEachRow',
     values: DAYS.map((date, i) => ({
       customer_id: '1234567890',
-      currency_code: 'USD',
+      currency_code: 'EUR',
       time_zone: 'UTC',
       campaign_id: '101',
       campaign_name: 'Search brand',
@@ -137,7 +158,7 @@ export async function loadDemoData(warehouse: TestWarehouse): Promise<number> {
 
   const started = Date.now();
   const result = await warehouse.dbt(['build', '--select', ...DASHBOARD_MODELS], {
-    vars: { as_of_date: '2024-03-15', facebook_ads_enabled: true, google_ads_enabled: true },
+    vars: { facebook_ads_enabled: true, google_ads_enabled: true },
   });
   expect(failedNodes(result), result.output).toEqual([]);
   expect(result.exitCode, result.output).toBe(0);

@@ -15,7 +15,7 @@ with campaigns as (
 ),
 
 delivery as (
-    select campaign_id, status from {{ ref('int_campaign_delivery') }}
+    select campaign_id, status, flight_check from {{ ref('int_campaign_delivery') }}
 ),
 
 activity as (
@@ -61,6 +61,7 @@ report as (
         campaigns.start_date as start_date,
         campaigns.end_date as end_date,
         delivery.status as status,
+        delivery.flight_check as flight_check,
         multiIf(
             daily.activity_date < campaigns.start_date, 'before_start',
             daily.activity_date > campaigns.end_date, 'after_end',
