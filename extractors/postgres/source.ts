@@ -3,7 +3,8 @@ import { registerSecret } from '../core/redact.js';
 import type { SourceDefinition } from '../core/source.js';
 import { connect, pullTarget } from './client.js';
 import { contract } from './contract.js';
-import { type PgSession, streams } from './streams.js';
+import type { PgSession } from './session.js';
+import { streams } from './streams.js';
 
 const STREAM_NAMES = ['advertiser', 'campaign', 'impressions', 'clicks'] as const;
 

@@ -6,10 +6,10 @@
 import { rm } from 'node:fs/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { canonical } from '../../extractors/postgres/streams.js';
-import { tempClickHousePath } from '../support/clickhouse.js';
-import { startPostgres, type TestPostgres } from '../support/postgres.js';
-import { logRecords, runCli, withClickHouse } from './helpers.js';
+import { canonical } from '../../../extractors/postgres/columns.js';
+import { tempClickHousePath } from '../../support/clickhouse.js';
+import { startPostgres, type TestPostgres } from '../../support/postgres.js';
+import { logRecords, runCli, withClickHouse } from '../helpers.js';
 
 let postgres: TestPostgres;
 let clickhousePath: string;

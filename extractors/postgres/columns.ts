@@ -1,0 +1,104 @@
+import { quoteIdent, type TextRow } from './client.js';
+
+/**
+ * The one column list of each PostgreSQL table, name → ClickHouse type. It drives everything
+ * that names columns: the raw table's DDL, the PostgreSQL SELECT and COPY queries, ClickHouse's
+ * own pull through postgresql(), and the value comparison of the snapshot diff. Add a column
+ * here and every path reads it.
+ */
+
+const TIMESTAMP_PRECISION = 6;
+const TIMESTAMP = `DateTime64(${TIMESTAMP_PRECISION}, 'UTC')`;
+
+/** Name → ClickHouse type; the last column, `_deleted`, exists only in ClickHouse. */
+export type Columns = Readonly<Record<string, string>>;
+
+/** A row as written to ClickHouse: PostgreSQL's text values plus `_deleted`. */
+export type OutRow = Record<string, string | number | null>;
+
+/** Tombstone marker: 1 for a row gone from PostgreSQL (see streams.ts). */
+const DELETED = '_deleted';
+
+export const ADVERTISER_COLUMNS: Columns = {
+  id: 'Int64',
+  name: 'String',
+  updated_at: `Nullable(${TIMESTAMP})`,
+  created_at: TIMESTAMP,
+  [DELETED]: 'UInt8',
+};
+
+export const CAMPAIGN_COLUMNS: Columns = {
+  id: 'Int64',
+  name: 'String',
+  bid: 'Decimal(10, 2)',
+  budget: 'Decimal(12, 2)',
+  start_date: 'Date32',
+  end_date: 'Date32',
+  advertiser_id: 'Int64',
+  updated_at: `Nullable(${TIMESTAMP})`,
+  created_at: TIMESTAMP,
+  [DELETED]: 'UInt8',
+};
+
+/** impressions and clicks. */
+export const EVENT_COLUMNS: Columns = {
+  id: 'Int64',
+  campaign_id: 'Int64',
+  created_at: TIMESTAMP,
+  [DELETED]: 'UInt8',
+};
+
+/** The columns PostgreSQL has (all but `_deleted`), in table order. */
+export function sourceColumns(columns: Columns): string[] {
+  return Object.keys(columns).filter((column) => column !== DELETED);
+}
+
+/** PostgreSQL select list of the source columns: `"id", "name", …`. */
+export function postgresSelectList(columns: Columns): string {
+  return sourceColumns(columns).map(quoteIdent).join(', ');
+}
+
+/** PostgreSQL select list of a whole ClickHouse row, `_deleted` as 0: what COPY sends, in the
+ *  raw table's column order (TabSeparated is positional). */
+export function copySelectList(columns: Columns): string {
+  return Object.keys(columns)
+    .map((column) => (column === DELETED ? '0' : quoteIdent(column)))
+    .join(', ');
+}
+
+/** ClickHouse select list of a whole row read through postgresql(), `_deleted` as 0. Timestamps
+ *  are re-read as UTC text so the server's own time zone cannot shift them. */
+export function pullSelectList(columns: Columns): string {
+  return Object.entries(columns)
+    .map(([column, type]) => {
+      if (column === DELETED) return 'toUInt8(0)';
+      if (type.includes('DateTime64')) {
+        return `toDateTime64(toString(${column}), ${TIMESTAMP_PRECISION}, 'UTC')`;
+      }
+      return column;
+    })
+    .join(', ');
+}
+
+/** One spelling per value, so PostgreSQL text and ClickHouse text compare equal. */
+export function canonical(type: string, value: string | number | null | undefined): string | null {
+  if (value === null || value === undefined) return null;
+  const text = String(value);
+  if (type.includes('DateTime64')) {
+    const [whole, fraction = ''] = text.replace('T', ' ').replace(/Z$/, '').split('.');
+    return `${whole}.${fraction.padEnd(TIMESTAMP_PRECISION, '0').slice(0, TIMESTAMP_PRECISION)}`;
+  }
+  if (type.startsWith('Decimal')) {
+    return text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text;
+  }
+  return text;
+}
+
+/** Whether two rows hold the same values in every source column. */
+export function sameRow(columns: Columns, a: TextRow, b: TextRow): boolean {
+  return sourceColumns(columns).every(
+    (column) =>
+      canonical(columns[column] as string, a[column]) ===
+      canonical(columns[column] as string, b[column]),
+  );
+}

@@ -1,0 +1,160 @@
+import type pg from 'pg';
+import type { Batch, ReadContext, StreamDefinition } from '../../core/source.js';
+import { activeWriters, tableMarks } from '../catalog.js';
+import { nextPending, planCheck } from '../checks.js';
+import { checkTable, copyOut, queryText, quoteIdent } from '../client.js';
+import {
+  type Columns,
+  copySelectList,
+  EVENT_COLUMNS,
+  type OutRow,
+  sourceColumns,
+} from '../columns.js';
+import { describeCopyText } from '../copy-parser.js';
+import {
+  addTotals,
+  applyCursor,
+  checkpoint,
+  type IdCursor,
+  type IdState,
+  INITIAL_ID_STATE,
+  nextIdState,
+  normalIdState,
+} from '../id-state.js';
+import { pullRanges } from '../pull.js';
+import { type IdTable, reconcile } from '../reconcile.js';
+import type { PgSession } from '../session.js';
+import { clickhouseTotals } from '../warehouse.js';
+
+/**
+ * An append-only, large table (impressions, clicks): incremental on `id`, never on
+ * `created_at` (the generator back-dates it). A run first compares old ids with PostgreSQL when
+ * `planCheck` says something points at a change (`reconcile`), then reads the new ids up to the
+ * top id seen at its start, through COPY or, with `--transfer clickhouse-pull`, by ClickHouse
+ * itself. Every state change is carried by a batch, so the runner saves it only after that
+ * batch is written.
+ */
+export function eventStream(
+  name: 'impressions' | 'clicks',
+): StreamDefinition<PgSession, IdState, OutRow> {
+  const table = `raw.postgres_${name}`;
+  const columns = EVENT_COLUMNS;
+  return {
+    name,
+    table,
+    key: ['id'],
+    cursor: 'id',
+    columns,
+    initialState: INITIAL_ID_STATE,
+    nextState: nextIdState,
+    async *read(context: ReadContext<PgSession, IdState>) {
+      const { client, schema, batchSize } = context.session;
+      await checkTable(client, schema, name, sourceColumns(columns));
+      const from = `${quoteIdent(schema)}.${quoteIdent(name)}`;
+      const target: IdTable = { name, table, from, columns };
+      const state = normalIdState(context.state);
+      const last = BigInt(state.lastId);
+      // The order matters: the marks before any comparison (a deletion after it shows next
+      // run); the top id before the writers (see `activeWriters`).
+      const marks = await tableMarks(client, schema, name);
+      const [top] = await queryText(client, `SELECT max(id) AS max FROM ${from}`);
+      const writers = await activeWriters(client, from);
+      const now = new Date().toISOString();
+
+      const patch: IdCursor = {};
+      let live = state.live;
+      if (last === 0n) {
+        // The first load reads everything: as good as a full check.
+        patch.checked = marks ? { ...marks, at: now } : null;
+      } else {
+        const plan = planCheck(state, marks, writers, context.session.fullCheckHours, now);
+        context.log.debug(`${name}: ${plan.range ? `check of ids ${plan.range}` : 'no check'}`, {
+          check: plan.kind,
+          ...(plan.kind === 'full' && { reason: plan.reason }),
+        });
+        if (plan.kind === 'full') {
+          const expected = plan.reason === 'deletions' ? state.live : undefined;
+          live = (yield* reconcile(context, target, 0n, last, expected)).after;
+          patch.live = live;
+          patch.checked = marks ? { ...marks, at: now } : null;
+        } else if (plan.kind === 'pending' && state.pending) {
+          const since = BigInt(state.pending.since);
+          const found = yield* reconcile(context, target, since, last, undefined);
+          live = live && addTotals(addTotals(live, found.before, -1n), found.after);
+          patch.live = live ?? null;
+        }
+      }
+      const pending = nextPending(state, writers);
+      patch.pending = pending ?? null;
+      if (JSON.stringify(applyCursor(state, patch)) !== JSON.stringify(state)) {
+        yield checkpoint(patch);
+      }
+
+      // New ids, up to the highest id at the start so the run ends under constant inserts.
+      if (!top?.max || BigInt(top.max) <= last) return;
+      const upper = BigInt(top.max);
+      if (context.session.pull) {
+        const ranges = pullRanges(
+          context.session.pull,
+          schema,
+          name,
+          columns,
+          last,
+          upper,
+          batchSize,
+        );
+        for (const batch of ranges) {
+          yield batch.select;
+          // Written: count what arrived, so `live` is known again.
+          const arrived = await clickhouseTotals(context.clickhouse, table, batch.range);
+          live = live && addTotals(live, arrived);
+          yield checkpoint({ live: live ?? null });
+        }
+        return;
+      }
+      yield* copyNewRows(client, from, columns, last, upper, batchSize);
+    },
+  };
+}
+
+/** Ids in (last, upper] through COPY, in slices of `batchSize` rows, each slice one batch whose
+ *  cursor moves the watermark to its last id. One slice is read ahead while the previous one
+ *  is written. */
+async function* copyNewRows(
+  client: pg.Client,
+  from: string,
+  columns: Columns,
+  last: bigint,
+  upper: bigint,
+  batchSize: number,
+): AsyncGenerator<Batch<OutRow>> {
+  const selectList = copySelectList(columns);
+  const fetchAfter = (after: bigint) =>
+    copyOut(
+      client,
+      `SELECT ${selectList} FROM ${from} WHERE id > ${after} AND id <= ${upper} ORDER BY id LIMIT ${batchSize}`,
+    );
+  let pendingRead: Promise<string> | undefined = fetchAfter(last);
+  try {
+    while (pendingRead) {
+      const data = await pendingRead;
+      pendingRead = undefined;
+      const { rowCount, lastKey } = describeCopyText(data);
+      if (rowCount === 0) break;
+      if (rowCount === batchSize && BigInt(lastKey) < upper) {
+        pendingRead = fetchAfter(BigInt(lastKey));
+      }
+      const cursor: IdCursor = { lastId: lastKey };
+      yield {
+        kind: 'encoded',
+        format: 'TabSeparated',
+        data,
+        rowCount,
+        cursor: JSON.stringify(cursor),
+      };
+    }
+  } finally {
+    // The consumer stopped early (a failed insert): let the read-ahead settle quietly.
+    await pendingRead?.catch(() => {});
+  }
+}

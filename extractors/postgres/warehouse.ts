@@ -1,0 +1,60 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { qualified } from '../core/writer.js';
+import type { TextRow } from './client.js';
+import { type Columns, sourceColumns } from './columns.js';
+import type { IdRange, Totals } from './id-state.js';
+
+/**
+ * What ClickHouse's raw tables hold of the PostgreSQL source: live rows (deduplicated under
+ * FINAL, tombstones left out) and their id totals, for the snapshot diff and the id checks.
+ */
+
+/** Live (deduplicated, not deleted) rows of a raw table, every value as text. */
+export async function liveRows(
+  clickhouse: ClickHouseClient,
+  table: string,
+  columns: Columns,
+  where = '1',
+): Promise<TextRow[]> {
+  const result = await clickhouse.query({
+    query: `SELECT ${sourceColumns(columns).join(', ')} FROM ${qualified(table)} FINAL WHERE _deleted = 0 AND (${where}) ORDER BY id`,
+    format: 'JSONEachRow',
+    clickhouse_settings: {
+      output_format_json_quote_64bit_integers: 1,
+      output_format_json_quote_decimals: 1,
+      output_format_decimal_trailing_zeros: 1,
+    },
+  });
+  return result.json<TextRow>();
+}
+
+/** Count and id sum of the live rows in an id range. */
+export async function clickhouseTotals(
+  clickhouse: ClickHouseClient,
+  table: string,
+  range: IdRange,
+): Promise<Totals> {
+  const [row] = await clickhouseBucketTotals(
+    clickhouse,
+    table,
+    `id > ${range.above} AND id <= ${range.upTo}`,
+    undefined,
+  );
+  return { count: row?.count ?? '0', sum: row?.sum ?? '0' };
+}
+
+/** Count and id sum of the live rows matching `where`, per bucket of `span` ids (`intDiv(id,
+ *  span)`), or in one row with an empty bucket when `span` is undefined. */
+export async function clickhouseBucketTotals(
+  clickhouse: ClickHouseClient,
+  table: string,
+  where: string,
+  span: bigint | undefined,
+): Promise<Array<Totals & { bucket: string }>> {
+  const bucket = span === undefined ? "'' AS bucket" : `toString(intDiv(id, ${span})) AS bucket`;
+  const result = await clickhouse.query({
+    query: `SELECT ${bucket}, toString(count()) AS count, toString(sum(id)) AS sum FROM ${qualified(table)} FINAL WHERE _deleted = 0 AND (${where})${span === undefined ? '' : ' GROUP BY bucket'}`,
+    format: 'JSONEachRow',
+  });
+  return result.json();
+}
