@@ -1,20 +1,15 @@
 /**
  * How the ad-platform clients use the runtime's retry (extractors/core/retry.ts): each client
  * classifies its own errors once — retry or not, why, and the wait the platform asked for — and
- * this adapter turns that into the runtime's options. The sleep is injectable so tests record
- * the waits instead of spending them.
+ * this adapter turns that into the runtime's options. How long to wait and when to give up is
+ * the one delay policy's (extractors/core/retry-delay.ts). The sleep is injectable so tests
+ * record the waits instead of spending them.
  */
 import type { Logger } from '../core/logger.js';
 import { type RetryOptions, withRetry } from '../core/retry.js';
+import type { RetryPolicy } from '../core/retry-delay.js';
 
-export interface RetryPolicy {
-  /** Total tries including the first one. */
-  readonly maxAttempts: number;
-  /** Wait before the second try; doubles each time (before jitter). */
-  readonly baseDelayMs: number;
-  /** Upper bound of any single wait, including waits the platform asks for. */
-  readonly maxDelayMs: number;
-}
+export type { RetryPolicy } from '../core/retry-delay.js';
 
 export type RetryDecision =
   | { readonly retry: false }
@@ -70,9 +65,7 @@ export async function retrying<T>(
   const { policy, classify } = options;
   let attempts = 0;
   const runtimeOptions: RetryOptions = {
-    attempts: policy.maxAttempts,
-    baseDelayMs: policy.baseDelayMs,
-    maxDelayMs: policy.maxDelayMs,
+    ...policy,
     isRetryable: (error) => classify(error).retry,
     serverWaitMs: (error) => {
       const decision = classify(error);

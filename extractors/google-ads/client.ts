@@ -30,7 +30,7 @@ import {
 } from '../ad-platforms/retry.js';
 import { EXIT_RUNTIME, EXIT_USAGE, ExtractorError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
-import { backoffDelay } from '../core/retry.js';
+import { nextRetry } from '../core/retry-delay.js';
 
 const GOOGLE_ADS_HOST = 'https://googleads.googleapis.com';
 
@@ -408,18 +408,20 @@ export class GoogleAdsClient {
       } catch (error) {
         const decision = classifyGoogleAdsError(error);
         if (!decision.retry) throw toApiError(operation, error);
-        if (attempt >= retry.maxAttempts) {
+        const step = nextRetry(retry, { attempt, serverWaitMs: decision.waitHintMs });
+        if (!step.retry) {
           const exhausted =
             attempt > 1 ? new RetriesExhaustedError(operation, attempt, error) : error;
           throw toApiError(operation, exhausted);
         }
-        const waitMs =
-          decision.waitHintMs !== undefined
-            ? Math.min(decision.waitHintMs, retry.maxDelayMs)
-            : backoffDelay(attempt, retry.baseDelayMs, retry.maxDelayMs, Math.random);
         const partway = yielded > 0 ? ` after ${yielded} rows; the query is read again` : '';
-        onRetry?.({ operation, attempt, reason: `${decision.reason}${partway}`, waitMs });
-        await sleep(waitMs);
+        onRetry?.({
+          operation,
+          attempt,
+          reason: `${decision.reason}${partway}`,
+          waitMs: step.waitMs,
+        });
+        await sleep(step.waitMs);
         continue;
       }
       yield { rows, complete: true };

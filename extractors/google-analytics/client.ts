@@ -8,7 +8,7 @@ import type { GoogleOAuthClient } from '../ad-platforms/google-oauth.js';
 import { type RetryEvent, type RetryPolicy, realSleep, type Sleep } from '../ad-platforms/retry.js';
 import { EXIT_RUNTIME, EXIT_USAGE, ExtractorError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
-import { backoffDelay, parseRetryAfter } from '../core/retry.js';
+import { nextRetry, parseRetryAfter } from '../core/retry-delay.js';
 
 type RunReportResponse = analyticsdata_v1beta.Schema$RunReportResponse;
 type QuotaStatus = analyticsdata_v1beta.Schema$QuotaStatus;
@@ -131,31 +131,38 @@ export class AnalyticsClient {
     });
   }
 
-  /** gaxios' retry, extended to POST (runReport is a read), with our backoff and logging. */
+  /**
+   * gaxios' retry, extended to POST (runReport is a read), with the one delay policy deciding
+   * when to give up and how long to wait, and our logging. Made per request: the wait decided in
+   * `shouldRetry` is handed to `retryBackoff`, which gaxios calls next for the same error.
+   */
   private retryConfig(operation: string) {
     const { retry } = this.options;
     const sleep = this.options.sleep ?? realSleep;
+    let waitMs = 0;
     return {
       // Replaces gaxios' own check entirely (so its retry count, verb and status lists are never
       // read): that check skips POST, and gives up on an aborted request, which is what our
       // timeout does to a hung one — as retryable as a reset connection.
       shouldRetry: (error: GaxiosLikeError) => {
-        if ((error.config?.retryConfig?.currentRetryAttempt ?? 0) >= retry.maxAttempts - 1)
-          return false;
         const status = error.response?.status;
-        return status === undefined || status === 429 || status >= 500;
+        if (status !== undefined && status !== 429 && status < 500) return false;
+        // gaxios counts retries made so far; the attempt that just failed is one more.
+        const attempt = (error.config?.retryConfig?.currentRetryAttempt ?? 0) + 1;
+        const headers = error.response?.headers as
+          | { get?: (name: string) => string | null }
+          | undefined;
+        const step = nextRetry(retry, {
+          attempt,
+          serverWaitMs: parseRetryAfter(headers?.get?.('retry-after')),
+        });
+        if (!step.retry) return false;
+        waitMs = step.waitMs;
+        return true;
       },
       retryBackoff: async (error: GaxiosLikeError) => {
         // gaxios has already counted this retry when it calls the backoff.
         const attempt = error.config?.retryConfig?.currentRetryAttempt ?? 1;
-        const headers = error.response?.headers as
-          | { get?: (name: string) => string | null }
-          | undefined;
-        const serverWait = parseRetryAfter(headers?.get?.('retry-after'));
-        const waitMs =
-          serverWait !== undefined
-            ? Math.min(serverWait, retry.maxDelayMs)
-            : backoffDelay(attempt, retry.baseDelayMs, retry.maxDelayMs, Math.random);
         this.options.onEvent?.({
           kind: 'retry',
           operation,

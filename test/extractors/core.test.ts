@@ -20,7 +20,8 @@ import {
 } from '../../extractors/core/errors.js';
 import { createLogger } from '../../extractors/core/logger.js';
 import { redact, registerSecret } from '../../extractors/core/redact.js';
-import { backoffDelay, parseRetryAfter, withRetry } from '../../extractors/core/retry.js';
+import { withRetry } from '../../extractors/core/retry.js';
+import { backoffDelay, parseRetryAfter } from '../../extractors/core/retry-delay.js';
 import { combineExitCodes, runSource } from '../../extractors/core/runner.js';
 import type { Batch, SourceDefinition, StreamDefinition } from '../../extractors/core/source.js';
 import { StateStore } from '../../extractors/core/state.js';
@@ -109,7 +110,7 @@ describe('retry', () => {
         throw new Error(`boom ${calls}`);
       },
       {
-        attempts: 3,
+        maxAttempts: 3,
         baseDelayMs: 100,
         random: () => 1 - Number.EPSILON,
         wait: async (ms) => waits.push(ms),
