@@ -161,7 +161,7 @@ describe('project file', () => {
       'shared_secrets: [CLICKHOUSE_PASWORD]',
     );
     expect(compileOne('x', minimal('x'), secretOnly).diagnostics.map(formatDiagnostic)).toEqual([
-      "specs/_project.yaml:11:18: E016 secret CLICKHOUSE_PASWORD is not declared in `secrets`; did you mean 'CLICKHOUSE_PASSWORD'?",
+      "specs/_project.yaml:11:18: E036 secret CLICKHOUSE_PASWORD is not declared in `secrets`; did you mean 'CLICKHOUSE_PASSWORD'?",
     ]);
   });
 
