@@ -29,7 +29,11 @@ export const DIAGNOSTICS = {
     summary: 'unknown key (lists the allowed keys, suggests the nearest)',
     message: "unknown key '{{key}}' in {{path}}; allowed: {{allowed}}{{hint}}",
   },
-  E003: { severity: error, summary: 'wrong type or invalid value', message: '{{path}}: {{problem}}' },
+  E003: {
+    severity: error,
+    summary: 'wrong type or invalid value',
+    message: '{{path}}: {{problem}}',
+  },
   E004: {
     severity: error,
     summary: 'missing required key',
@@ -172,11 +176,12 @@ export const DIAGNOSTICS = {
     severity: error,
     summary:
       "task id longer than Airflow's 250 characters (a fan-out copy is `<task id>__<item id>`)",
-    message: "task id '{{taskId}}' is {{length}} characters; Airflow allows at most {{max}}{{note}}",
+    message:
+      "task id '{{taskId}}' is {{length}} characters; Airflow allows at most {{max}}{{note}}",
   },
   E034: {
     severity: error,
-    summary: "task id contains `..`, which Airflow rejects",
+    summary: 'task id contains `..`, which Airflow rejects',
     message: "task id '{{taskId}}' contains '..', which Airflow rejects",
   },
   E035: {
@@ -216,8 +221,9 @@ export const DIAGNOSTICS = {
 export type DiagnosticCode = keyof typeof DIAGNOSTICS;
 
 /** The `{{name}}` slots of a template, as a union of names. */
-type SlotsOf<Template extends string> =
-  Template extends `${string}{{${infer Name}}}${infer Rest}` ? Name | SlotsOf<Rest> : never;
+type SlotsOf<Template extends string> = Template extends `${string}{{${infer Name}}}${infer Rest}`
+  ? Name | SlotsOf<Rest>
+  : never;
 
 /** The parameters a code's message takes. */
 export type DiagnosticParams<Code extends DiagnosticCode> = {

@@ -78,7 +78,9 @@ function issueDiagnostics(
       const value = String(valueAt(parsed.data, at));
       if (issue.pattern === String(DURATION_PATTERN))
         return [diagnostic('E011', here(), { path, value, problem: issue.message })];
-      return [diagnostic('E003', here(), { path, problem: `'${value}' is invalid: ${issue.message}` })];
+      return [
+        diagnostic('E003', here(), { path, problem: `'${value}' is invalid: ${issue.message}` }),
+      ];
     }
     case 'custom': {
       // Refinements in schema.ts carry their own code (cron, dates, time zones).

@@ -15,13 +15,7 @@ import { projectChecks } from './checks/project.js';
 import { checkTaskSecrets } from './checks/secrets.js';
 import { checkDefaultSettings, checkTaskSettings } from './checks/settings.js';
 import { checkTaskIds } from './checks/task-ids.js';
-import type {
-  Report,
-  SpecCheck,
-  SpecCheckInput,
-  SpecContext,
-  TaskCheck,
-} from './checks/types.js';
+import type { Report, SpecCheck, SpecCheckInput, SpecContext, TaskCheck } from './checks/types.js';
 import { type Diagnostic, diagnostic } from './diagnostics.js';
 import { expandTasks, fanOutItems } from './expand.js';
 import { type DataPath, isRecord, locate, type ParsedFile } from './parse.js';

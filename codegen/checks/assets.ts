@@ -75,6 +75,8 @@ function declaredProduces(data: unknown): RegExp[] | null {
 }
 
 function uriPattern(uri: string): RegExp {
-  const parts = uri.split(/\$\$?\{[^}]*\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  const parts = uri
+    .split(/\$\$?\{[^}]*\}/)
+    .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
   return new RegExp(`^${parts.join('.*')}$`);
 }

@@ -34,8 +34,7 @@ export const checkNotification: SpecCheck = ({ spec, context, report }) => {
   if (spec.notify_on_failure === true && context.project.failure_webhook_connection === undefined) {
     report(['notify_on_failure'], 'E029', {
       setting: 'notify_on_failure: true',
-      requirement:
-        'failure_webhook_connection in _project.yaml (or name one: {connection: <id>})',
+      requirement: 'failure_webhook_connection in _project.yaml (or name one: {connection: <id>})',
     });
   }
 };

@@ -39,7 +39,12 @@ export const checkExtract: TaskCheck = ({ task, items, at, context, report }) =>
       report(
         where,
         'E014',
-        { source: contract.source, flag: name, known: known.join(', '), hint: didYouMean(name, known) },
+        {
+          source: contract.source,
+          flag: name,
+          known: known.join(', '),
+          hint: didYouMean(name, known),
+        },
         { key: true },
       );
       continue;
