@@ -242,10 +242,6 @@ export interface Diagnostic extends Location {
   message: string;
 }
 
-export function isDiagnosticCode(code: unknown): code is DiagnosticCode {
-  return typeof code === 'string' && Object.hasOwn(DIAGNOSTICS, code);
-}
-
 /** Fills a template's `{{name}}` slots. */
 export function renderMessage(template: string, params: Readonly<Record<string, unknown>>): string {
   return template.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {

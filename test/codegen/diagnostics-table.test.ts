@@ -59,6 +59,11 @@ describe('diagnostic codes table', () => {
     expect(severityOf(made)).toBe('error');
     expect(severityOf(diagnostic('W004', made, {}))).toBe('warning');
     expect(() => renderMessage(DIAGNOSTICS.E016.message, { env: 'X' })).toThrow(/hint/);
+    // The parameters are typed from the template: a missing or unknown one does not compile.
+    // @ts-expect-error hint is missing
+    expect(() => diagnostic('E016', made, { env: 'X' })).toThrow(/hint/);
+    // @ts-expect-error E016 has no parameter named source
+    diagnostic('E016', made, { env: 'X', hint: '', source: 'y' });
   });
 
   it('a secret missing from `secrets` has one code per place it is named', () => {
