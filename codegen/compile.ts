@@ -3,15 +3,26 @@
  * diagnostics out. No file system access, so tests and the local runner call it directly.
  */
 import { z } from 'zod';
-import { AccountsReader, type ReadFile } from './accounts.js';
+import { AccountsReader, type ReadFile } from './checks/accounts.js';
 import type { ContractSet } from './contracts.js';
-import { compareText, type Diagnostic, hasErrors, sortDiagnostics } from './diagnostics.js';
+import {
+  compareText,
+  type Diagnostic,
+  diagnostic,
+  hasErrors,
+  sortDiagnostics,
+} from './diagnostics.js';
 import { emitDag } from './emit.js';
 import type { IrDag, IrProject } from './ir.js';
 import { lowerDag, lowerPools } from './lower.js';
-import { type ParsedFile, parseYaml } from './parse.js';
-import { projectSchema, type Spec, specSchema } from './schema.js';
-import { crossSpecDiagnostics, validateProject, validateSpec } from './validate.js';
+import { parseYaml } from './parse.js';
+import { projectSchema, specSchema } from './schema.js';
+import {
+  type CheckedSpec,
+  crossSpecDiagnostics,
+  validateProject,
+  validateSpec,
+} from './validate.js';
 
 export interface SourceText {
   /** Display path, used in diagnostics and in the generated header. */
@@ -63,13 +74,15 @@ export function compile(input: CompileInput): CompileResult {
 
 function lowerProject(input: CompileInput, diagnostics: Diagnostic[]): IrProject | null {
   if (input.project === null) {
-    diagnostics.push({
-      file: PROJECT_FILE,
-      line: 1,
-      col: 1,
-      code: 'E027',
-      message: `project file ${PROJECT_FILE} not found next to the specs (it names the images, docker network and secrets)`,
-    });
+    diagnostics.push(
+      diagnostic(
+        'E027',
+        { file: PROJECT_FILE, line: 1, col: 1 },
+        {
+          problem: `${PROJECT_FILE} not found next to the specs (it names the images, docker network and secrets)`,
+        },
+      ),
+    );
     return null;
   }
   const projectFile = parseYaml(input.project.path, input.project.text, input.project.bytes);
@@ -81,18 +94,21 @@ function lowerProject(input: CompileInput, diagnostics: Diagnostic[]): IrProject
   diagnostics.push(...projectDiagnostics);
   if (project === null) {
     if (projectDiagnostics.length === 0) {
-      diagnostics.push({
-        file: input.project.path,
-        line: 1,
-        col: 1,
-        code: 'E027',
-        message: 'project file is not usable',
-      });
+      diagnostics.push(
+        diagnostic(
+          'E027',
+          { file: input.project.path, line: 1, col: 1 },
+          { problem: 'is not usable' },
+        ),
+      );
     }
     return null;
   }
   const accounts = input.readFile === undefined ? undefined : new AccountsReader(input.readFile);
-  const checked: { parsed: ParsedFile; spec: Spec }[] = [];
+  const checked: CheckedSpec[] = [];
+  // Data of specs that did not pass the schema (undefined: not even YAML), for the checks across
+  // specs to tell what those might have produced.
+  const failed: unknown[] = [];
   const specs = [...input.specs].sort((a, b) => compareText(a.path, b.path));
   for (const source of specs) {
     const { parsed, diagnostics: yamlDiagnostics } = parseYaml(
@@ -101,7 +117,10 @@ function lowerProject(input: CompileInput, diagnostics: Diagnostic[]): IrProject
       source.bytes,
     );
     diagnostics.push(...yamlDiagnostics);
-    if (yamlDiagnostics.length > 0) continue;
+    if (yamlDiagnostics.length > 0) {
+      failed.push(undefined);
+      continue;
+    }
     const { spec, diagnostics: specDiagnostics } = validateSpec(parsed, {
       project,
       contracts: input.contracts,
@@ -109,8 +128,9 @@ function lowerProject(input: CompileInput, diagnostics: Diagnostic[]): IrProject
     });
     diagnostics.push(...specDiagnostics);
     if (spec !== null) checked.push({ parsed, spec });
+    else failed.push(parsed.data);
   }
-  diagnostics.push(...crossSpecDiagnostics(checked));
+  diagnostics.push(...crossSpecDiagnostics(checked, failed));
   if (hasErrors(diagnostics)) return null;
   const dags: IrDag[] = checked
     .map(({ parsed, spec }) => lowerDag(parsed, spec, project, input.contracts))

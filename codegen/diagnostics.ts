@@ -3,67 +3,265 @@
  * a file, line and column (1-based) and carrying a stable code. The compiler collects them all
  * before failing; `formatDiagnostic` prints `path:line:col: CODE message`.
  *
- * Codes (stable; tests and users may rely on them):
- *   E001 YAML syntax error
- *   E002 unknown key (lists the allowed keys, suggests the nearest)
- *   E003 wrong type or invalid value
- *   E004 missing required key
- *   E005 dag_id does not match the file name
- *   E006 dag_id used by more than one spec
- *   E007 duplicate task id (also after fan-out)
- *   E008 `after:` names a missing task
- *   E009 dependency cycle (the cycle is printed)
- *   E010 invalid cron expression or preset
- *   E011 invalid duration
- *   E012 invalid date or date-time
- *   E013 unknown extractor source
- *   E014 unknown flag for the extractor
- *   E015 a secret the extractor requires is not given, including each credential the task's
- *        account group names (`--accounts-file` / `--group`)
- *   E016 secret not declared in _project.yaml `secrets`
- *   E017 flag value does not fit the contract's type
- *   E018 a task needs exactly one of extract, dbt, container
- *   E019 fan-out problem: item listed twice, item without the key a placeholder uses, a
- *        placeholder where it cannot be used
- *   E020 flag set by the run (since/until of a windowed source, run-id)
- *   E021 required flag missing
- *   E022 unknown time zone
- *   E023 pool not declared in _project.yaml `pools`
- *   E024 extractor contract cannot be read statically
- *   E025 unknown placeholder
- *   E026 option not valid for this dbt command
- *   E027 project file missing or not usable
- *   E028 end_date before start_date
- *   E029 project settings problem: notify_on_failure: true without failure_webhook_connection,
- *        extra_key without field: extra
- *   E030 an extract task passes a secret that another account group of its accounts file names
- *        (facebook_ads_d2 passing d1's token)
- *   E031 accounts file problem: the file (`--accounts-file`) is missing or not YAML, has no
- *        section for the source, no such group (`--group`), or the group names no variable for
- *        a credential the source needs
- *   E032 YAML aliases expand beyond the limit (an alias bomb, "billion laughs")
- *   E033 task id longer than Airflow's 250 characters (a fan-out copy is <task id>__<item id>)
- *   E034 task id contains '..', which Airflow rejects
- *   E035 file is not UTF-8 (located at the first invalid byte)
- *   W001 asset trigger that no spec produces
- *   W002 extract task produces an asset its source does not write
- *   W003 secret given that the extractor does not declare
- *   W004 max_retry_delay without retry_exponential_backoff
+ * `DIAGNOSTICS` is the catalogue: each code has one severity and one message template whose
+ * `{{name}}` slots are the typed parameters `diagnostic()` takes, so a code cannot carry two
+ * messages and a slot cannot be forgotten. Codes are stable (tests and users rely on them); the
+ * table in dag-specs/README.md is generated from `summary` (`npm run gen-docs`).
  */
 
 export type Severity = 'error' | 'warning';
 
-export interface Diagnostic {
+interface DiagnosticDefinition {
+  readonly severity: Severity;
+  /** One line for the docs' table of codes (Markdown). */
+  readonly summary: string;
+  /** The message, with `{{name}}` slots for the parameters. */
+  readonly message: string;
+}
+
+const error = 'error';
+const warning = 'warning';
+
+export const DIAGNOSTICS = {
+  E001: { severity: error, summary: 'YAML syntax error', message: 'YAML syntax: {{problem}}' },
+  E002: {
+    severity: error,
+    summary: 'unknown key (lists the allowed keys, suggests the nearest)',
+    message: "unknown key '{{key}}' in {{path}}; allowed: {{allowed}}{{hint}}",
+  },
+  E003: {
+    severity: error,
+    summary: 'wrong type or invalid value',
+    message: '{{path}}: {{problem}}',
+  },
+  E004: {
+    severity: error,
+    summary: 'missing required key',
+    message: "missing required key '{{key}}' {{where}}",
+  },
+  E005: {
+    severity: error,
+    summary: '`dag_id` does not match the file name',
+    message: "dag_id '{{dagId}}' must equal the file name '{{expected}}'",
+  },
+  E006: {
+    severity: error,
+    summary: '`dag_id` used by more than one spec',
+    message: "dag_id '{{dagId}}' is already used by {{file}}",
+  },
+  E007: {
+    severity: error,
+    summary: 'duplicate task id (also after fan-out)',
+    message: "duplicate task id '{{taskId}}' (first defined at line {{line}})",
+  },
+  E008: {
+    severity: error,
+    summary: '`after:` names a missing task',
+    message: "after: no task '{{name}}' in this DAG{{hint}}",
+  },
+  E009: { severity: error, summary: 'dependency cycle', message: 'dependency cycle: {{cycle}}' },
+  E010: {
+    severity: error,
+    summary: 'invalid cron expression or preset',
+    message: '{{path}}: {{problem}}',
+  },
+  E011: {
+    severity: error,
+    summary: 'invalid duration',
+    message: "{{path}}: '{{value}}' is invalid: {{problem}}",
+  },
+  E012: { severity: error, summary: 'invalid date or date-time', message: '{{path}}: {{problem}}' },
+  E013: {
+    severity: error,
+    summary: 'unknown extractor source',
+    message: "unknown extractor source '{{source}}' (known: {{known}}){{hint}}",
+  },
+  E014: {
+    severity: error,
+    summary: 'unknown flag for the extractor',
+    message: "source '{{source}}' has no flag '{{flag}}' (flags: {{known}}){{hint}}",
+  },
+  E015: {
+    severity: error,
+    summary:
+      "a secret the run needs is not in `extract.secrets`: one the contract requires (`PG_URL` for postgres, unless `PGHOST` is given) or a credential the task's account group names in the accounts file",
+    message:
+      "{{copy}}source '{{source}}' {{needs}} secret {{env}} ({{why}}); add it to extract.secrets{{alternative}}",
+  },
+  E016: {
+    severity: error,
+    summary: 'secret a task passes not declared in `_project.yaml` `secrets`',
+    message: 'secret {{env}} is not declared in _project.yaml `secrets`{{hint}}',
+  },
+  E017: {
+    severity: error,
+    summary: "flag value does not fit the contract's type",
+    message: "flag '{{flag}}': {{problem}}",
+  },
+  E018: {
+    severity: error,
+    summary: 'a task needs exactly one of extract, dbt, container',
+    message: "task '{{taskId}}' {{problem}}",
+  },
+  E019: {
+    severity: error,
+    summary:
+      'fan-out problem (item listed twice, missing item key, placeholder where it cannot be used)',
+    message: '{{problem}}',
+  },
+  E020: {
+    severity: error,
+    summary: 'flag set by the run (`since`/`until` of a windowed source, `run-id`)',
+    message: "flag '{{flag}}' is set by the run ({{setter}}); remove it",
+  },
+  E021: {
+    severity: error,
+    summary: 'required flag missing',
+    message: "source '{{source}}' requires flag '{{flag}}' ({{description}})",
+  },
+  E022: { severity: error, summary: 'unknown time zone', message: '{{path}}: {{problem}}' },
+  E023: {
+    severity: error,
+    summary: 'pool not declared in `_project.yaml` `pools`',
+    message:
+      "pool '{{pool}}' is not declared in _project.yaml `pools` (declared: {{declared}}){{hint}}",
+  },
+  E024: {
+    severity: error,
+    summary: 'extractor contract cannot be read statically',
+    message: '{{problem}}',
+  },
+  E025: { severity: error, summary: 'unknown placeholder', message: '{{problem}}' },
+  E026: {
+    severity: error,
+    summary: 'option not valid for this dbt command',
+    message: '{{problem}}',
+  },
+  E027: {
+    severity: error,
+    summary: 'project file missing or not usable',
+    message: 'project file {{problem}}',
+  },
+  E028: {
+    severity: error,
+    summary: '`end_date` before `start_date`',
+    message: 'end_date {{end}} is before start_date {{start}}',
+  },
+  E029: {
+    severity: error,
+    summary:
+      'project settings problem (`notify_on_failure` without a webhook connection, `extra_key` without `field: extra`)',
+    message: '{{setting}} needs {{requirement}}',
+  },
+  E030: {
+    severity: error,
+    summary:
+      "an extract task passes a secret that belongs to another account group (`facebook_ads_d2` passing d1's token)",
+    message:
+      '{{copy}}secret {{env}} belongs to account group {{owners}} in {{file}}, not to {{group}} (which names {{names}})',
+  },
+  E031: {
+    severity: error,
+    summary:
+      'accounts file problem: file missing or not YAML, no section for the source, no such `--group`, or the group names no variable for a credential',
+    message: '{{subject}} {{problem}}',
+  },
+  E032: {
+    severity: error,
+    summary: 'YAML aliases expand beyond the limit (an alias bomb, "billion laughs")',
+    message:
+      'YAML aliases expand beyond the limit of {{limit}} (an alias bomb, "billion laughs"); write the values out',
+  },
+  E033: {
+    severity: error,
+    summary:
+      "task id longer than Airflow's 250 characters (a fan-out copy is `<task id>__<item id>`)",
+    message:
+      "task id '{{taskId}}' is {{length}} characters; Airflow allows at most {{max}}{{note}}",
+  },
+  E034: {
+    severity: error,
+    summary: 'task id contains `..`, which Airflow rejects',
+    message: "task id '{{taskId}}' contains '..', which Airflow rejects",
+  },
+  E035: {
+    severity: error,
+    summary: 'file is not UTF-8 (located at the first invalid byte)',
+    message:
+      'file is not UTF-8: invalid byte 0x{{byte}} at byte offset {{offset}}; save it as UTF-8',
+  },
+  E036: {
+    severity: error,
+    summary:
+      'secret `_project.yaml` names (`shared_secrets`, `dbt.secrets`) not declared in its `secrets`',
+    message: 'secret {{env}} is not declared in `secrets`{{hint}}',
+  },
+  W001: {
+    severity: warning,
+    summary: 'asset trigger that no spec produces',
+    message: 'no spec produces asset {{uri}}; this DAG runs only when something else updates it',
+  },
+  W002: {
+    severity: warning,
+    summary: 'extract task produces an asset its source does not write',
+    message: "source '{{source}}' does not write {{uri}} (writes: {{written}})",
+  },
+  W003: {
+    severity: warning,
+    summary: 'secret given that the extractor does not declare',
+    message: "source '{{source}}' does not declare secret {{env}} (declares: {{declared}})",
+  },
+  W004: {
+    severity: warning,
+    summary: '`max_retry_delay` without `retry_exponential_backoff`',
+    message: 'max_retry_delay has no effect without retry_exponential_backoff: true',
+  },
+} as const satisfies Record<string, DiagnosticDefinition>;
+
+export type DiagnosticCode = keyof typeof DIAGNOSTICS;
+
+/** The `{{name}}` slots of a template, as a union of names. */
+type SlotsOf<Template extends string> = Template extends `${string}{{${infer Name}}}${infer Rest}`
+  ? Name | SlotsOf<Rest>
+  : never;
+
+/** The parameters a code's message takes. */
+export type DiagnosticParams<Code extends DiagnosticCode> = {
+  readonly [Name in SlotsOf<(typeof DIAGNOSTICS)[Code]['message']>]: string | number;
+};
+
+export interface Location {
   /** Path of the file as given to the compiler (relative to the working directory in the CLI). */
   file: string;
   line: number;
   col: number;
-  code: string;
+}
+
+export interface Diagnostic extends Location {
+  code: DiagnosticCode;
   message: string;
 }
 
+/** Fills a template's `{{name}}` slots. */
+export function renderMessage(template: string, params: Readonly<Record<string, unknown>>): string {
+  return template.replace(/\{\{(\w+)\}\}/g, (_, name: string) => {
+    if (!Object.hasOwn(params, name)) throw new Error(`diagnostic parameter ${name} missing`);
+    return String(params[name]);
+  });
+}
+
+/** The one way a diagnostic is made: its code's template filled with the parameters. */
+export function diagnostic<Code extends DiagnosticCode>(
+  code: Code,
+  at: Location,
+  params: DiagnosticParams<Code>,
+): Diagnostic {
+  const message = renderMessage(DIAGNOSTICS[code].message, params);
+  return { file: at.file, line: at.line, col: at.col, code, message };
+}
+
 export function severityOf(diagnostic: Diagnostic): Severity {
-  return diagnostic.code.startsWith('W') ? 'warning' : 'error';
+  return DIAGNOSTICS[diagnostic.code].severity;
 }
 
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {

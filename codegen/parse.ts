@@ -15,7 +15,7 @@ import {
   parseDocument,
   visit,
 } from 'yaml';
-import type { Diagnostic } from './diagnostics.js';
+import { type Diagnostic, diagnostic } from './diagnostics.js';
 
 export type DataPath = readonly (string | number)[];
 
@@ -63,13 +63,9 @@ export function parseYaml(
   const diagnostics: Diagnostic[] = [];
   for (const error of document.errors) {
     const { line, col } = lineCounter.linePos(error.pos[0]);
-    diagnostics.push({
-      file,
-      line,
-      col,
-      code: 'E001',
-      message: `YAML syntax: ${yamlMessage(error.message)}`,
-    });
+    diagnostics.push(
+      diagnostic('E001', { file, line, col }, { problem: yamlMessage(error.message) }),
+    );
   }
   let data: unknown;
   if (document.errors.length === 0) {
@@ -79,13 +75,7 @@ export function parseYaml(
       // The yaml package throws a ReferenceError without a position for "billion laughs".
       if (!(error instanceof ReferenceError)) throw error;
       const { line, col } = lineCounter.linePos(firstAliasOffset(document));
-      diagnostics.push({
-        file,
-        line,
-        col,
-        code: 'E032',
-        message: `YAML aliases expand beyond the limit of ${MAX_ALIAS_COUNT} (an alias bomb, "billion laughs"); write the values out`,
-      });
+      diagnostics.push(diagnostic('E032', { file, line, col }, { limit: MAX_ALIAS_COUNT }));
     }
   }
   return { parsed: { file, text, data, document, lineCounter }, diagnostics };
@@ -120,13 +110,7 @@ function utf8Problem(file: string, bytes: Uint8Array): Diagnostic | null {
   const line = lines.length;
   const col = [...(lines[lines.length - 1] ?? '')].length + 1;
   const shown = (bytes[offset] ?? 0).toString(16).padStart(2, '0');
-  return {
-    file,
-    line,
-    col,
-    code: 'E035',
-    message: `file is not UTF-8: invalid byte 0x${shown} at byte offset ${offset}; save it as UTF-8`,
-  };
+  return diagnostic('E035', { file, line, col }, { byte: shown, offset });
 }
 
 /** Byte offset of the first byte that does not start or continue a valid UTF-8 sequence. */

@@ -4,9 +4,9 @@
  * codes carried in `params.code`.
  */
 import type { z } from 'zod';
-import { type Diagnostic, didYouMean } from './diagnostics.js';
+import { type Diagnostic, diagnostic, didYouMean } from './diagnostics.js';
 import { type DataPath, hasPath, locate, type ParsedFile } from './parse.js';
-import { DURATION_PATTERN } from './schema.js';
+import { DURATION_PATTERN, isRefinementCode } from './schema.js';
 
 export type Issue = z.core.$ZodIssue;
 
@@ -25,46 +25,31 @@ function issueDiagnostics(
   prefix: DataPath,
 ): Diagnostic[] {
   const at = [...prefix, ...(issue.path as (string | number)[])];
-  const located = (
-    code: string,
-    message: string,
-    where: DataPath = at,
-    key = false,
-  ): Diagnostic => ({
+  const here = (where: DataPath = at, key = false) => ({
     file: parsed.file,
     ...locate(parsed, where, { key }),
-    code,
-    message,
   });
+  const path = describePath(at);
   switch (issue.code) {
     case 'unrecognized_keys': {
       const allowed = allowedKeys(root, at);
       return issue.keys.map((key) =>
-        located(
-          'E002',
-          `unknown key '${key}' in ${describePath(at)}; allowed: ${allowed.join(', ')}${didYouMean(key, allowed)}`,
-          [...at, key],
-          true,
-        ),
+        diagnostic('E002', here([...at, key], true), {
+          key,
+          path,
+          allowed: allowed.join(', '),
+          hint: didYouMean(key, allowed),
+        }),
       );
     }
     case 'invalid_type': {
       if (!hasPath(parsed, at) && at.length > 0) {
-        const key = at[at.length - 1];
-        return [
-          located(
-            'E004',
-            `missing required key '${String(key)}' in ${describePath(at.slice(0, -1))}`,
-            at.slice(0, -1),
-          ),
-        ];
+        const key = String(at[at.length - 1]);
+        const parent = at.slice(0, -1);
+        return [diagnostic('E004', here(parent), { key, where: `in ${describePath(parent)}` })];
       }
-      return [
-        located(
-          'E003',
-          `${describePath(at)}: expected ${issue.expected}, got ${typeName(valueAt(parsed.data, at))}`,
-        ),
-      ];
+      const problem = `expected ${issue.expected}, got ${typeName(valueAt(parsed.data, at))}`;
+      return [diagnostic('E003', here(), { path, problem })];
     }
     case 'invalid_union': {
       const branches = issue.errors;
@@ -75,12 +60,8 @@ function issueDiagnostics(
         const expected = branches.flatMap((branch) =>
           branch.map((inner) => (inner.code === 'invalid_type' ? inner.expected : '')),
         );
-        return [
-          located(
-            'E003',
-            `${describePath(at)}: expected ${[...new Set(expected)].join(' or ')}, got ${typeName(valueAt(parsed.data, at))}`,
-          ),
-        ];
+        const problem = `expected ${[...new Set(expected)].join(' or ')}, got ${typeName(valueAt(parsed.data, at))}`;
+        return [diagnostic('E003', here(), { path, problem })];
       }
       // A branch that got past the type check matched the value's shape, so its issues explain
       // the problem; the first such branch is reported.
@@ -89,33 +70,31 @@ function issueDiagnostics(
     }
     case 'invalid_value': {
       const allowed = issue.values.map(String);
-      const value = valueAt(parsed.data, at);
-      return [
-        located(
-          'E003',
-          `${describePath(at)}: '${String(value)}' is not one of: ${allowed.join(', ')}${didYouMean(String(value), allowed)}`,
-        ),
-      ];
+      const value = String(valueAt(parsed.data, at));
+      const problem = `'${value}' is not one of: ${allowed.join(', ')}${didYouMean(value, allowed)}`;
+      return [diagnostic('E003', here(), { path, problem })];
     }
     case 'invalid_format': {
-      const code = issue.pattern === String(DURATION_PATTERN) ? 'E011' : 'E003';
-      const value = valueAt(parsed.data, at);
+      const value = String(valueAt(parsed.data, at));
+      if (issue.pattern === String(DURATION_PATTERN))
+        return [diagnostic('E011', here(), { path, value, problem: issue.message })];
       return [
-        located(code, `${describePath(at)}: '${String(value)}' is invalid: ${issue.message}`),
+        diagnostic('E003', here(), { path, problem: `'${value}' is invalid: ${issue.message}` }),
       ];
     }
     case 'custom': {
-      const code = typeof issue.params?.code === 'string' ? issue.params.code : 'E003';
-      return [located(code, `${describePath(at)}: ${issue.message}`)];
+      // Refinements in schema.ts carry their own code (cron, dates, time zones).
+      const carried: unknown = issue.params?.code;
+      const code = isRefinementCode(carried) ? carried : 'E003';
+      return [diagnostic(code, here(), { path, problem: issue.message })];
     }
     case 'too_small':
     case 'too_big': {
-      return [
-        located('E003', `${describePath(at)}: ${issue.message.replace(/^Too (small|big): /, '')}`),
-      ];
+      const problem = issue.message.replace(/^Too (small|big): /, '');
+      return [diagnostic('E003', here(), { path, problem })];
     }
     default:
-      return [located('E003', `${describePath(at)}: ${issue.message}`)];
+      return [diagnostic('E003', here(), { path, problem: issue.message })];
   }
 }
 

@@ -8,10 +8,18 @@
 import { z } from 'zod';
 import { cronProblem } from './cron.js';
 
+/** Codes a refinement issue may carry: their templates read `{{path}}: {{problem}}`. */
+const REFINEMENT_CODES = ['E010', 'E012', 'E022'] as const;
+export type RefinementCode = (typeof REFINEMENT_CODES)[number];
+
+export function isRefinementCode(code: unknown): code is RefinementCode {
+  return REFINEMENT_CODES.some((known) => known === code);
+}
+
 /** Diagnostic code carried by a refinement issue (see diagnostics.ts for the catalogue). */
 function refined<T extends z.ZodType>(
   schema: T,
-  code: string,
+  code: RefinementCode,
   problem: (value: z.output<T>) => string | null,
 ) {
   return schema.superRefine((value, ctx) => {

@@ -1,64 +1,19 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { commonFlags } from './common-flags.js';
 import type { FlagContract, SourceContract } from './contract.js';
 import { UsageError } from './errors.js';
+import { type FlagValue, flagSchema } from './flag-rules.js';
 
 /**
  * The `extract <source>` flag parser, built from the source's contract plus the common flags, so
  * the CLI accepts exactly what the contract publishes to the DAG compiler. Each value comes from
  * `--flag value` / `--flag=value`, else the flag's env variable, else its default, and is
- * validated with zod; an error names the flag or the env variable it came from.
+ * validated by the flag rules the compiler also checks specs with (./flag-rules.ts); an error
+ * names the flag or the env variable it came from.
  */
 
-export type FlagValue = string | number | boolean | readonly string[];
+export { type FlagValue, flagSchema } from './flag-rules.js';
 export type FlagValues = Record<string, FlagValue | undefined>;
-
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
-
-export function flagSchema(flag: FlagContract): z.ZodType<FlagValue> {
-  switch (flag.type) {
-    case 'string':
-      return z.string().min(1, 'must not be empty');
-    case 'integer':
-      return z
-        .string()
-        .regex(/^-?\d+$/, 'must be an integer')
-        .transform(Number)
-        .pipe(z.number().int().safe());
-    case 'number':
-      return z
-        .string()
-        .regex(/^-?\d+(\.\d+)?$/, 'must be a number')
-        .transform(Number);
-    case 'boolean':
-      return z
-        .enum(['true', 'false', '1', '0'], 'must be true or false')
-        .transform((v) => v === 'true' || v === '1');
-    case 'date':
-      return z
-        .string()
-        .regex(DATE, 'must be a date YYYY-MM-DD')
-        .refine(
-          (v) => new Date(`${v}T00:00:00Z`).toISOString().startsWith(v),
-          'is not a valid calendar date',
-        );
-    case 'list':
-      return z
-        .string()
-        .transform((v) =>
-          v
-            .split(',')
-            .map((item) => item.trim())
-            .filter((item) => item !== ''),
-        )
-        .pipe(z.array(z.string()).min(1, 'must list at least one value'));
-    case 'enum':
-      return z.enum(
-        (flag.values ?? []) as [string, ...string[]],
-        `must be one of: ${(flag.values ?? []).join(', ')}`,
-      );
-  }
-}
 
 /** Contract flags plus the common ones (`--run-id`, `--log-level`). */
 export function allFlags(contract: SourceContract): Readonly<Record<string, FlagContract>> {

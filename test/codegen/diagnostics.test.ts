@@ -103,6 +103,47 @@ describe('problems across files', () => {
     expect(result.files.map((file) => file.name)).toEqual(['consumer.py', 'producer.py']);
   });
 
+  it('no W001 for the assets of a producer that failed to validate: only its own error', () => {
+    const consumer = minimal(
+      'consumer',
+      "schedule: { assets: ['clickhouse://raw/x', 'clickhouse://raw/y', 'clickhouse://raw/z_eu'] }\n",
+    );
+    const producer = [
+      'dag_id: producer',
+      'tasks:',
+      '  - id: t',
+      '    retries: many',
+      '    container: { command: [echo] }',
+      '    produces: [clickhouse://raw/x]',
+      '  - id: fan',
+      '    for_each: [eu, us]',
+      '    container: { command: [echo] }',
+      // A fan-out placeholder: `${item}` in the spec.
+      `    produces: ['clickhouse://raw/z_\${item}']`,
+      '',
+    ].join('\n');
+    const result = compileSpecs([
+      { path: 'specs/consumer.yaml', text: consumer },
+      { path: 'specs/producer.yaml', text: producer },
+    ]);
+    // raw/x and raw/z_eu are the broken spec's: no warning; nobody declares raw/y.
+    expect(result.diagnostics.map(formatDiagnostic)).toEqual([
+      'specs/consumer.yaml:2:44: W001 no spec produces asset clickhouse://raw/y; this DAG runs only when something else updates it',
+      'specs/producer.yaml:4:14: E003 tasks[0].retries: expected number, got string "many"',
+    ]);
+  });
+
+  it('no W001 at all when a spec is not even YAML (what it produces is unknown)', () => {
+    const consumer = minimal('consumer', "schedule: { assets: ['clickhouse://raw/x'] }\n");
+    const result = compileSpecs([
+      { path: 'specs/consumer.yaml', text: consumer },
+      { path: 'specs/producer.yaml', text: 'dag_id: producer\ntasks: [\n' },
+    ]);
+    expect(result.diagnostics.map((d) => `${d.file} ${d.code}`)).toEqual([
+      'specs/producer.yaml E001',
+    ]);
+  });
+
   it('collects diagnostics from every file before failing, sorted by file and position', () => {
     const result = compileSpecs([
       { path: 'specs/two.yaml', text: minimal('two', "schedule: '99 * * * *'\n") },
@@ -161,7 +202,7 @@ describe('project file', () => {
       'shared_secrets: [CLICKHOUSE_PASWORD]',
     );
     expect(compileOne('x', minimal('x'), secretOnly).diagnostics.map(formatDiagnostic)).toEqual([
-      "specs/_project.yaml:11:18: E016 secret CLICKHOUSE_PASWORD is not declared in `secrets`; did you mean 'CLICKHOUSE_PASSWORD'?",
+      "specs/_project.yaml:11:18: E036 secret CLICKHOUSE_PASWORD is not declared in `secrets`; did you mean 'CLICKHOUSE_PASSWORD'?",
     ]);
   });
 

@@ -7,11 +7,12 @@
  * or group that is not there (E031) fails at compile time, located in the spec.
  */
 import { parse as parseYamlText } from 'yaml';
-import type { AccountGroupContract } from '../extractors/core/contract.js';
-import { didYouMean } from './diagnostics.js';
-import { type DataPath, isRecord } from './parse.js';
-import { type FanOutItem, placeholderProblem, placeholdersIn, toArg } from './placeholders.js';
-import type { TaskSpec } from './schema.js';
+import type { AccountGroupContract } from '../../extractors/core/contract.js';
+import { didYouMean } from '../diagnostics.js';
+import { type DataPath, isRecord } from '../parse.js';
+import { type FanOutItem, placeholderProblem, placeholdersIn, toArg } from '../placeholders.js';
+import type { TaskSpec } from '../schema.js';
+import type { Report } from './types.js';
 
 /**
  * Reads a file named in a spec (relative paths from the project root, as the extractor image's
@@ -80,8 +81,6 @@ export interface AccountGroupCheck {
   foreignSecrets: Set<string>;
 }
 
-type Report = (where: DataPath, code: string, message: string, key?: boolean) => void;
-
 /**
  * Checks an extract task of a source with account groups against its accounts file: for each
  * fan-out copy, the group must exist, name every credential, and the task must pass each one and
@@ -127,26 +126,27 @@ export function checkAccountGroups(options: {
     const loaded = reader.load(file);
     if (loaded === null) continue;
     if (loaded.problem !== undefined) {
-      report(flagAt(accountGroups.fileFlag), 'E031', `accounts file ${file} ${loaded.problem}`);
+      report(flagAt(accountGroups.fileFlag), 'E031', {
+        subject: `accounts file ${file}`,
+        problem: loaded.problem,
+      });
       continue;
     }
     const groups = loaded.groups[accountGroups.section];
     if (groups === undefined) {
-      report(
-        flagAt(accountGroups.fileFlag),
-        'E031',
-        `accounts file ${file} has no \`${accountGroups.section}\` section (source '${source}')`,
-      );
+      report(flagAt(accountGroups.fileFlag), 'E031', {
+        subject: `accounts file ${file}`,
+        problem: `has no \`${accountGroups.section}\` section (source '${source}')`,
+      });
       continue;
     }
     const entry = groups[group];
     if (entry === undefined) {
       const known = Object.keys(groups);
-      report(
-        flagAt(accountGroups.groupFlag),
-        'E031',
-        `accounts file ${file} has no group '${group}' under \`${accountGroups.section}\` (groups: ${known.join(', ') || 'none'})${didYouMean(group, known)}`,
-      );
+      report(flagAt(accountGroups.groupFlag), 'E031', {
+        subject: `accounts file ${file}`,
+        problem: `has no group '${group}' under \`${accountGroups.section}\` (groups: ${known.join(', ') || 'none'})${didYouMean(group, known)}`,
+      });
       continue;
     }
     const credentials =
@@ -155,21 +155,23 @@ export function checkAccountGroups(options: {
     for (const credential of accountGroups.credentials) {
       const env = credentials?.[credential.name];
       if (typeof env !== 'string' || env === '') {
-        report(
-          flagAt(accountGroups.groupFlag),
-          'E031',
-          `group ${accountGroups.section}.${group} in ${file} names no variable for credential ${credential.name} (${credential.description})`,
-        );
+        report(flagAt(accountGroups.groupFlag), 'E031', {
+          subject: `group ${accountGroups.section}.${group} in ${file}`,
+          problem: `names no variable for credential ${credential.name} (${credential.description})`,
+        });
         continue;
       }
       own.add(env);
       result.groupSecrets.add(env);
       if (!secrets.has(env)) {
-        report(
-          [...at, 'extract'],
-          'E015',
-          `${copyOf(task, item)}source '${source}' group ${group} needs secret ${env} (its ${credential.name} in ${file}); add it to extract.secrets`,
-        );
+        report([...at, 'extract'], 'E015', {
+          copy: copyOf(task, item),
+          source,
+          needs: `group ${group} needs`,
+          env,
+          why: `its ${credential.name} in ${file}`,
+          alternative: '',
+        });
       }
     }
     for (const [index, env] of (extract.secrets ?? []).entries()) {
@@ -179,11 +181,14 @@ export function checkAccountGroups(options: {
       );
       if (owners.length === 0) continue;
       result.foreignSecrets.add(env);
-      report(
-        [...at, 'extract', 'secrets', index],
-        'E030',
-        `${copyOf(task, item)}secret ${env} belongs to account group ${owners.join(', ')} in ${file}, not to ${accountGroups.section}.${group} (which names ${[...own].join(', ') || 'no credentials'})`,
-      );
+      report([...at, 'extract', 'secrets', index], 'E030', {
+        copy: copyOf(task, item),
+        env,
+        owners: owners.join(', '),
+        file,
+        group: `${accountGroups.section}.${group}`,
+        names: [...own].join(', ') || 'no credentials',
+      });
     }
   }
   return result;
