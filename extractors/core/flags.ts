@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { commonFlags } from './common-flags.js';
 import type { FlagContract, SourceContract } from './contract.js';
+import { isCalendarDay } from './dates.js';
 import { UsageError } from './errors.js';
+import { plainIssueMessages } from './issues.js';
 
 /**
  * The `extract <source>` flag parser, built from the source's contract plus the common flags, so
@@ -38,10 +40,7 @@ export function flagSchema(flag: FlagContract): z.ZodType<FlagValue> {
       return z
         .string()
         .regex(DATE, 'must be a date YYYY-MM-DD')
-        .refine(
-          (v) => new Date(`${v}T00:00:00Z`).toISOString().startsWith(v),
-          'is not a valid calendar date',
-        );
+        .refine(isCalendarDay, 'is not a valid calendar date');
     case 'list':
       return z
         .string()
@@ -74,8 +73,15 @@ function ownFlag(
   return Object.hasOwn(flags, name) ? flags[name] : undefined;
 }
 
+/**
+ * Where each value came from, to name it in an error: `--batch-size`, `env PG_BATCH_SIZE (for
+ * --batch-size)` or `default of --batch-size`.
+ */
+export type FlagOrigins = Readonly<Record<string, string>>;
+
 export interface ParsedFlags {
   values: FlagValues;
+  origins: FlagOrigins;
   help: boolean;
 }
 
@@ -133,6 +139,7 @@ export function parseFlags(
   }
 
   const values: FlagValues = {};
+  const origins: Record<string, string> = {};
   const problems: string[] = [];
   for (const [name, flag] of Object.entries(flags)) {
     let origin = `--${name}`;
@@ -152,6 +159,7 @@ export function parseFlags(
       }
       continue;
     }
+    origins[name] = origin;
     const result = flagSchema(flag).safeParse(text);
     if (result.success) values[name] = result.data;
     else
@@ -160,23 +168,27 @@ export function parseFlags(
   if (problems.length > 0 && !help) {
     throw new UsageError(`${contract.source}: ${problems.join('; ')}`);
   }
-  return { values, help };
+  return { values, origins, help };
 }
 
 /**
  * Validates the flag values into the source's own config type. A zod issue's path names the
- * flag it concerns (the config schema takes the kebab-case flag record as input).
+ * flag it concerns (the config schema takes the kebab-case flag record as input); `origins`
+ * (from parseFlags) names the env variable a value came from, so `PG_BATCH_SIZE=0` is reported
+ * against PG_BATCH_SIZE, not only against a --batch-size nobody typed.
  */
 export function parseSourceConfig<Config>(
   contract: SourceContract,
   schema: z.ZodType<Config>,
   values: FlagValues,
+  origins: FlagOrigins = {},
 ): Config {
-  const result = schema.safeParse(values);
+  const result = schema.safeParse(values, { error: plainIssueMessages });
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const flag = issue.path[0];
-    return typeof flag === 'string' ? `--${flag}: ${issue.message}` : issue.message;
+    if (typeof flag !== 'string') return issue.message;
+    return `${Object.hasOwn(origins, flag) ? origins[flag] : `--${flag}`}: ${issue.message}`;
   });
   throw new UsageError(`${contract.source}: ${problems.join('; ')}`);
 }
