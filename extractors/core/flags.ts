@@ -73,11 +73,23 @@ function ownFlag(
   return Object.hasOwn(flags, name) ? flags[name] : undefined;
 }
 
+/** Where a flag's value came from: the command line, the flag's env variable, or its default. */
+export type FlagOrigin =
+  | { readonly from: 'argv' }
+  | { readonly from: 'env'; readonly env: string }
+  | { readonly from: 'default' };
+
+export type FlagOrigins = Readonly<Record<string, FlagOrigin>>;
+
 /**
- * Where each value came from, to name it in an error: `--batch-size`, `env PG_BATCH_SIZE (for
- * --batch-size)` or `default of --batch-size`.
+ * The flag as a config problem names it, ending in the flag so the problem reads `… --flag: …`:
+ * `--batch-size`, `env PG_BATCH_SIZE for --batch-size`, `default of --batch-size`.
  */
-export type FlagOrigins = Readonly<Record<string, string>>;
+function flagFrom(name: string, origin: FlagOrigin | undefined): string {
+  if (origin?.from === 'env') return `env ${origin.env} for --${name}`;
+  if (origin?.from === 'default') return `default of --${name}`;
+  return `--${name}`;
+}
 
 export interface ParsedFlags {
   values: FlagValues;
@@ -139,19 +151,22 @@ export function parseFlags(
   }
 
   const values: FlagValues = {};
-  const origins: Record<string, string> = {};
+  const origins: Record<string, FlagOrigin> = {};
   const problems: string[] = [];
   for (const [name, flag] of Object.entries(flags)) {
-    let origin = `--${name}`;
+    let origin: FlagOrigin = { from: 'argv' };
+    let label = `--${name}`;
     let text = raw.get(name);
     if (text === undefined && flag.env && env[flag.env] !== undefined && env[flag.env] !== '') {
       text = env[flag.env];
-      origin = `env ${flag.env} (for --${name})`;
+      origin = { from: 'env', env: flag.env };
+      label = `env ${flag.env} (for --${name})`;
     }
     if (text === undefined && flag.default !== undefined) {
       // Defaults go through the same schema, so a list default becomes a list.
       text = String(flag.default);
-      origin = `default of --${name}`;
+      origin = { from: 'default' };
+      label = `default of --${name}`;
     }
     if (text === undefined) {
       if (flag.required) {
@@ -163,7 +178,7 @@ export function parseFlags(
     const result = flagSchema(flag).safeParse(text);
     if (result.success) values[name] = result.data;
     else
-      problems.push(`${origin} ${result.error.issues[0]?.message ?? 'is invalid'} (got "${text}")`);
+      problems.push(`${label} ${result.error.issues[0]?.message ?? 'is invalid'} (got "${text}")`);
   }
   if (problems.length > 0 && !help) {
     throw new UsageError(`${contract.source}: ${problems.join('; ')}`);
@@ -188,7 +203,7 @@ export function parseSourceConfig<Config>(
   const problems = result.error.issues.map((issue) => {
     const flag = issue.path[0];
     if (typeof flag !== 'string') return issue.message;
-    return `${Object.hasOwn(origins, flag) ? origins[flag] : `--${flag}`}: ${issue.message}`;
+    return `${flagFrom(flag, Object.hasOwn(origins, flag) ? origins[flag] : undefined)}: ${issue.message}`;
   });
   throw new UsageError(`${contract.source}: ${problems.join('; ')}`);
 }

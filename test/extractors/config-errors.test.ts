@@ -47,7 +47,7 @@ describe('a bad value names where it came from', () => {
     });
     expect(code).toBe(2);
     expect(stderr).toContain(
-      'error: postgres: env PG_BATCH_SIZE (for --batch-size): must be at least 1',
+      'error: postgres: env PG_BATCH_SIZE for --batch-size: must be at least 1',
     );
   });
 
@@ -80,7 +80,7 @@ describe('a bad value names where it came from', () => {
     });
     const { values, origins } = parseFlags(contract, ['--name', 'x'], { DEMO_SIZE: '0' });
     expect(() => parseSourceConfig(contract, schema, values, origins)).toThrow(
-      'demo: env DEMO_SIZE (for --size): must be at least 1; ' +
+      'demo: env DEMO_SIZE for --size: must be at least 1; ' +
         'default of --count: must be at least 1; --name: expected a number, got a string',
     );
     // Without origins (older callers) the flag is named.
@@ -116,6 +116,13 @@ describe('ad platform credentials', () => {
         '`facebook-ads.number.credentials.access_token`: expected a string, got a number\n',
     );
     expect(number.stderr).not.toContain('***');
+    const viaEnv = await runCli(['facebook-ads', '--group', 'number'], {
+      ADS_ACCOUNTS_FILE: accountsFile,
+    });
+    expect(viaEnv.code).toBe(2);
+    expect(viaEnv.stderr).toContain(
+      `error: facebook-ads: env ADS_ACCOUNTS_FILE for --accounts-file: ${accountsFile}: `,
+    );
 
     const missing = await run('missing');
     expect(missing.code).toBe(2);
@@ -144,7 +151,7 @@ describe('ad platform credentials', () => {
     for (const source of sources) {
       for (const [flag, spec] of Object.entries(allFlags(source.contract))) {
         const named = [`--${flag}: expected a string`, `default of --${flag}: expected a string`];
-        if (spec.env) named.push(`env ${spec.env} (for --${flag}): expected a string`);
+        if (spec.env) named.push(`env ${spec.env} for --${flag}: expected a string`);
         for (const text of named) expect(redact(text)).toBe(text);
       }
     }
