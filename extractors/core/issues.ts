@@ -4,8 +4,9 @@
  *
  * Two rules keep these messages readable after redaction (every error message goes through
  * `redact`, which masks the word after `access_token:`, `password=` and the like):
- * - a location is never followed directly by `:` when it may end in such a key; file paths are
- *   quoted in backticks, flags are named with their env variable in parentheses;
+ * - a key path inside a file is quoted in backticks, so a path ending in `access_token` is not
+ *   followed directly by `:`; flags and env variables (`env PG_BATCH_SIZE for --batch-size: …`)
+ *   are named so already (test/extractors/config-errors.test.ts checks every one);
  * - no message echoes the rejected value, only its kind: the value may be a pasted secret.
  */
 import type { z } from 'zod';
