@@ -22,7 +22,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { addDays } from '../extractors/ad-platforms/window.js';
+import { addDays } from '../extractors/core/dates.js';
 import { formatCount } from '../extractors/core/logger.js';
 import { type FakeInsight, startFakeGraph } from '../test/fakes/facebook-graph.js';
 import { type GaqlValue, startFakeGoogleAds } from '../test/fakes/google-ads.js';

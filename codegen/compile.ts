@@ -135,7 +135,11 @@ function lowerProject(input: CompileInput, diagnostics: Diagnostic[]): IrProject
   const dags: IrDag[] = checked
     .map(({ parsed, spec }) => lowerDag(parsed, spec, project, input.contracts))
     .sort((a, b) => compareText(a.dagId, b.dagId));
-  return { dags, pools: lowerPools(project) };
+  return {
+    dags,
+    pools: lowerPools(project),
+    images: { extractor: project.images.extractor, dbt: project.images.dbt },
+  };
 }
 
 /** JSON Schemas for editors, written next to the specs. */

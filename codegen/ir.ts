@@ -139,4 +139,6 @@ export interface IrProject {
   dags: readonly IrDag[];
   /** Pools declared in _project.yaml, sorted by name. */
   pools: readonly IrPool[];
+  /** The images tasks run by default, from _project.yaml (the local runner builds these two). */
+  images: { readonly extractor: string; readonly dbt: string };
 }

@@ -2,6 +2,7 @@
  * Run-time values outside Airflow, for the local runner: the same window the generated DAG's
  * `_window` macro computes, and `Arg` rendering with concrete values.
  */
+import { addDays, calendarDayIn } from '../extractors/core/dates.js';
 import type { Arg, TemplateName } from './ir.js';
 
 export interface RunInterval {
@@ -24,27 +25,10 @@ export function windowFor(run: RunInterval): { since: string; until: string } {
     end = run.runAfter;
     start = new Date(end.getTime() - 86_400_000);
   }
-  const since = localDate(start, run.timezone);
-  let until = addDays(localDate(new Date(end.getTime() - 1), run.timezone), 1);
+  const since = calendarDayIn(start, run.timezone);
+  let until = addDays(calendarDayIn(new Date(end.getTime() - 1), run.timezone), 1);
   if (until <= since) until = addDays(since, 1);
   return { since, until };
-}
-
-/** `YYYY-MM-DD` of an instant in a time zone. */
-function localDate(instant: Date, timezone: string): string {
-  // en-CA formats dates as YYYY-MM-DD.
-  return new Intl.DateTimeFormat('en-CA', {
-    timeZone: timezone,
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-  }).format(instant);
-}
-
-function addDays(date: string, days: number): string {
-  const next = new Date(`${date}T00:00:00Z`);
-  next.setUTCDate(next.getUTCDate() + days);
-  return next.toISOString().slice(0, 10);
 }
 
 export interface RunValues {

@@ -77,7 +77,7 @@ export async function main(
         `unknown source "${name}"; available: ${sources.map((s) => s.contract.source).join(', ')}`,
       );
     }
-    const { values, help } = parseFlags(entry.contract, rest, env);
+    const { values, origins, help } = parseFlags(entry.contract, rest, env);
     if (help) {
       io.stdout(sourceHelp(entry.contract));
       return EXIT_OK;
@@ -85,7 +85,7 @@ export async function main(
     const source = await entry.load();
     for (const secret of source.contract.secrets) registerSecret(env[secret.env]);
     registerSecret(env.CLICKHOUSE_PASSWORD);
-    const config = parseSourceConfig(source.contract, source.config, values);
+    const config = parseSourceConfig(source.contract, source.config, values, origins);
     const runId = (values['run-id'] as string | undefined) ?? `manual__${new Date().toISOString()}`;
     const runLog = createLogger({ level: values['log-level'] as LogLevel, write: io.stderr });
     const settings = clickHouseSettingsFromEnv(env);

@@ -14,6 +14,7 @@ import {
   type RunValues,
   windowFor,
 } from '../codegen/index.js';
+import { instantOnDay } from '../extractors/core/dates.js';
 import type { PlanOptions } from './runner.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,17 +34,6 @@ export interface LocalProject {
 
 export class SpecError extends Error {}
 
-/** An instant whose calendar date in `timezone` is `date`. */
-function instantOn(date: string, timezone: string): Date {
-  const format = new Intl.DateTimeFormat('en-CA', { timeZone: timezone, dateStyle: 'short' });
-  const instant = new Date(`${date}T12:00:00Z`);
-  // Noon UTC is the same calendar day everywhere but in zones beyond ±12h; step one day if not.
-  const local = format.format(instant);
-  if (local > date) instant.setUTCDate(instant.getUTCDate() - 1);
-  if (local < date) instant.setUTCDate(instant.getUTCDate() + 1);
-  return instant;
-}
-
 /**
  * The run values for `dag test`. With `--date D`: a run whose logical date is D, as
  * `airflow dags test <dag> D` makes (Airflow 3 cron runs have data_interval_start ==
@@ -52,7 +42,7 @@ function instantOn(date: string, timezone: string): Date {
  */
 export function runValuesFor(dag: IrDag, date: string | undefined, now: Date): LocalRun {
   const stamp = now.toISOString().replace(/\.\d+Z$/, 'Z');
-  const logical = date === undefined ? null : instantOn(date, dag.timezone);
+  const logical = date === undefined ? null : instantOnDay(date, dag.timezone);
   const window = windowFor({
     dataIntervalStart: logical,
     dataIntervalEnd: logical,
@@ -96,10 +86,6 @@ export async function loadLocalProject(
       `the specs in ${resolved} do not compile:\n${diagnostics.map(formatDiagnostic).join('\n')}`,
     );
   }
-  // The images tasks run are named in _project.yaml; the IR only has them per task.
-  const project = parse(fs.readFileSync(path.join(resolved, '_project.yaml'), 'utf8')) as {
-    images: { extractor: string; dbt: string };
-  };
   const stackHosts = composeServices();
   return {
     specsDir: resolved,
@@ -109,8 +95,9 @@ export async function loadLocalProject(
       repoRoot,
       env,
       stackHosts,
-      extractorImage: project.images.extractor,
-      dbtImage: project.images.dbt,
+      // From _project.yaml as the compiler read and checked it.
+      extractorImage: ir.images.extractor,
+      dbtImage: ir.images.dbt,
     }),
   };
 }

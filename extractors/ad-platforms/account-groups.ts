@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { ConfigError } from '../core/errors.js';
+import { keyPath, plainIssueMessages } from '../core/issues.js';
 import { registerSecret } from '../core/redact.js';
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -71,10 +72,10 @@ export function readAccountGroup<Schema extends z.ZodType>(options: {
     const known = Object.keys(groups).join(', ') || 'none';
     throw new Error(`${file} has no group \`${group}\` under \`${source}\` (groups: ${known})`);
   }
-  const parsed = schema.safeParse(raw);
+  const parsed = schema.safeParse(raw, { error: plainIssueMessages });
   if (!parsed.success) {
     const problems = parsed.error.issues
-      .map((issue) => `${[source, group, ...issue.path].join('.')}: ${issue.message}`)
+      .map((issue) => `${keyPath([source, group, ...issue.path])}: ${issue.message}`)
       .join('; ');
     throw new Error(`${file}: ${problems}`);
   }

@@ -7,6 +7,7 @@
  * platforms restate recent days (attribution, conversion window, processing lag).
  */
 
+import { addDays } from '../core/dates.js';
 import type { Batch } from '../core/source.js';
 
 export interface AccountCursor {
@@ -18,19 +19,6 @@ export interface DateWindow {
   readonly since: string;
   /** Exclusive. */
   readonly until: string;
-}
-
-export function addDays(date: string, days: number): string {
-  const parsed = new Date(`${date}T00:00:00Z`);
-  parsed.setUTCDate(parsed.getUTCDate() + days);
-  return parsed.toISOString().slice(0, 10);
-}
-
-/** Days from `since` (inclusive) to `until` (exclusive). */
-export function daysBetween(since: string, until: string): number {
-  return Math.round(
-    (Date.parse(`${until}T00:00:00Z`) - Date.parse(`${since}T00:00:00Z`)) / 86_400_000,
-  );
 }
 
 export interface WindowInput {

@@ -1,11 +1,12 @@
 /**
  * What a flag value must look like, by contract type: the one rule set behind both the extractor
  * CLI's flag parser (extractors/core/flags.ts) and the DAG compiler's E017 check of spec values
- * (codegen/checks/flags.ts). Pure on purpose: it imports only zod and the contract's types, so the
- * compiler can use it without loading extractor runtime or SDKs.
+ * (codegen/checks/flags.ts). Pure on purpose: it imports only zod, the contract types and the
+ * import-free date helpers, so the compiler can use it without loading extractor runtime or SDKs.
  */
 import { z } from 'zod';
 import type { FlagContract } from './contract.js';
+import { isCalendarDay } from './dates.js';
 
 export type FlagValue = string | number | boolean | readonly string[];
 
@@ -30,15 +31,6 @@ export function listItems(text: string): string[] {
     .filter((item) => item !== '');
 }
 
-/** A real day of the calendar (2026-02-30 is not), checked without Date parsing quirks. */
-function isCalendarDate(text: string): boolean {
-  const match = DATE.exec(text);
-  if (match === null) return false;
-  const [year, month, day] = match.slice(1).map(Number) as [number, number, number];
-  if (month < 1 || month > 12 || day < 1) return false;
-  return day <= new Date(Date.UTC(year, month, 0)).getUTCDate();
-}
-
 /**
  * Why `text`, as the extractor's command line receives it, is not a value of the flag, or null.
  * The messages are the CLI's ("--lookback-days must be an integer").
@@ -56,7 +48,7 @@ export function flagTextProblem(flag: FlagRule, text: string): string | null {
       return Object.hasOwn(BOOLEAN_TEXT, text) ? null : 'must be true or false';
     case 'date':
       if (!DATE.test(text)) return 'must be a date YYYY-MM-DD';
-      return isCalendarDate(text) ? null : 'is not a valid calendar date';
+      return isCalendarDay(text) ? null : 'is not a valid calendar date';
     case 'list':
       return listItems(text).length > 0 ? null : 'must list at least one value';
     case 'enum': {

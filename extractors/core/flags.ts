@@ -3,6 +3,7 @@ import { commonFlags } from './common-flags.js';
 import type { FlagContract, SourceContract } from './contract.js';
 import { UsageError } from './errors.js';
 import { type FlagValue, flagSchema } from './flag-rules.js';
+import { plainIssueMessages } from './issues.js';
 
 /**
  * The `extract <source>` flag parser, built from the source's contract plus the common flags, so
@@ -29,8 +30,27 @@ function ownFlag(
   return Object.hasOwn(flags, name) ? flags[name] : undefined;
 }
 
+/** Where a flag's value came from: the command line, the flag's env variable, or its default. */
+export type FlagOrigin =
+  | { readonly from: 'argv' }
+  | { readonly from: 'env'; readonly env: string }
+  | { readonly from: 'default' };
+
+export type FlagOrigins = Readonly<Record<string, FlagOrigin>>;
+
+/**
+ * The flag as a config problem names it, ending in the flag so the problem reads `… --flag: …`:
+ * `--batch-size`, `env PG_BATCH_SIZE for --batch-size`, `default of --batch-size`.
+ */
+function flagFrom(name: string, origin: FlagOrigin | undefined): string {
+  if (origin?.from === 'env') return `env ${origin.env} for --${name}`;
+  if (origin?.from === 'default') return `default of --${name}`;
+  return `--${name}`;
+}
+
 export interface ParsedFlags {
   values: FlagValues;
+  origins: FlagOrigins;
   help: boolean;
 }
 
@@ -88,18 +108,22 @@ export function parseFlags(
   }
 
   const values: FlagValues = {};
+  const origins: Record<string, FlagOrigin> = {};
   const problems: string[] = [];
   for (const [name, flag] of Object.entries(flags)) {
-    let origin = `--${name}`;
+    let origin: FlagOrigin = { from: 'argv' };
+    let label = `--${name}`;
     let text = raw.get(name);
     if (text === undefined && flag.env && env[flag.env] !== undefined && env[flag.env] !== '') {
       text = env[flag.env];
-      origin = `env ${flag.env} (for --${name})`;
+      origin = { from: 'env', env: flag.env };
+      label = `env ${flag.env} (for --${name})`;
     }
     if (text === undefined && flag.default !== undefined) {
       // Defaults go through the same schema, so a list default becomes a list.
       text = String(flag.default);
-      origin = `default of --${name}`;
+      origin = { from: 'default' };
+      label = `default of --${name}`;
     }
     if (text === undefined) {
       if (flag.required) {
@@ -107,31 +131,36 @@ export function parseFlags(
       }
       continue;
     }
+    origins[name] = origin;
     const result = flagSchema(flag).safeParse(text);
     if (result.success) values[name] = result.data;
     else
-      problems.push(`${origin} ${result.error.issues[0]?.message ?? 'is invalid'} (got "${text}")`);
+      problems.push(`${label} ${result.error.issues[0]?.message ?? 'is invalid'} (got "${text}")`);
   }
   if (problems.length > 0 && !help) {
     throw new UsageError(`${contract.source}: ${problems.join('; ')}`);
   }
-  return { values, help };
+  return { values, origins, help };
 }
 
 /**
  * Validates the flag values into the source's own config type. A zod issue's path names the
- * flag it concerns (the config schema takes the kebab-case flag record as input).
+ * flag it concerns (the config schema takes the kebab-case flag record as input); `origins`
+ * (from parseFlags) names the env variable a value came from, so `PG_BATCH_SIZE=0` is reported
+ * against PG_BATCH_SIZE, not only against a --batch-size nobody typed.
  */
 export function parseSourceConfig<Config>(
   contract: SourceContract,
   schema: z.ZodType<Config>,
   values: FlagValues,
+  origins: FlagOrigins = {},
 ): Config {
-  const result = schema.safeParse(values);
+  const result = schema.safeParse(values, { error: plainIssueMessages });
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const flag = issue.path[0];
-    return typeof flag === 'string' ? `--${flag}: ${issue.message}` : issue.message;
+    if (typeof flag !== 'string') return issue.message;
+    return `${flagFrom(flag, Object.hasOwn(origins, flag) ? origins[flag] : undefined)}: ${issue.message}`;
   });
   throw new UsageError(`${contract.source}: ${problems.join('; ')}`);
 }

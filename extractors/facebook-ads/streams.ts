@@ -12,15 +12,14 @@
 
 import { todayIn } from '../ad-platforms/config.js';
 import {
-  addDays,
   chunkBatch,
   chunkWindow,
-  daysBetween,
   INSERT_BATCH_ROWS,
   nextWindowState,
   resolveWindow,
   type WindowState,
 } from '../ad-platforms/window.js';
+import { addDays, daysBetween } from '../core/dates.js';
 import type { Logger } from '../core/logger.js';
 import type { StreamDefinition } from '../core/source.js';
 import {

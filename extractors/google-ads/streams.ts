@@ -12,7 +12,6 @@
  */
 import { todayIn } from '../ad-platforms/config.js';
 import {
-  addDays,
   chunkBatch,
   chunkWindow,
   INSERT_BATCH_ROWS,
@@ -20,6 +19,7 @@ import {
   resolveWindow,
   type WindowState,
 } from '../ad-platforms/window.js';
+import { addDays } from '../core/dates.js';
 import type { StreamDefinition } from '../core/source.js';
 import type { GaqlRow, GoogleAdsClient } from './client.js';
 import type { GoogleAdsConfig } from './config.js';

@@ -8,13 +8,13 @@
  */
 import { todayIn } from '../ad-platforms/config.js';
 import {
-  addDays,
   chunkBatch,
   chunkWindow,
   nextWindowState,
   resolveWindow,
   type WindowState,
 } from '../ad-platforms/window.js';
+import { addDays } from '../core/dates.js';
 import type { StreamDefinition } from '../core/source.js';
 import { type AnalyticsClient, gaDate } from './client.js';
 import type { AnalyticsConfig } from './config.js';

@@ -16,8 +16,30 @@ const textTypes: pg.CustomTypesConfig = {
 
 export type TextRow = Record<string, string | null>;
 
+/**
+ * Why PG_URL cannot be a connection string, or null when the driver may parse it. The driver
+ * resolves what it is given against `postgres://base`, so `postgres//user@host/db` would become
+ * a lookup of a host named "base" (a DNS failure, exit 1, retried by Airflow) instead of the
+ * configuration error it is. The reason never quotes the value: it holds the password.
+ */
+function pgUrlProblem(url: string): string | null {
+  // pg's own forms for a Unix socket folder: `/var/run/postgresql dbname`, `socket:/dir?db=x`.
+  if (url.startsWith('/') || /^socket:/i.test(url)) return null;
+  if (/^postgres(ql)?:\/\//i.test(url)) return null;
+  return 'it must start with postgresql:// or postgres://, as in postgresql://user@host:5432/database';
+}
+
+/** The driver's settings from PG_URL, else the standard PG* variables; ConfigError when unusable. */
 export function clientConfig(env: NodeJS.ProcessEnv): pg.ClientConfig {
-  if (env.PG_URL) return { connectionString: env.PG_URL, connectionTimeoutMillis: 15_000 };
+  if (env.PG_URL) {
+    const problem = pgUrlProblem(env.PG_URL);
+    if (problem !== null)
+      throw new ConfigError(`PG_URL is not a valid connection string: ${problem}`);
+    return { connectionString: env.PG_URL, connectionTimeoutMillis: 15_000 };
+  }
+  if (env.PGPORT && !/^\d+$/.test(env.PGPORT)) {
+    throw new ConfigError(`PGPORT must be a port number (got "${env.PGPORT}")`);
+  }
   return {
     host: env.PGHOST,
     port: env.PGPORT ? Number(env.PGPORT) : undefined,
@@ -33,10 +55,12 @@ export function describeTarget(client: pg.Client): string {
 }
 
 export async function connect(env: NodeJS.ProcessEnv): Promise<pg.Client> {
+  const config = clientConfig(env);
   let client: pg.Client;
   try {
-    client = new pg.Client(clientConfig(env));
+    client = new pg.Client(config);
   } catch (error) {
+    // The driver's own parse error; its text is redacted like every error message.
     throw new ConfigError(`PG_URL is not a valid connection string: ${String(error)}`);
   }
   // A dropped connection must fail the run, not crash the process with an unhandled event.

@@ -806,7 +806,10 @@ describe('extract facebook-ads', () => {
     );
     const pasted = await runCli(['facebook-ads', '--group', 'pasted', ...FAST], env());
     expect(pasted.code).toBe(2);
-    expect(pasted.stderr).toContain('facebook-ads.pasted.credentials.access_token:');
+    // The key path in backticks: `access_token: must …` would lose its first word to redaction.
+    expect(pasted.stderr).toContain(
+      '`facebook-ads.pasted.credentials.access_token`: must be the NAME of an environment variable',
+    );
     expect(pasted.stderr).toContain('be the NAME of an environment variable');
     expect(pasted.stderr).not.toContain(TOKEN);
   });

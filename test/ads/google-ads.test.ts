@@ -6,7 +6,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { googleOAuthClient } from '../../extractors/ad-platforms/google-oauth.js';
-import { addDays } from '../../extractors/ad-platforms/window.js';
+import { addDays } from '../../extractors/core/dates.js';
 import {
   classifyGoogleAdsError,
   configureGoogleAdsHttp,

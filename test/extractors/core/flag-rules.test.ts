@@ -118,11 +118,18 @@ describe('flag rules', () => {
     expect(specFlagValueProblem(flag('list'), ['a', 'b'])).toBeNull();
   });
 
-  it('imports nothing but zod and the contract types, so the compiler can use it', () => {
-    const text = readFileSync(path.join(repoRoot, 'extractors/core/flag-rules.ts'), 'utf8');
-    const imports = [...text.matchAll(/^import (type )?.* from '([^']+)';$/gm)].map(
-      (match) => `${match[1] ?? ''}${match[2]}`,
-    );
-    expect(imports).toEqual(['zod', 'type ./contract.js']);
+  it('imports nothing but zod, the contract types and the import-free dates, so the compiler can use it', () => {
+    const importsOf = (file: string) =>
+      [
+        ...readFileSync(path.join(repoRoot, file), 'utf8').matchAll(
+          /^import (type )?.* from '([^']+)';$/gm,
+        ),
+      ].map((match) => `${match[1] ?? ''}${match[2]}`);
+    expect(importsOf('extractors/core/flag-rules.ts')).toEqual([
+      'zod',
+      'type ./contract.js',
+      './dates.js',
+    ]);
+    expect(importsOf('extractors/core/dates.ts')).toEqual([]);
   });
 });
