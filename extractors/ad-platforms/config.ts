@@ -4,7 +4,9 @@
  * (kebab-case flag names; defaults arrive unparsed, so lists may be a comma-separated string).
  */
 import { z } from 'zod';
+import { flagConfigShape } from '../core/flag-config.js';
 import { readAccountGroup } from './account-groups.js';
+import { adPlatformFlags } from './contract-flags.js';
 import type { RetryPolicy } from './retry.js';
 
 /** A `list` flag: parsed (array) from the command line, or the contract's default string. */
@@ -14,19 +16,8 @@ export const listFlag = z
     (typeof value === 'string' ? value.split(',') : value).map((v) => v.trim()).filter(Boolean),
   );
 
-export const commonAdsFlags = {
-  'accounts-file': z.string().min(1),
-  group: z.string().min(1),
-  since: z.string().optional(),
-  until: z.string().optional(),
-  'start-date': z.string().optional(),
-  'lookback-days': z.number().int().min(0).max(3650),
-  'max-attempts': z.number().int().min(1).max(20),
-  'retry-base-ms': z.number().int().min(0),
-  'retry-max-ms': z.number().int().min(0),
-  'request-timeout-ms': z.number().int().min(1),
-  'api-url': z.string().url().optional(),
-};
+/** The zod shape of the shared flags, derived from their one declaration. */
+export const commonAdsFlags = flagConfigShape(adPlatformFlags);
 
 type CommonFlags = z.output<z.ZodObject<typeof commonAdsFlags>>;
 
