@@ -17,7 +17,7 @@ export const listFlag = z
   );
 
 /** The zod shape of the shared flags, derived from their one declaration. */
-export const commonAdsFlags = flagConfigShape(adPlatformFlags);
+const commonAdsFlags = flagConfigShape(adPlatformFlags);
 
 type CommonFlags = z.output<z.ZodObject<typeof commonAdsFlags>>;
 
@@ -42,7 +42,7 @@ export interface CommonAdsConfig<Group> {
  * Turns the common flags into config and loads the group from the accounts file. Problems become
  * zod issues on the flag they concern, so the CLI reports `--accounts-file: …` / `--until: …`.
  */
-export function commonAdsConfig<Group>(
+function commonAdsConfig<Group>(
   flags: CommonFlags,
   source: string,
   groupSchema: z.ZodType<Group>,
@@ -85,6 +85,27 @@ export function commonAdsConfig<Group>(
     requestTimeoutMs: flags['request-timeout-ms'],
     apiUrl: flags['api-url'],
   };
+}
+
+/**
+ * The config schema of an ad-platform source: the shared flags and the source's own, validated
+ * together; the account group read from the accounts file; then the source's own settings.
+ */
+export function adPlatformConfigSchema<Group, Shape extends z.ZodRawShape, Own>(options: {
+  readonly source: string;
+  readonly group: z.ZodType<Group>;
+  /** The zod shape of the source's own flags. */
+  readonly flags: Shape;
+  /** The source's own settings from its validated flags. */
+  config(flags: z.output<z.ZodObject<Shape>>): Own;
+}): z.ZodType<CommonAdsConfig<Group> & Own> {
+  return z.object({ ...commonAdsFlags, ...options.flags }).transform((flags, ctx) => {
+    // The merged object's output is both records at once; zod cannot say so for a generic Shape.
+    const record = flags as CommonFlags & z.output<z.ZodObject<Shape>>;
+    const common = commonAdsConfig(record, options.source, options.group, ctx);
+    if (common === z.NEVER) return z.NEVER;
+    return { ...common, ...options.config(record) };
+  });
 }
 
 /** Today's date in an IANA time zone (the account's), as YYYY-MM-DD. */
