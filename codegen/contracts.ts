@@ -1,17 +1,20 @@
 /**
  * Extractor contracts, read statically with ts-morph: the compiler never imports extractor code or
  * its SDKs. Each `extractors/<source>/contract.ts` must hold
- * `export const contract = { ... } as const satisfies SourceContract` with a plain literal, and
+ * `export const contract = { ... } as const satisfies SourceContract`, and
  * `extractors/core/common-flags.ts` holds `export const commonFlags = { ... }` (flags every source
- * accepts). Anything that is not a plain literal (a call, spread, reference, template with
- * substitutions) is reported with its position instead of being guessed at.
+ * accepts). The value may spread and reference `const` declarations of other files (the ad
+ * platforms' shared flags live in extractors/ad-platforms/contract-flags.ts); anything that needs
+ * running code (a call, a `let`, a template with substitutions) is reported with its file,
+ * position and property path instead of being guessed at.
  */
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { Node, Project, type SourceFile, SyntaxKind } from 'ts-morph';
+import { Project, type SourceFile, ts } from 'ts-morph';
 import type { FlagContract, SourceContract } from '../extractors/core/contract.js';
 import type { Diagnostic } from './diagnostics.js';
 import { isRecord } from './parse.js';
+import { evaluateStatic, StaticValueError } from './static-value.js';
 
 export interface LoadedContract {
   /** The contract.ts file, as a display path. */
@@ -31,15 +34,6 @@ export interface ContractReadResult {
   diagnostics: Diagnostic[];
 }
 
-class NotLiteral extends Error {
-  constructor(
-    readonly node: Node,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 /**
  * Reads `<dir>/*\/contract.ts` and `<dir>/core/common-flags.ts`. `displayBase` makes the file
  * paths in diagnostics relative (the CLI passes the working directory).
@@ -48,37 +42,43 @@ export function readContracts(dir: string, displayBase = process.cwd()): Contrac
   const diagnostics: Diagnostic[] = [];
   const sources = new Map<string, LoadedContract>();
   let commonFlags: Record<string, FlagContract> = {};
+  // The type checker resolves references across files (imports, re-exports), so the
+  // project resolves modules as tsconfig does; imported files are loaded on demand.
   const project = new Project({
     useInMemoryFileSystem: false,
     skipAddingFilesFromTsConfig: true,
     skipFileDependencyResolution: true,
     skipLoadingLibFiles: true,
-    compilerOptions: { allowJs: false, noLib: true },
+    compilerOptions: {
+      allowJs: false,
+      noLib: true,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    },
   });
   const display = (file: string) => path.relative(displayBase, file).split(path.sep).join('/');
 
-  const commonFile = path.join(dir, 'core', 'common-flags.ts');
-  if (existsSync(commonFile)) {
-    const value = readExport(
-      project.addSourceFileAtPath(commonFile),
-      'commonFlags',
-      display(commonFile),
-      diagnostics,
-    );
-    if (isRecord(value)) commonFlags = value as Record<string, FlagContract>;
-  }
-
+  // All files are added before any is read: adding one after the checker ran rebuilds it.
+  const commonPath = path.join(dir, 'core', 'common-flags.ts');
+  const commonFile = existsSync(commonPath) ? project.addSourceFileAtPath(commonPath) : undefined;
   const folders = existsSync(dir)
     ? readdirSync(dir, { withFileTypes: true })
         .filter((entry) => entry.isDirectory() && entry.name !== 'core')
         .map((entry) => entry.name)
         .sort()
     : [];
-  for (const folder of folders) {
-    const file = path.join(dir, folder, 'contract.ts');
-    if (!existsSync(file)) continue;
-    const shown = display(file);
-    const value = readExport(project.addSourceFileAtPath(file), 'contract', shown, diagnostics);
+  const contractFiles = folders
+    .map((folder) => path.join(dir, folder, 'contract.ts'))
+    .filter((file) => existsSync(file))
+    .map((file) => project.addSourceFileAtPath(file));
+
+  if (commonFile) {
+    const value = readExport(commonFile, 'commonFlags', display, diagnostics);
+    if (isRecord(value)) commonFlags = value as Record<string, FlagContract>;
+  }
+  for (const sourceFile of contractFiles) {
+    const shown = display(sourceFile.getFilePath());
+    const value = readExport(sourceFile, 'contract', display, diagnostics);
     if (value === undefined) continue;
     const problem = shapeProblem(value);
     if (problem !== null) {
@@ -108,13 +108,18 @@ export function readContracts(dir: string, displayBase = process.cwd()): Contrac
   return { contracts: { sources, commonFlags }, diagnostics };
 }
 
-/** The evaluated initializer of `export const <name> = <literal> [as const] [satisfies T]`. */
+/**
+ * The value of `export const <name> = ...`, evaluated statically (see static-value.ts). A part
+ * that cannot be read is reported where it stands — possibly in a file the export imports — with
+ * the property path, and the export and file being read when that is another file.
+ */
 function readExport(
   source: SourceFile,
   name: string,
-  file: string,
+  display: (file: string) => string,
   diagnostics: Diagnostic[],
 ): unknown {
+  const file = display(source.getFilePath());
   const declaration = source.getVariableDeclaration(name);
   if (!declaration?.isExported()) {
     diagnostics.push({
@@ -139,69 +144,22 @@ function readExport(
     return undefined;
   }
   try {
-    return evaluateLiteral(initializer);
+    return evaluateStatic(initializer);
   } catch (error) {
-    if (!(error instanceof NotLiteral)) throw error;
-    const { line, column } = source.getLineAndColumnAtPos(error.node.getStart());
+    if (!(error instanceof StaticValueError)) throw error;
+    const at = error.node.getSourceFile();
+    const { line, column } = at.getLineAndColumnAtPos(error.node.getStart());
+    const of = at === source ? '' : ` of ${file}`;
+    const where = error.propertyPath === '' ? '' : ` at ${error.propertyPath}`;
     diagnostics.push({
-      file,
+      file: display(at.getFilePath()),
       line,
       col: column,
       code: 'E024',
-      message: `\`${name}\` must be a plain literal for the DAG compiler to read it statically: ${error.message}`,
+      message: `\`${name}\`${of} cannot be read statically by the DAG compiler${where}: ${error.message}`,
     });
     return undefined;
   }
-}
-
-function evaluateLiteral(node: Node): unknown {
-  if (
-    Node.isAsExpression(node) ||
-    Node.isSatisfiesExpression(node) ||
-    Node.isParenthesizedExpression(node)
-  ) {
-    return evaluateLiteral(node.getExpression());
-  }
-  if (Node.isStringLiteral(node) || Node.isNoSubstitutionTemplateLiteral(node))
-    return node.getLiteralValue();
-  if (Node.isNumericLiteral(node)) return node.getLiteralValue();
-  if (node.getKind() === SyntaxKind.TrueKeyword) return true;
-  if (node.getKind() === SyntaxKind.FalseKeyword) return false;
-  if (Node.isPrefixUnaryExpression(node) && node.getOperatorToken() === SyntaxKind.MinusToken) {
-    const operand = node.getOperand();
-    if (Node.isNumericLiteral(operand)) return -operand.getLiteralValue();
-  }
-  if (Node.isArrayLiteralExpression(node)) return node.getElements().map(evaluateLiteral);
-  if (Node.isObjectLiteralExpression(node)) {
-    const result: Record<string, unknown> = {};
-    for (const property of node.getProperties()) {
-      if (!Node.isPropertyAssignment(property)) {
-        throw new NotLiteral(
-          property,
-          `${property.getKindName()} is not allowed (only \`key: value\`)`,
-        );
-      }
-      const nameNode = property.getNameNode();
-      let key: string;
-      if (Node.isIdentifier(nameNode)) key = nameNode.getText();
-      else if (Node.isStringLiteral(nameNode) || Node.isNumericLiteral(nameNode))
-        key = String(nameNode.getLiteralValue());
-      else throw new NotLiteral(nameNode, `computed key ${nameNode.getText()} is not allowed`);
-      const initializer = property.getInitializer();
-      if (!initializer) throw new NotLiteral(property, `property ${key} has no value`);
-      result[key] = evaluateLiteral(initializer);
-    }
-    return result;
-  }
-  throw new NotLiteral(
-    node,
-    `${node.getKindName()} \`${truncate(node.getText())}\` is not a literal`,
-  );
-}
-
-function truncate(text: string): string {
-  const oneLine = text.replace(/\s+/g, ' ');
-  return oneLine.length > 40 ? `${oneLine.slice(0, 37)}...` : oneLine;
 }
 
 /** The minimum the compiler relies on; the TypeScript `satisfies` checks the rest. */

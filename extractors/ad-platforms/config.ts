@@ -4,7 +4,9 @@
  * (kebab-case flag names; defaults arrive unparsed, so lists may be a comma-separated string).
  */
 import { z } from 'zod';
+import { flagConfigShape } from '../core/flag-config.js';
 import { readAccountGroup } from './account-groups.js';
+import { adPlatformFlags } from './contract-flags.js';
 import type { RetryPolicy } from './retry.js';
 
 /** A `list` flag: parsed (array) from the command line, or the contract's default string. */
@@ -14,19 +16,8 @@ export const listFlag = z
     (typeof value === 'string' ? value.split(',') : value).map((v) => v.trim()).filter(Boolean),
   );
 
-export const commonAdsFlags = {
-  'accounts-file': z.string().min(1),
-  group: z.string().min(1),
-  since: z.string().optional(),
-  until: z.string().optional(),
-  'start-date': z.string().optional(),
-  'lookback-days': z.number().int().min(0).max(3650),
-  'max-attempts': z.number().int().min(1).max(20),
-  'retry-base-ms': z.number().int().min(0),
-  'retry-max-ms': z.number().int().min(0),
-  'request-timeout-ms': z.number().int().min(1),
-  'api-url': z.string().url().optional(),
-};
+/** The zod shape of the shared flags, derived from their one declaration. */
+const commonAdsFlags = flagConfigShape(adPlatformFlags);
 
 type CommonFlags = z.output<z.ZodObject<typeof commonAdsFlags>>;
 
@@ -51,7 +42,7 @@ export interface CommonAdsConfig<Group> {
  * Turns the common flags into config and loads the group from the accounts file. Problems become
  * zod issues on the flag they concern, so the CLI reports `--accounts-file: …` / `--until: …`.
  */
-export function commonAdsConfig<Group>(
+function commonAdsConfig<Group>(
   flags: CommonFlags,
   source: string,
   groupSchema: z.ZodType<Group>,
@@ -96,11 +87,23 @@ export function commonAdsConfig<Group>(
   };
 }
 
-/** Today's date in an IANA time zone (the account's), as YYYY-MM-DD. */
-export function todayIn(timeZone: string, now: Date = new Date()): string {
-  try {
-    return new Intl.DateTimeFormat('en-CA', { timeZone }).format(now);
-  } catch {
-    return now.toISOString().slice(0, 10);
-  }
+/**
+ * The config schema of an ad-platform source: the shared flags and the source's own, validated
+ * together; the account group read from the accounts file; then the source's own settings.
+ */
+export function adPlatformConfigSchema<Group, Shape extends z.ZodRawShape, Own>(options: {
+  readonly source: string;
+  readonly group: z.ZodType<Group>;
+  /** The zod shape of the source's own flags. */
+  readonly flags: Shape;
+  /** The source's own settings from its validated flags. */
+  config(flags: z.output<z.ZodObject<Shape>>): Own;
+}): z.ZodType<CommonAdsConfig<Group> & Own> {
+  return z.object({ ...commonAdsFlags, ...options.flags }).transform((flags, ctx) => {
+    // The merged object's output is both records at once; zod cannot say so for a generic Shape.
+    const record = flags as CommonFlags & z.output<z.ZodObject<Shape>>;
+    const common = commonAdsConfig(record, options.source, options.group, ctx);
+    if (common === z.NEVER) return z.NEVER;
+    return { ...common, ...options.config(record) };
+  });
 }

@@ -26,6 +26,23 @@ export function googleOAuthClient(credentials: GoogleOAuthCredentials): GoogleOA
   return client;
 }
 
+/** The client for a group's credentials as the accounts file names them. */
+export function googleOAuthClientFor(
+  credentials: {
+    readonly client_id: string;
+    readonly client_secret: string;
+    readonly refresh_token: string;
+  },
+  tokenUrl: string | undefined,
+): GoogleOAuthClient {
+  return googleOAuthClient({
+    clientId: credentials.client_id,
+    clientSecret: credentials.client_secret,
+    refreshToken: credentials.refresh_token,
+    tokenUrl,
+  });
+}
+
 /**
  * A current access token. The library's error carries the request (with the refresh token and
  * client secret) — only the status and OAuth error code leave this function.

@@ -2,10 +2,11 @@
  * The contract an extractor source publishes for the DAG compiler and for its own CLI.
  *
  * Every source has `extractors/<source>/contract.ts` exporting `export const contract = {...}
- * as const satisfies SourceContract`. The object must be a plain literal (strings, numbers,
- * booleans, arrays, nested objects; no calls, spreads or references): the DAG compiler reads it
- * statically with ts-morph, without importing extractor code or SDKs. The CLI builds its flag
- * parser from the same object, so what the compiler checks is what the CLI accepts.
+ * as const satisfies SourceContract`. The object is data the DAG compiler reads statically with
+ * ts-morph, without importing extractor code or SDKs: literals (strings, numbers, booleans,
+ * arrays, nested objects), spreads and references to `const`s of this or another file (the ad
+ * platforms spread `adPlatformFlags`), never calls. The CLI builds its flag parser from the same
+ * object, so what the compiler checks is what the CLI accepts.
  */
 
 export type FlagType = 'string' | 'integer' | 'number' | 'boolean' | 'date' | 'list' | 'enum';
@@ -22,6 +23,13 @@ export interface FlagContract {
   readonly env?: string;
   /** The run cannot start without it (after env and default are considered). */
   readonly required?: boolean;
+  /**
+   * Bounds of an `integer` / `number` flag and the format of a `string` one. The source's config
+   * schema enforces them (derived with `flagConfigShape`, extractors/core/flag-config.ts).
+   */
+  readonly minimum?: number;
+  readonly maximum?: number;
+  readonly format?: 'url';
 }
 
 export interface SecretContract {

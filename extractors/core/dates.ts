@@ -35,6 +35,15 @@ export function calendarDayIn(instant: Date, timeZone: string): string {
   }).format(instant);
 }
 
+/** Today in an IANA time zone (an ad account's), YYYY-MM-DD; UTC's day for an unknown zone. */
+export function todayIn(timeZone: string, now: Date = new Date()): string {
+  try {
+    return calendarDayIn(now, timeZone);
+  } catch {
+    return now.toISOString().slice(0, 10);
+  }
+}
+
 /** An instant whose calendar day in `timeZone` is `date`. */
 export function instantOnDay(date: string, timeZone: string): Date {
   const instant = new Date(`${date}T12:00:00Z`);

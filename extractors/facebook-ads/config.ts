@@ -4,12 +4,7 @@
  */
 import { z } from 'zod';
 import { accountGroupSchema } from '../ad-platforms/account-groups.js';
-import {
-  type CommonAdsConfig,
-  commonAdsConfig,
-  commonAdsFlags,
-  listFlag,
-} from '../ad-platforms/config.js';
+import { adPlatformConfigSchema, type CommonAdsConfig, listFlag } from '../ad-platforms/config.js';
 
 /** Graph wants `act_<digits>`; the file may hold either form. */
 const accountId = z
@@ -33,9 +28,10 @@ export interface FacebookConfig extends CommonAdsConfig<FacebookGroup> {
   readonly usageThresholdPct: number;
 }
 
-export const facebookConfigSchema: z.ZodType<FacebookConfig> = z
-  .object({
-    ...commonAdsFlags,
+export const facebookConfigSchema: z.ZodType<FacebookConfig> = adPlatformConfigSchema({
+  source: 'facebook-ads',
+  group: facebookGroupSchema,
+  flags: {
     breakdowns: listFlag.optional(),
     'action-types': listFlag,
     'job-days': z.number().int().min(1).max(90),
@@ -43,19 +39,15 @@ export const facebookConfigSchema: z.ZodType<FacebookConfig> = z
     'max-polls': z.number().int().min(1),
     'page-size': z.number().int().min(1).max(5000),
     'usage-threshold-pct': z.number().int().min(1).max(100),
-  })
-  .transform((flags, ctx) => {
-    const common = commonAdsConfig(flags, 'facebook-ads', facebookGroupSchema, ctx);
-    if (common === z.NEVER) return z.NEVER;
-    return {
-      ...common,
-      // Sorted so the same breakdowns in another order address the same rows.
-      breakdowns: [...(flags.breakdowns ?? [])].sort(),
-      actionTypes: flags['action-types'],
-      jobDays: flags['job-days'],
-      pollIntervalMs: flags['poll-interval-ms'],
-      maxPolls: flags['max-polls'],
-      pageSize: flags['page-size'],
-      usageThresholdPct: flags['usage-threshold-pct'],
-    };
-  });
+  },
+  config: (flags) => ({
+    // Sorted so the same breakdowns in another order address the same rows.
+    breakdowns: [...(flags.breakdowns ?? [])].sort(),
+    actionTypes: flags['action-types'],
+    jobDays: flags['job-days'],
+    pollIntervalMs: flags['poll-interval-ms'],
+    maxPolls: flags['max-polls'],
+    pageSize: flags['page-size'],
+    usageThresholdPct: flags['usage-threshold-pct'],
+  }),
+});

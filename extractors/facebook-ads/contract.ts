@@ -1,47 +1,28 @@
+import { adPlatformFlags } from '../ad-platforms/contract-flags.js';
 import type { SourceContract } from '../core/contract.js';
 
 /**
- * What `extract facebook-ads` accepts and writes. A plain literal: the DAG compiler reads it
- * statically (see extractors/core/contract.ts).
+ * What `extract facebook-ads` accepts and writes: the ad platforms' shared flags, with this
+ * platform's lookback and API URL, and its own. Data the DAG compiler reads statically (see
+ * extractors/core/contract.ts).
  */
 export const contract = {
   source: 'facebook-ads',
   description:
     'Facebook Marketing API: campaigns, ad sets and ads (snapshots) and daily ad-level insights through async report runs, for one account group.',
   flags: {
-    'accounts-file': {
-      type: 'string',
-      description:
-        "YAML/JSON file of account groups: `facebook-ads.<group>.accounts` and the NAMES of the env variables holding each group's credentials.",
-      env: 'ADS_ACCOUNTS_FILE',
-      required: true,
-    },
-    group: {
-      type: 'string',
-      description:
-        'Account group to load (a key under `facebook-ads` in the accounts file, e.g. d1).',
-      required: true,
-    },
-    since: {
-      type: 'date',
-      description:
-        'First day to load (YYYY-MM-DD, account time zone); the window still reaches back --lookback-days before --until. Default: the stored state minus the lookback.',
-    },
-    until: {
-      type: 'date',
-      description:
-        'Day after the last day to load (exclusive). Default: tomorrow (today is included).',
-    },
-    'start-date': {
-      type: 'date',
-      description:
-        'First day for an account that has no state yet. Default: today minus the lookback.',
-    },
+    ...adPlatformFlags,
     'lookback-days': {
-      type: 'integer',
+      ...adPlatformFlags['lookback-days'],
       description:
         'Days re-pulled on every run, before --until and before the stored state (Facebook restates 28 days of attribution); 0 loads an explicit --since/--until exactly.',
       default: 28,
+    },
+    'api-url': {
+      ...adPlatformFlags['api-url'],
+      description:
+        'Graph API base URL instead of https://graph.facebook.com (a proxy; tests use a loopback fake).',
+      env: 'FACEBOOK_GRAPH_URL',
     },
     breakdowns: {
       type: 'list',
@@ -81,33 +62,6 @@ export const contract = {
       description:
         'Above this usage (x-app-usage, x-ad-account-usage, x-business-use-case-usage) the client pauses before its next call.',
       default: 75,
-    },
-    'max-attempts': {
-      type: 'integer',
-      description: 'Tries per API call on throttling, 5xx, HTML error pages and network errors.',
-      default: 6,
-    },
-    'retry-base-ms': {
-      type: 'integer',
-      description: 'Backoff before the second try; doubles per try, with full jitter.',
-      default: 2000,
-    },
-    'retry-max-ms': {
-      type: 'integer',
-      description:
-        'Longest single wait, also caps the wait Facebook asks for (estimated_time_to_regain_access).',
-      default: 300000,
-    },
-    'request-timeout-ms': {
-      type: 'integer',
-      description: 'Abandon an API answer slower than this and retry it like a network error.',
-      default: 120000,
-    },
-    'api-url': {
-      type: 'string',
-      description:
-        'Graph API base URL instead of https://graph.facebook.com (a proxy; tests use a loopback fake).',
-      env: 'FACEBOOK_GRAPH_URL',
     },
   },
   // The variables the example accounts file names; which of them a run needs depends on its

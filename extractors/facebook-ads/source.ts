@@ -2,8 +2,8 @@
  * `extract facebook-ads`: one account group per run, each account with its own session, state
  * and result (the runtime in extractors/core runs the streams).
  */
-import { resolveCredentials } from '../ad-platforms/account-groups.js';
 import { logRetry } from '../ad-platforms/retry.js';
+import { adPlatformSource } from '../ad-platforms/source-definition.js';
 import type { Logger } from '../core/logger.js';
 import type { SourceDefinition } from '../core/source.js';
 import { FacebookAdsClient, type FacebookClientEvent } from './client.js';
@@ -27,33 +27,27 @@ function logClientEvent(log: Logger, event: FacebookClientEvent): void {
   }
 }
 
-export const facebookAdsSource: SourceDefinition<FacebookConfig, FacebookSession> = {
-  contract,
-  config: facebookConfigSchema,
-  accounts: (config) => config.group.accounts,
-  async open(config, account, { env, log }) {
-    const { access_token } = resolveCredentials(
-      `facebook-ads group ${config.groupName}`,
-      config.group.credentials,
-      env,
-    );
-    const client = new FacebookAdsClient({
-      accessToken: access_token,
-      graphUrl: config.apiUrl,
-      retry: config.retry,
-      requestTimeoutMs: config.requestTimeoutMs,
-      pollIntervalMs: config.pollIntervalMs,
-      maxPolls: config.maxPolls,
-      pageSize: config.pageSize,
-      usageThresholdPct: config.usageThresholdPct,
-      onEvent: (event) => logClientEvent(log, event),
-    });
-    const info = await client.getAccount(account);
-    log.info(`account ${account}: ${info.name} (${info.currency}, ${info.timezone})`, {
-      event: 'account_open',
-    });
-    return { client, accountRef: account, account: info };
-  },
-  async close() {},
-  streams: facebookStreams,
-};
+export const facebookAdsSource: SourceDefinition<FacebookConfig, FacebookSession> =
+  adPlatformSource({
+    contract,
+    config: facebookConfigSchema,
+    async open(config, account, { access_token }, { log }) {
+      const client = new FacebookAdsClient({
+        accessToken: access_token,
+        graphUrl: config.apiUrl,
+        retry: config.retry,
+        requestTimeoutMs: config.requestTimeoutMs,
+        pollIntervalMs: config.pollIntervalMs,
+        maxPolls: config.maxPolls,
+        pageSize: config.pageSize,
+        usageThresholdPct: config.usageThresholdPct,
+        onEvent: (event) => logClientEvent(log, event),
+      });
+      const info = await client.getAccount(account);
+      log.info(`account ${account}: ${info.name} (${info.currency}, ${info.timezone})`, {
+        event: 'account_open',
+      });
+      return { client, accountRef: account, account: info };
+    },
+    streams: facebookStreams,
+  });

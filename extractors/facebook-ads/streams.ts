@@ -10,15 +10,8 @@
  * does not depend on how many rows a run loads; a chunk's state moves after its last batch.
  */
 
-import { todayIn } from '../ad-platforms/config.js';
-import {
-  chunkBatch,
-  chunkWindow,
-  INSERT_BATCH_ROWS,
-  nextWindowState,
-  resolveWindow,
-  type WindowState,
-} from '../ad-platforms/window.js';
+import { dailyStream } from '../ad-platforms/daily-stream.js';
+import { INSERT_BATCH_ROWS, type WindowState } from '../ad-platforms/window.js';
 import { addDays, daysBetween } from '../core/dates.js';
 import type { Logger } from '../core/logger.js';
 import type { StreamDefinition } from '../core/source.js';
@@ -314,46 +307,29 @@ async function* insightsPagesExact(
 function insightsStream(
   config: FacebookConfig,
 ): StreamDefinition<FacebookSession, WindowState, Row> {
-  return {
+  return dailyStream({
     name: 'ads_insights',
     table: 'raw.facebook_ads_ads_insights',
     key: ['account_id', 'breakdowns', 'breakdown_values', 'ad_id', 'date'],
-    cursor: 'date',
     columns: insightsColumns,
-    partitionBy: 'toYYYYMM(date)',
-    initialState: {},
-    nextState: nextWindowState,
-    async *read({ session, state, log }) {
-      const window = resolveWindow({
-        ...config.window,
-        cursor: state.cursor,
-        today: todayIn(session.account.timezone),
-      });
-      log.info(`insights window ${window.since}..${window.until} (until exclusive)`, {
-        event: 'window',
-        since: window.since,
-        until: window.until,
-      });
-      // Oldest chunk first, so the cursor advances day by day behind what is written.
-      for (const chunk of chunkWindow(window, config.jobDays)) {
-        const pages = insightsPagesExact(
-          session,
-          {
-            accountId: session.accountRef,
-            since: chunk.since,
-            untilInclusive: addDays(chunk.until, -1),
-            fields: INSIGHTS_FIELDS,
-            breakdowns: config.breakdowns,
-          },
-          { maxAttempts: config.retry.maxAttempts, log },
-        );
-        const toRow = (item: GraphRow) => insightsRow(item, session, config);
-        for await (const { rows, complete } of rowBatches(pages, toRow)) {
-          yield chunkBatch(rows, chunk, complete);
-        }
-      }
+    window: config.window,
+    chunkDays: config.jobDays,
+    timezone: (session) => session.account.timezone,
+    readChunk({ session, chunk, log }) {
+      const pages = insightsPagesExact(
+        session,
+        {
+          accountId: session.accountRef,
+          since: chunk.since,
+          untilInclusive: addDays(chunk.until, -1),
+          fields: INSIGHTS_FIELDS,
+          breakdowns: config.breakdowns,
+        },
+        { maxAttempts: config.retry.maxAttempts, log },
+      );
+      return rowBatches(pages, (item) => insightsRow(item, session, config));
     },
-  };
+  });
 }
 
 export function facebookStreams(config: FacebookConfig) {

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { accountGroupSchema } from '../ad-platforms/account-groups.js';
-import { type CommonAdsConfig, commonAdsConfig, commonAdsFlags } from '../ad-platforms/config.js';
+import { adPlatformConfigSchema, type CommonAdsConfig } from '../ad-platforms/config.js';
 
 const customerId = z
   .string()
@@ -29,14 +29,12 @@ export interface GoogleAdsConfig extends CommonAdsConfig<GoogleAdsGroup> {
   readonly tokenUrl?: string;
 }
 
-export const googleAdsConfigSchema: z.ZodType<GoogleAdsConfig> = z
-  .object({
-    ...commonAdsFlags,
+export const googleAdsConfigSchema: z.ZodType<GoogleAdsConfig> = adPlatformConfigSchema({
+  source: 'google-ads',
+  group: googleAdsGroupSchema,
+  flags: {
     'chunk-days': z.number().int().min(1).max(366),
     'oauth-token-url': z.string().url().optional(),
-  })
-  .transform((flags, ctx) => {
-    const common = commonAdsConfig(flags, 'google-ads', googleAdsGroupSchema, ctx);
-    if (common === z.NEVER) return z.NEVER;
-    return { ...common, chunkDays: flags['chunk-days'], tokenUrl: flags['oauth-token-url'] };
-  });
+  },
+  config: (flags) => ({ chunkDays: flags['chunk-days'], tokenUrl: flags['oauth-token-url'] }),
+});

@@ -1,79 +1,34 @@
+import { adPlatformFlags } from '../ad-platforms/contract-flags.js';
 import type { SourceContract } from '../core/contract.js';
 
 /**
- * What `extract google-ads` accepts and writes. A plain literal: the DAG compiler reads it
- * statically (see extractors/core/contract.ts).
+ * What `extract google-ads` accepts and writes: the ad platforms' shared flags, with this
+ * platform's lookback and API URL, and its own. Data the DAG compiler reads statically (see
+ * extractors/core/contract.ts).
  */
 export const contract = {
   source: 'google-ads',
   description:
     'Google Ads API (GAQL searchStream): campaigns, ad groups and ads (snapshots) and campaign- and ad-group-level daily metrics, for one account group.',
   flags: {
-    'accounts-file': {
-      type: 'string',
-      description:
-        "YAML/JSON file of account groups: `google-ads.<group>.accounts` (customer ids), optional `login_customer_id` (manager) and the NAMES of the env variables holding the group's credentials.",
-      env: 'ADS_ACCOUNTS_FILE',
-      required: true,
-    },
-    group: {
-      type: 'string',
-      description:
-        'Account group to load (a key under `google-ads` in the accounts file, e.g. g1).',
-      required: true,
-    },
-    since: {
-      type: 'date',
-      description:
-        'First day to load (YYYY-MM-DD, customer time zone); the window still reaches back --lookback-days before --until. Default: the stored state minus the lookback.',
-    },
-    until: {
-      type: 'date',
-      description:
-        'Day after the last day to load (exclusive). Default: tomorrow (today is included).',
-    },
-    'start-date': {
-      type: 'date',
-      description:
-        'First day for a customer that has no state yet. Default: today minus the lookback.',
-    },
+    ...adPlatformFlags,
     'lookback-days': {
-      type: 'integer',
+      ...adPlatformFlags['lookback-days'],
       description:
         'Days re-pulled on every run, before --until and before the stored state (conversions keep arriving for the conversion window); 0 loads an explicit --since/--until exactly.',
       default: 14,
+    },
+    'api-url': {
+      ...adPlatformFlags['api-url'],
+      description:
+        'Google Ads API base URL instead of https://googleads.googleapis.com (a proxy; tests use a loopback fake).',
+      env: 'GOOGLE_ADS_API_URL',
     },
     'chunk-days': {
       type: 'integer',
       description:
         'Days per GAQL query of the daily metrics streams; each chunk is written, then the state advances.',
       default: 14,
-    },
-    'max-attempts': {
-      type: 'integer',
-      description: 'Tries per query on quota (RESOURCE_EXHAUSTED), internal and transient errors.',
-      default: 6,
-    },
-    'retry-base-ms': {
-      type: 'integer',
-      description: 'Backoff before the second try; doubles per try, with full jitter.',
-      default: 2000,
-    },
-    'retry-max-ms': {
-      type: 'integer',
-      description: "Longest single wait, also caps Google's retryDelay.",
-      default: 300000,
-    },
-    'request-timeout-ms': {
-      type: 'integer',
-      description: 'Abandon an API answer slower than this and retry it like a network error.',
-      default: 120000,
-    },
-    'api-url': {
-      type: 'string',
-      description:
-        'Google Ads API base URL instead of https://googleads.googleapis.com (a proxy; tests use a loopback fake).',
-      env: 'GOOGLE_ADS_API_URL',
     },
     'oauth-token-url': {
       type: 'string',

@@ -10,15 +10,8 @@
  * INSERT_BATCH_ROWS, so memory does not depend on how many rows a query returns; a chunk's state
  * moves after its last batch.
  */
-import { todayIn } from '../ad-platforms/config.js';
-import {
-  chunkBatch,
-  chunkWindow,
-  INSERT_BATCH_ROWS,
-  nextWindowState,
-  resolveWindow,
-  type WindowState,
-} from '../ad-platforms/window.js';
+import { dailyStream } from '../ad-platforms/daily-stream.js';
+import { INSERT_BATCH_ROWS, type WindowState } from '../ad-platforms/window.js';
 import { addDays } from '../core/dates.js';
 import type { StreamDefinition } from '../core/source.js';
 import type { GaqlRow, GoogleAdsClient } from './client.js';
@@ -195,50 +188,30 @@ const dailySpecs: readonly StreamSpec[] = [
   },
 ];
 
-function dailyStream(
+function dailyMetricsStream(
   spec: StreamSpec,
   config: GoogleAdsConfig,
 ): StreamDefinition<GoogleAdsSession, WindowState, Row> {
-  return {
+  return dailyStream({
     name: spec.name,
     table: `raw.google_ads_${spec.name}`,
     key: spec.key,
-    cursor: 'date',
     columns: columnTypes(spec.columns),
-    partitionBy: 'toYYYYMM(date)',
-    initialState: {},
-    nextState: nextWindowState,
-    async *read({ session, state, log }) {
-      const { customer } = session;
-      // Dates are the customer's calendar days, so "today" is today in its time zone.
-      const window = resolveWindow({
-        ...config.window,
-        cursor: state.cursor,
-        today: todayIn(customer.timezone),
-      });
-      log.info(`${spec.name} window ${window.since}..${window.until} (until exclusive)`, {
-        event: 'window',
-        since: window.since,
-        until: window.until,
-      });
-      // Oldest chunk first, so the cursor advances day by day behind what is written.
-      for (const chunk of chunkWindow(window, config.chunkDays)) {
-        const batches = session.client.queryBatches(
-          `${spec.name} of ${customer.customerId} ${chunk.since}..${chunk.until}`,
-          `SELECT ${selectList(spec.columns)} FROM ${spec.resource} ` +
-            `WHERE segments.date BETWEEN '${chunk.since}' AND '${addDays(chunk.until, -1)}'`,
-          INSERT_BATCH_ROWS,
-        );
-        for await (const { rows, complete } of batches) {
-          yield chunkBatch(
-            rows.map((r) => toRow(r, spec.columns)),
-            chunk,
-            complete,
-          );
-        }
+    window: config.window,
+    chunkDays: config.chunkDays,
+    timezone: (session) => session.customer.timezone,
+    async *readChunk({ session, chunk }) {
+      const batches = session.client.queryBatches(
+        `${spec.name} of ${session.customer.customerId} ${chunk.since}..${chunk.until}`,
+        `SELECT ${selectList(spec.columns)} FROM ${spec.resource} ` +
+          `WHERE segments.date BETWEEN '${chunk.since}' AND '${addDays(chunk.until, -1)}'`,
+        INSERT_BATCH_ROWS,
+      );
+      for await (const { rows, complete } of batches) {
+        yield { rows: rows.map((r) => toRow(r, spec.columns)), complete };
       }
     },
-  };
+  });
 }
 
 export const CUSTOMER_QUERY =
@@ -257,6 +230,6 @@ export function customerInfo(results: readonly GaqlRow[], customerId: string): C
 export function googleAdsStreams(config: GoogleAdsConfig) {
   return [
     ...snapshotSpecs.map(snapshotStream),
-    ...dailySpecs.map((spec) => dailyStream(spec, config)),
+    ...dailySpecs.map((spec) => dailyMetricsStream(spec, config)),
   ];
 }

@@ -4,12 +4,7 @@
  */
 import { z } from 'zod';
 import { accountGroupSchema } from '../ad-platforms/account-groups.js';
-import {
-  type CommonAdsConfig,
-  commonAdsConfig,
-  commonAdsFlags,
-  listFlag,
-} from '../ad-platforms/config.js';
+import { adPlatformConfigSchema, type CommonAdsConfig, listFlag } from '../ad-platforms/config.js';
 
 const propertyId = z
   .string()
@@ -36,26 +31,23 @@ export interface AnalyticsConfig extends CommonAdsConfig<AnalyticsGroup> {
   readonly tokenUrl?: string;
 }
 
-export const analyticsConfigSchema: z.ZodType<AnalyticsConfig> = z
-  .object({
-    ...commonAdsFlags,
+export const analyticsConfigSchema: z.ZodType<AnalyticsConfig> = adPlatformConfigSchema({
+  source: 'google-analytics',
+  group: analyticsGroupSchema,
+  flags: {
     dimensions: listFlag,
     metrics: listFlag.pipe(z.array(z.string()).min(1, 'needs at least one metric')),
     'chunk-days': z.number().int().min(1).max(366),
     'page-size': z.number().int().min(1).max(250000),
     'quota-reserve-pct': z.number().int().min(0).max(99),
     'oauth-token-url': z.string().url().optional(),
-  })
-  .transform((flags, ctx) => {
-    const common = commonAdsConfig(flags, 'google-analytics', analyticsGroupSchema, ctx);
-    if (common === z.NEVER) return z.NEVER;
-    return {
-      ...common,
-      dimensions: [...new Set(flags.dimensions.filter((d) => d !== 'date'))].sort(),
-      metrics: [...new Set(flags.metrics)],
-      chunkDays: flags['chunk-days'],
-      pageSize: flags['page-size'],
-      quotaReservePct: flags['quota-reserve-pct'],
-      tokenUrl: flags['oauth-token-url'],
-    };
-  });
+  },
+  config: (flags) => ({
+    dimensions: [...new Set(flags.dimensions.filter((d) => d !== 'date'))].sort(),
+    metrics: [...new Set(flags.metrics)],
+    chunkDays: flags['chunk-days'],
+    pageSize: flags['page-size'],
+    quotaReservePct: flags['quota-reserve-pct'],
+    tokenUrl: flags['oauth-token-url'],
+  }),
+});

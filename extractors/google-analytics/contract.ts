@@ -1,47 +1,28 @@
+import { adPlatformFlags } from '../ad-platforms/contract-flags.js';
 import type { SourceContract } from '../core/contract.js';
 
 /**
- * What `extract google-analytics` accepts and writes. A plain literal: the DAG compiler reads it
- * statically (see extractors/core/contract.ts).
+ * What `extract google-analytics` accepts and writes: the ad platforms' shared flags, with this
+ * platform's lookback and API URL, and its own. Data the DAG compiler reads statically (see
+ * extractors/core/contract.ts).
  */
 export const contract = {
   source: 'google-analytics',
   description:
     'Google Analytics 4 Data API (runReport): daily report rows with configurable dimensions and metrics, for one group of properties.',
   flags: {
-    'accounts-file': {
-      type: 'string',
-      description:
-        "YAML/JSON file of account groups: `google-analytics.<group>.accounts` (GA4 property ids) and the NAMES of the env variables holding the group's OAuth credentials.",
-      env: 'ADS_ACCOUNTS_FILE',
-      required: true,
-    },
-    group: {
-      type: 'string',
-      description:
-        'Property group to load (a key under `google-analytics` in the accounts file, e.g. a1).',
-      required: true,
-    },
-    since: {
-      type: 'date',
-      description:
-        'First day to load (YYYY-MM-DD, property time zone); the window still reaches back --lookback-days before --until. Default: the stored state minus the lookback.',
-    },
-    until: {
-      type: 'date',
-      description:
-        'Day after the last day to load (exclusive). Default: tomorrow (today is included).',
-    },
-    'start-date': {
-      type: 'date',
-      description:
-        'First day for a property that has no state yet. Default: today minus the lookback.',
-    },
+    ...adPlatformFlags,
     'lookback-days': {
-      type: 'integer',
+      ...adPlatformFlags['lookback-days'],
       description:
         'Days re-pulled on every run, before --until and before the stored state (GA4 keeps processing recent days); 0 loads an explicit --since/--until exactly.',
       default: 3,
+    },
+    'api-url': {
+      ...adPlatformFlags['api-url'],
+      description:
+        'Data API root URL instead of https://analyticsdata.googleapis.com/ (a proxy; tests use a loopback fake).',
+      env: 'GOOGLE_ANALYTICS_API_URL',
     },
     dimensions: {
       type: 'list',
@@ -69,33 +50,6 @@ export const contract = {
       description:
         'Stop a property (keeping what is loaded) when less than this share of an hourly or daily token quota is left.',
       default: 5,
-    },
-    'max-attempts': {
-      type: 'integer',
-      description:
-        'Tries per request on 429, 5xx and network errors (POST retries are switched on explicitly).',
-      default: 6,
-    },
-    'retry-base-ms': {
-      type: 'integer',
-      description: 'Backoff before the second try; doubles per try, with full jitter.',
-      default: 2000,
-    },
-    'retry-max-ms': {
-      type: 'integer',
-      description: 'Longest single wait, also caps a Retry-After header.',
-      default: 300000,
-    },
-    'request-timeout-ms': {
-      type: 'integer',
-      description: 'Abandon an API answer slower than this and retry it like a network error.',
-      default: 120000,
-    },
-    'api-url': {
-      type: 'string',
-      description:
-        'Data API root URL instead of https://analyticsdata.googleapis.com/ (a proxy; tests use a loopback fake).',
-      env: 'GOOGLE_ANALYTICS_API_URL',
     },
     'oauth-token-url': {
       type: 'string',

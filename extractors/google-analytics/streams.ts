@@ -6,14 +6,8 @@
  * Each runReport page is written as it comes (`--page-size` bounds the rows in memory); a chunk's
  * state moves after its last page.
  */
-import { todayIn } from '../ad-platforms/config.js';
-import {
-  chunkBatch,
-  chunkWindow,
-  nextWindowState,
-  resolveWindow,
-  type WindowState,
-} from '../ad-platforms/window.js';
+import { dailyStream } from '../ad-platforms/daily-stream.js';
+import type { WindowState } from '../ad-platforms/window.js';
 import { addDays } from '../core/dates.js';
 import type { StreamDefinition } from '../core/source.js';
 import { type AnalyticsClient, gaDate } from './client.js';
@@ -41,52 +35,38 @@ const reportColumns = {
 function dailyReportStream(
   config: AnalyticsConfig,
 ): StreamDefinition<AnalyticsSession, WindowState, Row> {
-  return {
+  return dailyStream({
     name: 'daily_report',
     table: 'raw.google_analytics_daily_report',
     key: ['property_id', 'dimensions', 'dimension_values', 'date'],
-    cursor: 'date',
     columns: reportColumns,
-    partitionBy: 'toYYYYMM(date)',
-    initialState: {},
-    nextState: nextWindowState,
-    async *read({ session, state, log }) {
-      const window = resolveWindow({
-        ...config.window,
-        cursor: state.cursor,
-        today: todayIn(session.timezone),
+    window: config.window,
+    chunkDays: config.chunkDays,
+    timezone: (session) => session.timezone,
+    async *readChunk({ session, chunk }) {
+      const pages = session.client.reportPages({
+        propertyId: session.propertyId,
+        since: chunk.since,
+        untilInclusive: addDays(chunk.until, -1),
+        dimensions: ['date', ...config.dimensions],
+        metrics: config.metrics,
       });
-      log.info(`daily_report window ${window.since}..${window.until} (until exclusive)`, {
-        event: 'window',
-        since: window.since,
-        until: window.until,
-      });
-      // Oldest chunk first, so the cursor advances day by day behind what is written.
-      for (const chunk of chunkWindow(window, config.chunkDays)) {
-        const pages = session.client.reportPages({
-          propertyId: session.propertyId,
-          since: chunk.since,
-          untilInclusive: addDays(chunk.until, -1),
-          dimensions: ['date', ...config.dimensions],
-          metrics: config.metrics,
-        });
-        for await (const page of pages) {
-          const rows = page.rows.map((row) => ({
-            property_id: session.propertyId,
-            property_currency: page.currency || session.currency,
-            property_timezone: page.timezone || session.timezone,
-            date: gaDate(row.dimensions.date ?? ''),
-            dimensions: config.dimensions.join(','),
-            dimension_values: JSON.stringify(
-              Object.fromEntries(config.dimensions.map((d) => [d, row.dimensions[d] ?? ''])),
-            ),
-            metrics: row.metrics,
-          }));
-          yield chunkBatch(rows, chunk, page.complete);
-        }
+      for await (const page of pages) {
+        const rows = page.rows.map((row) => ({
+          property_id: session.propertyId,
+          property_currency: page.currency || session.currency,
+          property_timezone: page.timezone || session.timezone,
+          date: gaDate(row.dimensions.date ?? ''),
+          dimensions: config.dimensions.join(','),
+          dimension_values: JSON.stringify(
+            Object.fromEntries(config.dimensions.map((d) => [d, row.dimensions[d] ?? ''])),
+          ),
+          metrics: row.metrics,
+        }));
+        yield { rows, complete: page.complete };
       }
     },
-  };
+  });
 }
 
 export function analyticsStreams(config: AnalyticsConfig) {

@@ -7,9 +7,14 @@ import {
   readAccountGroup,
   resolveCredentials,
 } from '../../extractors/ad-platforms/account-groups.js';
+import { adPlatformFlags } from '../../extractors/ad-platforms/contract-flags.js';
+import type { FlagContract } from '../../extractors/core/contract.js';
 import { ConfigError, EXIT_USAGE } from '../../extractors/core/errors.js';
 import { redact } from '../../extractors/core/redact.js';
+import { contract as facebookContract } from '../../extractors/facebook-ads/contract.js';
 import { googleAdsConfigSchema } from '../../extractors/google-ads/config.js';
+import { contract as googleAdsContract } from '../../extractors/google-ads/contract.js';
+import { contract as analyticsContract } from '../../extractors/google-analytics/contract.js';
 import { writeAccountsFile } from './support.js';
 
 const GROUP = [
@@ -74,6 +79,41 @@ describe('account groups', () => {
     ]);
     const ok = googleAdsConfigSchema.parse(flags(file));
     expect(ok.group.accounts).toEqual(['1234567890']);
+  });
+
+  it('enforces the bounds and formats the shared flag declaration gives, on each flag', async () => {
+    const file = await writeAccountsFile('groups-', GROUP);
+    const parsed = googleAdsConfigSchema.safeParse(
+      flags(file, {
+        'lookback-days': -1,
+        'max-attempts': 21,
+        'request-timeout-ms': 0,
+        'api-url': 'not a url',
+      }),
+    );
+    expect(issues(parsed).map((issue) => issue.split(':')[0])).toEqual([
+      'lookback-days',
+      'max-attempts',
+      'request-timeout-ms',
+      'api-url',
+    ]);
+    expect(adPlatformFlags['lookback-days']).toMatchObject({ minimum: 0, maximum: 3650 });
+    expect(adPlatformFlags['max-attempts']).toMatchObject({ minimum: 1, maximum: 20 });
+  });
+
+  it('every ad source accepts every shared flag, declared once and spread into its contract', () => {
+    for (const contract of [facebookContract, googleAdsContract, analyticsContract]) {
+      for (const [name, flag] of Object.entries(adPlatformFlags)) {
+        const own = contract.flags[name as keyof typeof contract.flags] as FlagContract;
+        // Platforms override the lookback default and the API URL's variable; the rest is shared.
+        expect({ source: contract.source, name, type: own.type }).toEqual({
+          source: contract.source,
+          name,
+          type: flag.type,
+        });
+        if (name !== 'lookback-days' && name !== 'api-url') expect(own).toBe(flag);
+      }
+    }
   });
 
   it('names unset credential variables (never values) and registers set ones as secrets', () => {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { todayIn } from '../../extractors/ad-platforms/config.js';
 import {
   advanceCursor,
   chunkBatch,
@@ -7,6 +6,7 @@ import {
   nextWindowState,
   resolveWindow,
 } from '../../extractors/ad-platforms/window.js';
+import { todayIn } from '../../extractors/core/dates.js';
 
 describe('ad-platform date window', () => {
   it('re-pulls the lookback before the cursor, up to and including today', () => {

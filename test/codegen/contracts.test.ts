@@ -1,7 +1,8 @@
 /**
  * Extractor contracts read statically with ts-morph: the reading equals what importing the module
- * gives (fixtures and every real extractors/<source>/contract.ts), non-literal contracts are
- * reported with their position, and the command the compiler builds for an extract task is one
+ * gives (fixtures, spreads of shared consts across files, every real
+ * extractors/<source>/contract.ts), what cannot be read is reported with its file, position and
+ * property path, and the command the compiler builds for an extract task is one
  * the real extractor CLI's flag parser accepts.
  */
 import { existsSync, readdirSync } from 'node:fs';
@@ -38,12 +39,15 @@ describe('static reading of contract fixtures', () => {
     expect(contracts.commonFlags).toEqual(common.commonFlags);
   });
 
-  it('reports a contract that is not a plain literal, at the offending node', () => {
+  it('reports a contract it cannot read statically at the offending node, in whichever file', () => {
     const broken = readContracts(path.join(fixtures, 'contracts-broken'), repoRoot);
     expect(broken.diagnostics.map(formatDiagnostic)).toEqual([
-      "test/fixtures/codegen/contracts-broken/call/contract.ts:7:41: E024 `contract` must be a plain literal for the DAG compiler to read it statically: CallExpression `String('computed')` is not a literal",
+      "test/fixtures/codegen/contracts-broken/call/contract.ts:7:41: E024 `contract` cannot be read statically by the DAG compiler at flags.since.description: CallExpression `String('computed')` is not a literal",
+      // The problem lies in the imported file: reported there, naming the contract read.
+      "test/fixtures/codegen/contracts-broken/shared/flags.ts:6:39: E024 `contract` of test/fixtures/codegen/contracts-broken/imported/contract.ts cannot be read statically by the DAG compiler at flags.until.description: CallExpression `['Day after', 'since'].join(' ')` is not a literal",
       'test/fixtures/codegen/contracts-broken/nocontract/contract.ts:1:1: E024 no `export const contract = { ... }` found',
-      'test/fixtures/codegen/contracts-broken/spread/contract.ts:7:3: E024 `contract` must be a plain literal for the DAG compiler to read it statically: SpreadAssignment is not allowed (only `key: value`)',
+      'test/fixtures/codegen/contracts-broken/spread/contract.ts:7:6: E024 `contract` cannot be read statically by the DAG compiler: `shared` is declared with `let`; only a `const` can be read statically',
+      "test/fixtures/codegen/contracts-broken/unresolved/contract.ts:8:15: E024 `contract` cannot be read statically by the DAG compiler at flags: `missingFlags` cannot be resolved: '../shared/flags.js' does not export it, or is not found",
     ]);
     expect(broken.contracts.sources.size).toBe(0);
   });
@@ -62,7 +66,25 @@ describe('static reading of contract fixtures', () => {
       contractDiagnostics: broken.diagnostics,
     });
     expect(result.files).toEqual([]);
-    expect(result.diagnostics.map((d) => d.code)).toEqual(['E024', 'E024', 'E024']);
+    expect(result.diagnostics.map((d) => d.code)).toEqual(['E024', 'E024', 'E024', 'E024', 'E024']);
+  });
+});
+
+describe('contracts that spread and reference shared consts', () => {
+  const dir = path.join(fixtures, 'contracts-spread');
+  const { contracts, diagnostics } = readContracts(dir, repoRoot);
+
+  it('read statically to exactly the imported object (imports, re-exports, namespaces, overrides)', async () => {
+    expect(diagnostics).toEqual([]);
+    const imported = await importContract(path.join(dir, 'spready', 'contract.ts'));
+    expect(contracts.sources.get('spready')?.contract).toEqual(imported);
+    // The override after the spread wins, as at run time; the rest of the flag is kept.
+    expect(imported.flags['lookback-days']).toEqual({
+      type: 'integer',
+      description: 'Days re-read.',
+      default: 28,
+      minimum: 0,
+    });
   });
 });
 
