@@ -12,7 +12,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Project, type SourceFile, ts } from 'ts-morph';
 import type { FlagContract, SourceContract } from '../extractors/core/contract.js';
-import type { Diagnostic } from './diagnostics.js';
+import { type Diagnostic, diagnostic } from './diagnostics.js';
 import { isRecord } from './parse.js';
 import { evaluateStatic, StaticValueError } from './static-value.js';
 
@@ -82,25 +82,21 @@ export function readContracts(dir: string, displayBase = process.cwd()): Contrac
     if (value === undefined) continue;
     const problem = shapeProblem(value);
     if (problem !== null) {
-      diagnostics.push({
-        file: shown,
-        line: 1,
-        col: 1,
-        code: 'E024',
-        message: `contract ${problem}`,
-      });
+      diagnostics.push(
+        diagnostic('E024', { file: shown, line: 1, col: 1 }, { problem: `contract ${problem}` }),
+      );
       continue;
     }
     const contract = value as unknown as SourceContract;
     const existing = sources.get(contract.source);
     if (existing) {
-      diagnostics.push({
-        file: shown,
-        line: 1,
-        col: 1,
-        code: 'E024',
-        message: `source '${contract.source}' is already declared by ${existing.file}`,
-      });
+      diagnostics.push(
+        diagnostic(
+          'E024',
+          { file: shown, line: 1, col: 1 },
+          { problem: `source '${contract.source}' is already declared by ${existing.file}` },
+        ),
+      );
       continue;
     }
     sources.set(contract.source, { file: shown, contract });
@@ -122,25 +118,25 @@ function readExport(
   const file = display(source.getFilePath());
   const declaration = source.getVariableDeclaration(name);
   if (!declaration?.isExported()) {
-    diagnostics.push({
-      file,
-      line: 1,
-      col: 1,
-      code: 'E024',
-      message: `no \`export const ${name} = { ... }\` found`,
-    });
+    diagnostics.push(
+      diagnostic(
+        'E024',
+        { file, line: 1, col: 1 },
+        { problem: `no \`export const ${name} = { ... }\` found` },
+      ),
+    );
     return undefined;
   }
   const initializer = declaration.getInitializer();
   if (!initializer) {
     const { line, column } = source.getLineAndColumnAtPos(declaration.getStart());
-    diagnostics.push({
-      file,
-      line,
-      col: column,
-      code: 'E024',
-      message: `\`${name}\` has no initializer`,
-    });
+    diagnostics.push(
+      diagnostic(
+        'E024',
+        { file, line, col: column },
+        { problem: `\`${name}\` has no initializer` },
+      ),
+    );
     return undefined;
   }
   try {
@@ -151,13 +147,15 @@ function readExport(
     const { line, column } = at.getLineAndColumnAtPos(error.node.getStart());
     const of = at === source ? '' : ` of ${file}`;
     const where = error.propertyPath === '' ? '' : ` at ${error.propertyPath}`;
-    diagnostics.push({
-      file: display(at.getFilePath()),
-      line,
-      col: column,
-      code: 'E024',
-      message: `\`${name}\`${of} cannot be read statically by the DAG compiler${where}: ${error.message}`,
-    });
+    diagnostics.push(
+      diagnostic(
+        'E024',
+        { file: display(at.getFilePath()), line, col: column },
+        {
+          problem: `\`${name}\`${of} cannot be read statically by the DAG compiler${where}: ${error.message}`,
+        },
+      ),
+    );
     return undefined;
   }
 }
