@@ -70,7 +70,7 @@ export function parseNumberFlag(flag: string, value: string, range: NumberFlagRa
 export function parsePortFlag(flag: string, value: string): number {
   const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isInteger(n) || n < 1 || n > 65535) {
-    throw new UsageError(`${flag} must be a port number (1-65535), got '${value}'`);
+    throw new UsageError(`${flag} must be a TCP port number (1-65535), got '${value}'`);
   }
   return n;
 }
