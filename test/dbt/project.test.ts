@@ -270,10 +270,21 @@ describe('the ad-platform switches', () => {
   it('give ads_daily_performance the enabled platforms only, and disable it with none', () => {
     const mart = (manifest: DbtManifest) =>
       models(manifest).find((model) => model.name === 'ads_daily_performance');
+    // The seed mapping ad accounts to advertisers is read whichever platforms are on.
     const cases: [Record<string, boolean>, string[]][] = [
-      [{ facebook_ads_enabled: true }, ['int_facebook_ads__campaign_daily']],
-      [{ google_ads_enabled: true }, ['int_google_ads__campaign_daily']],
-      [ALL_ON, ['int_facebook_ads__campaign_daily', 'int_google_ads__campaign_daily']],
+      [
+        { facebook_ads_enabled: true },
+        ['ad_account_advertisers', 'int_facebook_ads__campaign_daily'],
+      ],
+      [{ google_ads_enabled: true }, ['ad_account_advertisers', 'int_google_ads__campaign_daily']],
+      [
+        ALL_ON,
+        [
+          'ad_account_advertisers',
+          'int_facebook_ads__campaign_daily',
+          'int_google_ads__campaign_daily',
+        ],
+      ],
     ];
     expect(mart(defaults)).toBeUndefined();
     for (const [vars, refs] of cases) {
