@@ -4,17 +4,20 @@
  * skipped / stalled report runs, many pages) must not change the loaded rows by one cent.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { classifyFacebookError, usageFromHeaders } from '../../extractors/facebook-ads/client.js';
+import {
+  classifyFacebookError,
+  usageFromHeaders,
+} from '../../../extractors/facebook-ads/client.js';
 import {
   type FakeGraph,
   type FakeInsight,
   graphError,
   startFakeGraph,
   throttled,
-} from '../fakes/facebook-graph.js';
-import { HTML_500_PAGE } from '../fakes/http.js';
-import { tempClickHousePath } from '../support/clickhouse.js';
-import { loadedRows, runCli, runCliProcess, writeAccountsFile } from './support.js';
+} from '../../fakes/facebook-graph.js';
+import { HTML_500_PAGE } from '../../fakes/http.js';
+import { tempClickHousePath } from '../../support/clickhouse.js';
+import { loadedRows, runCli, runCliProcess, writeAccountsFile } from '../ad-platforms/support.js';
 
 const TOKEN = 'EAAGfakeTokenValue0123456789abcdef';
 const DAYS = [

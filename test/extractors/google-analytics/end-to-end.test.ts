@@ -3,16 +3,16 @@
  * loopback GA4 fake, OAuth through its token endpoint) into embedded ClickHouse.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { gaDate, lowestQuotaPct } from '../../extractors/google-analytics/client.js';
+import { gaDate, lowestQuotaPct } from '../../../extractors/google-analytics/client.js';
 import {
   type FakeAnalytics,
   type FakeProperty,
   gaError,
   startFakeAnalytics,
-} from '../fakes/google-analytics.js';
-import { ACCESS_TOKEN } from '../fakes/google-oauth.js';
-import { HTML_500_PAGE } from '../fakes/http.js';
-import { tempClickHousePath } from '../support/clickhouse.js';
+} from '../../fakes/google-analytics.js';
+import { ACCESS_TOKEN } from '../../fakes/google-oauth.js';
+import { HTML_500_PAGE } from '../../fakes/http.js';
+import { tempClickHousePath } from '../../support/clickhouse.js';
 import {
   expectNoSecrets,
   FAST_RETRIES,
@@ -22,7 +22,7 @@ import {
   runCliProcess,
   windowFlags,
   writeAccountsFile,
-} from './support.js';
+} from '../ad-platforms/support.js';
 
 const CREDENTIALS = {
   clientId: '456-fake.apps.googleusercontent.com',

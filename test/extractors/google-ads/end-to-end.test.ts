@@ -5,15 +5,15 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { googleOAuthClient } from '../../extractors/ad-platforms/google-oauth.js';
-import { addDays } from '../../extractors/core/dates.js';
+import { googleOAuthClient } from '../../../extractors/ad-platforms/google-oauth.js';
+import { addDays } from '../../../extractors/core/dates.js';
 import {
   classifyGoogleAdsError,
   configureGoogleAdsHttp,
   durationMs,
   GoogleAdsClient,
   GoogleStatusError,
-} from '../../extractors/google-ads/client.js';
+} from '../../../extractors/google-ads/client.js';
 import {
   type FakeCustomer,
   type FakeGoogleAds,
@@ -22,10 +22,10 @@ import {
   googleStatus,
   quotaExhausted,
   startFakeGoogleAds,
-} from '../fakes/google-ads.js';
-import { ACCESS_TOKEN } from '../fakes/google-oauth.js';
-import { HTML_500_PAGE } from '../fakes/http.js';
-import { tempClickHousePath } from '../support/clickhouse.js';
+} from '../../fakes/google-ads.js';
+import { ACCESS_TOKEN } from '../../fakes/google-oauth.js';
+import { HTML_500_PAGE } from '../../fakes/http.js';
+import { tempClickHousePath } from '../../support/clickhouse.js';
 import {
   expectNoSecrets,
   FAST_RETRIES,
@@ -35,7 +35,7 @@ import {
   runCliProcess,
   windowFlags,
   writeAccountsFile,
-} from './support.js';
+} from '../ad-platforms/support.js';
 
 const CREDENTIALS = {
   developerToken: 'devTok-0123456789abcdef',

@@ -3,9 +3,9 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'vitest';
-import { openClickHouse, queryRows } from '../support/clickhouse.js';
+import { openClickHouse, queryRows } from '../../support/clickhouse.js';
 
-export { type CliRun, runCli, runCliProcess } from '../support/cli.js';
+export { type CliRun, runCli, runCliProcess } from '../../support/cli.js';
 
 /** Retry and timeout flags that keep the fakes' injected failures and slow answers quick. */
 export const FAST_RETRIES = [
