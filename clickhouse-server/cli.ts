@@ -1,10 +1,11 @@
 /**
  * `npm run clickhouse -- [flags]`: serves ClickHouse's HTTP interface over the embedded engine
- * until SIGTERM/SIGINT, which let the running queries finish before exiting 0. Exit codes: 0
- * done, 1 could not start, 2 bad usage. `--help` prints and does nothing else.
+ * until SIGTERM/SIGINT, which let the running queries finish before exiting 0. Exit codes
+ * (cli/run.ts): 0 done, 1 could not start, 2 bad usage. `--help` prints and does nothing else.
  */
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandLine, parseNumberFlag, wantsHelp } from '../cli/args.js';
+import { EXIT_FAILURE, EXIT_OK, errorLine, exitCodeOf, isMainModule } from '../cli/run.js';
 import { startClickHouseServer } from './server.js';
 
 const HELP = `Usage: npm run clickhouse -- [options]
@@ -38,13 +39,8 @@ const processIo: CliIo = {
 };
 
 function positiveNumber(name: string, text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const value = Number(text);
-  if (!Number.isFinite(value) || value < 0) throw new UsageError(`--${name} must be a number ≥ 0`);
-  return value;
+  return text === undefined ? fallback : parseNumberFlag(`--${name}`, text, { min: 0 });
 }
-
-class UsageError extends Error {}
 
 /** Starts the server; resolves with the exit code once it has stopped (or failed to start). */
 export async function main(
@@ -52,19 +48,13 @@ export async function main(
   env: NodeJS.ProcessEnv = process.env,
   io: CliIo = processIo,
 ): Promise<number> {
-  let flags: ReturnType<typeof parse>;
-  try {
-    flags = parse(argv);
-  } catch (error) {
-    io.stderr(`${(error as Error).message}\n\n${HELP}`);
-    return 2;
-  }
-  if (flags.help) {
+  if (wantsHelp(argv)) {
     io.stdout(HELP);
-    return 0;
+    return EXIT_OK;
   }
   let options: Parameters<typeof startClickHouseServer>[0];
   try {
+    const flags = parse(argv);
     options = {
       path: path.resolve(flags.path ?? env.CLICKHOUSE_PATH ?? '.data/clickhouse'),
       host: flags.host ?? '127.0.0.1',
@@ -80,15 +70,17 @@ export async function main(
       log: io.stderr,
     };
   } catch (error) {
-    io.stderr(`${(error as Error).message}\n\n${HELP}`);
-    return 2;
+    io.stderr(`${errorLine('clickhouse', error)}\n\n${HELP}`);
+    return exitCodeOf(error);
   }
   let server: Awaited<ReturnType<typeof startClickHouseServer>>;
   try {
     server = await startClickHouseServer(options);
   } catch (error) {
-    io.stderr(`cannot start the ClickHouse HTTP server: ${(error as Error).message}\n`);
-    return 1;
+    io.stderr(
+      `${errorLine('clickhouse', `cannot start the HTTP server: ${(error as Error).message}`)}\n`,
+    );
+    return EXIT_FAILURE;
   }
   io.stdout(`ClickHouse HTTP on ${server.url} (data: ${options.path})\n`);
   await new Promise<void>((resolve) => {
@@ -101,13 +93,12 @@ export async function main(
     process.on('SIGINT', stop);
   });
   await server.close();
-  return 0;
+  return EXIT_OK;
 }
 
 function parse(argv: readonly string[]) {
-  const { values } = parseArgs({
+  const { values } = parseCommandLine({
     args: [...argv],
-    strict: true,
     allowPositionals: false,
     options: {
       path: { type: 'string' },
@@ -127,7 +118,7 @@ function parse(argv: readonly string[]) {
   return values;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isMainModule(import.meta.url)) {
   // Explicit exit: chdb's native threads would otherwise keep the process alive.
   main(process.argv.slice(2)).then((code) => process.exit(code));
 }

@@ -4,11 +4,13 @@
  * Compiles every spec in the specs folder into the output folder and writes the JSON Schemas
  * next to the specs. Generated files whose spec is gone (they carry our header) are removed;
  * other files are left alone. With --check nothing is written: it lists what would change and
- * exits 1 if anything would. Diagnostics go to stderr; any error exits 1, warnings do not.
+ * exits 1 if anything would. Diagnostics go to stderr; any error exits 1, warnings do not; a bad
+ * flag exits 2 (cli/run.ts). `--help` prints the usage and does nothing else.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandLine, wantsHelp } from '../cli/args.js';
+import { EXIT_FAILURE, EXIT_OK, errorLine, exitCodeOf } from '../cli/run.js';
 import { type GeneratedFile, schemaFiles } from './compile.js';
 import { formatDiagnostic, hasErrors, severityOf } from './diagnostics.js';
 import { HEADER_MARKER } from './emit.js';
@@ -40,9 +42,13 @@ export function runCli(
     warn: (line) => console.error(line),
   },
 ): number {
+  if (wantsHelp(argv)) {
+    io.write(USAGE);
+    return EXIT_OK;
+  }
   let options: CliOptions;
   try {
-    const { values } = parseArgs({
+    const { values } = parseCommandLine({
       args: [...argv],
       options: {
         specs: { type: 'string', default: 'dag-specs' },
@@ -51,13 +57,8 @@ export function runCli(
         check: { type: 'boolean', default: false },
         help: { type: 'boolean', default: false },
       },
-      strict: true,
       allowPositionals: false,
     });
-    if (values.help) {
-      io.write(USAGE);
-      return 0;
-    }
     options = {
       specsDir: values.specs,
       outDir: values.out,
@@ -65,12 +66,12 @@ export function runCli(
       check: values.check,
     };
   } catch (error) {
-    io.warn(`gen-dags: ${(error as Error).message}\n${USAGE}`);
-    return 2;
+    io.warn(`${errorLine('gen-dags', error)}\n${USAGE}`);
+    return exitCodeOf(error);
   }
   if (!existsSync(options.specsDir)) {
     io.warn(`gen-dags: spec folder ${options.specsDir} does not exist`);
-    return 1;
+    return EXIT_FAILURE;
   }
 
   const result = compileFolder({ specsDir: options.specsDir, contractsDir: options.contractsDir });

@@ -4,13 +4,20 @@
  *
  * Like `airflow dags test`: one DAG's tasks, in dependency order, as local processes (see
  * runner.ts for what differs from the container). Exit 0 when every task succeeded, 1 when one
- * did not, 2 on a usage or spec error.
+ * did not, 2 on a usage or spec error (cli/run.ts), 130 when Ctrl-C stopped it.
  */
-import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseCommandLine, parseDateFlag, wantsHelp } from '../cli/args.js';
+import {
+  EXIT_FAILURE,
+  EXIT_INTERRUPTED,
+  EXIT_OK,
+  isMainModule,
+  runMain,
+  UsageError,
+} from '../cli/run.js';
 import { localStackEnv } from '../extractors/core/local-stack.js';
 import { redact } from '../extractors/core/redact.js';
-import { type LocalProject, loadLocalProject } from './project.js';
+import { type LocalProject, loadLocalProject, SpecError } from './project.js';
 import { runDag, type TaskPlan, type TaskResult } from './runner.js';
 import { describeFailure, registerTaskSecrets } from './task-failure.js';
 
@@ -22,18 +29,20 @@ export interface DagTestOptions {
   verbose?: boolean;
   env?: NodeJS.ProcessEnv;
   write?: (text: string) => void;
+  /** Aborted on Ctrl-C: no further task starts, and the one that dies with it is `interrupted`. */
+  stopSignal?: AbortSignal;
 }
 
 export interface DagTestOutcome {
   ok: boolean;
+  /** Stopped on request (Ctrl-C) before every task ran. */
+  interrupted: boolean;
   results: TaskResult[];
 }
 
 const USAGE = `usage:
   npm run dag -- test <dag_id> [--date YYYY-MM-DD] [--specs DIR] [--verbose]
   npm run dag -- list [--specs DIR]`;
-
-export class UsageError extends Error {}
 
 function formatSeconds(seconds: number): string {
   return seconds < 10 ? `${seconds.toFixed(2)}s` : `${seconds.toFixed(1)}s`;
@@ -44,7 +53,18 @@ const STATE_MARK: Record<TaskResult['state'], string> = {
   failed: 'FAIL',
   upstream_failed: 'SKIP',
   cannot_run: 'N/A ',
+  interrupted: 'INT ',
 };
+
+/** The local project; specs that do not compile are a usage error (exit 2), as in gen-dags. */
+async function loadProjectForCli(specsDir: string | undefined): Promise<LocalProject> {
+  try {
+    return await loadLocalProject(specsDir);
+  } catch (error) {
+    if (error instanceof SpecError) throw new UsageError(error.message, { cause: error });
+    throw error;
+  }
+}
 
 /** Runs one DAG locally and prints each task's outcome and timing. */
 export async function dagTest(options: DagTestOptions): Promise<DagTestOutcome> {
@@ -55,7 +75,7 @@ export async function dagTest(options: DagTestOptions): Promise<DagTestOutcome> 
   // tasks need CLICKHOUSE_URL/USER/PASSWORD in their environment.
   const found = localStackEnv(given);
   const env = { ...given, ...found };
-  const project: LocalProject = await loadLocalProject(options.specsDir);
+  const project = await loadProjectForCli(options.specsDir);
   const dag = project.dags.find((d) => d.dagId === options.dagId);
   if (!dag) {
     throw new UsageError(
@@ -72,6 +92,7 @@ export async function dagTest(options: DagTestOptions): Promise<DagTestOutcome> 
   const results = await runDag(dag, {
     ...project.planOptions(env),
     values: run.values,
+    stopSignal: options.stopSignal,
     onOutput: options.verbose ? (line) => write(`      ${redact(line, 1_000)}\n`) : undefined,
     onTaskStart: (plan: TaskPlan) => {
       if (!('command' in plan)) return;
@@ -92,7 +113,8 @@ export async function dagTest(options: DagTestOptions): Promise<DagTestOutcome> 
       }
     },
   });
-  const ok = results.every((r) => r.state === 'success');
+  const interrupted = options.stopSignal?.aborted === true;
+  const ok = !interrupted && results.every((r) => r.state === 'success');
   const total = results.reduce((sum, r) => sum + r.seconds, 0);
   const counts = Object.entries(
     results.reduce<Record<string, number>>((acc, r) => {
@@ -102,12 +124,17 @@ export async function dagTest(options: DagTestOptions): Promise<DagTestOutcome> 
   )
     .map(([state, count]) => `${count} ${state}`)
     .join(', ');
-  write(`dag ${dag.dagId}: ${ok ? 'success' : 'failed'} (${counts}) in ${formatSeconds(total)}\n`);
-  return { ok, results };
+  const verdict = ok ? 'success' : interrupted ? 'interrupted' : 'failed';
+  write(`dag ${dag.dagId}: ${verdict} (${counts || 'no task ran'}) in ${formatSeconds(total)}\n`);
+  return { ok, interrupted, results };
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({
+  if (wantsHelp(argv)) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const { positionals, values } = parseCommandLine({
     args: argv,
     allowPositionals: true,
     options: {
@@ -118,37 +145,35 @@ export async function main(argv: string[]): Promise<number> {
     },
   });
   const [command, dagId] = positionals;
-  if (values.help) {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
   if (command === 'list') {
-    const project = await loadLocalProject(values.specs);
+    const project = await loadProjectForCli(values.specs);
     for (const dag of project.dags) process.stdout.write(`${dag.dagId}\n`);
     return 0;
   }
-  if (command !== 'test' || dagId === undefined || positionals.length > 2) {
-    throw new UsageError(USAGE);
+  if (command === undefined) throw new UsageError(`a command is required\n\n${USAGE}`);
+  if (command !== 'test') throw new UsageError(`unknown command '${command}'\n\n${USAGE}`);
+  if (dagId === undefined) throw new UsageError(`test needs a <dag_id>\n\n${USAGE}`);
+  if (positionals.length > 2) {
+    throw new UsageError(`unexpected argument '${positionals[2]}'\n\n${USAGE}`);
   }
-  if (values.date !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(values.date)) {
-    throw new UsageError(`--date must be YYYY-MM-DD, got '${values.date}'`);
+  const date = values.date === undefined ? undefined : parseDateFlag('--date', values.date);
+  // Ctrl-C: the running task dies with the terminal's process group; start no further task.
+  const stop = new AbortController();
+  const onSignal = () => stop.abort();
+  process.once('SIGINT', onSignal);
+  try {
+    const outcome = await dagTest({
+      dagId,
+      date,
+      specsDir: values.specs,
+      verbose: values.verbose,
+      stopSignal: stop.signal,
+    });
+    if (outcome.interrupted) return EXIT_INTERRUPTED;
+    return outcome.ok ? EXIT_OK : EXIT_FAILURE;
+  } finally {
+    process.off('SIGINT', onSignal);
   }
-  const outcome = await dagTest({
-    dagId,
-    date: values.date,
-    specsDir: values.specs,
-    verbose: values.verbose,
-  });
-  return outcome.ok ? 0 : 1;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  // 0: every task succeeded; 1: a task did not; 2: usage or spec error.
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      process.stderr.write(`dag: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exit(2);
-    },
-  );
-}
+if (isMainModule(import.meta.url)) runMain('dag', main);

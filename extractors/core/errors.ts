@@ -1,27 +1,19 @@
+import { CliError, EXIT_FAILURE, EXIT_USAGE } from '../../cli/run.js';
 import { redact } from './redact.js';
 
 /**
- * Exit codes of `extract`. Airflow retries a task that exits 1; a 2 means the command line or
- * the configuration is wrong, which no retry fixes.
+ * Exit codes of `extract`, from the one table all commands share (cli/run.ts). Airflow retries a
+ * task that exits 1; a 2 means the command line or the configuration is wrong, which no retry
+ * fixes. `UsageError` (bad command line: unknown source, unknown flag, malformed value) and
+ * `exitCodeOf` are the shared ones too.
  */
-export const EXIT_OK = 0;
-export const EXIT_RUNTIME = 1;
-export const EXIT_USAGE = 2;
+export { EXIT_OK, EXIT_USAGE, exitCodeOf, UsageError } from '../../cli/run.js';
+export const EXIT_RUNTIME = EXIT_FAILURE;
 
-/** Base class: every error the runtime raises on purpose carries its exit code. */
-export class ExtractorError extends Error {
-  readonly exitCode: number;
+/** Base class: every error the extractor runtime raises on purpose; its message is redacted. */
+export class ExtractorError extends CliError {
   constructor(message: string, exitCode: number, options?: { cause?: unknown }) {
-    super(redact(message), options);
-    this.name = new.target.name;
-    this.exitCode = exitCode;
-  }
-}
-
-/** Bad command line: unknown source, unknown flag, malformed value. Exit 2. */
-export class UsageError extends ExtractorError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, EXIT_USAGE, options);
+    super(redact(message), exitCode, options);
   }
 }
 
@@ -40,10 +32,6 @@ export class RuntimeFailure extends ExtractorError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, EXIT_RUNTIME, options);
   }
-}
-
-export function exitCodeOf(error: unknown): number {
-  return error instanceof ExtractorError ? error.exitCode : EXIT_RUNTIME;
 }
 
 /** The message of any thrown value, redacted so it is safe to log. */

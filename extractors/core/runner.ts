@@ -45,7 +45,8 @@ export interface RunHooks {
   afterInsert?: (info: { stream: string; account: string; batch: number }) => void | Promise<void>;
 }
 
-export interface RunOptions<Config> {
+/** How `runSource` runs one source (local/runner.ts's `DagRunOptions` run one DAG). */
+export interface SourceRunOptions<Config> {
   source: AnySource;
   config: Config;
   clickhouse: ClickHouseClient;
@@ -63,7 +64,10 @@ export interface RunOptions<Config> {
  * them). Returns the tables, in stream order.
  */
 export async function createTables<Config>(
-  options: Pick<RunOptions<Config>, 'source' | 'config' | 'clickhouse' | 'log' | 'stateStore'>,
+  options: Pick<
+    SourceRunOptions<Config>,
+    'source' | 'config' | 'clickhouse' | 'log' | 'stateStore'
+  >,
 ): Promise<string[]> {
   const writer = new ClickHouseWriter(options.clickhouse, options.log);
   const tables: string[] = [];
@@ -75,7 +79,7 @@ export async function createTables<Config>(
   return tables;
 }
 
-export async function runSource<Config>(options: RunOptions<Config>): Promise<RunSummary> {
+export async function runSource<Config>(options: SourceRunOptions<Config>): Promise<RunSummary> {
   const { source, config, clickhouse, runId } = options;
   const name = source.contract.source;
   const log = options.log.child({ source: name, run_id: runId });

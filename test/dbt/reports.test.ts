@@ -253,67 +253,33 @@ describe('reports from hand-built raw rows', () => {
   });
 
   it('builds the exact daily CTR report: NULL CTR without impressions, no deleted campaign', async () => {
-    const day = (
-      campaign_id: number,
-      date: string,
-      counts: { impressions: number; clicks: number; ctr: number | null },
-      money: { spend: string; spend_to_date: string },
-      status: string,
-      flight = 'in_flight',
-    ) => ({ campaign_id, day: date, ...counts, ...money, status, flight, is_complete_day: 1 });
-    expect(await daily()).toEqual([
-      day(
-        10,
-        '2024-03-10',
-        { impressions: 4, clicks: 1, ctr: 0.25 },
-        { spend: '0.008', spend_to_date: '0.008' },
-        'active',
+    // campaign, day, impressions, clicks, ctr, spend, spend to date, status, flight
+    const rows: [number, string, number, number, number | null, string, string, string, string][] =
+      [
+        [10, '2024-03-10', 4, 1, 0.25, '0.008', '0.008', 'active', 'in_flight'],
+        [10, '2024-03-11', 2, 0, 0, '0.004', '0.012', 'active', 'in_flight'],
+        [10, '2024-03-12', 0, 2, null, '0', '0.012', 'active', 'in_flight'],
+        [11, '2024-02-10', 3, 0, 0, '0.0045', '0.0045', 'ended', 'in_flight'],
+        [11, '2024-03-02', 1, 0, 0, '0.0015', '0.006', 'ended', 'after_end'],
+        [12, '2024-03-14', 3, 1, 1 / 3, '15', '15', 'budget_exhausted', 'in_flight'],
+        [14, '2024-03-14', 1, 0, 0, '0.001', '0.001', 'scheduled', 'before_start'],
+      ];
+    expect(await daily()).toEqual(
+      rows.map(
+        ([campaign_id, day, impressions, clicks, ctr, spend, spend_to_date, status, flight]) => ({
+          campaign_id,
+          day,
+          impressions,
+          clicks,
+          ctr,
+          spend,
+          spend_to_date,
+          status,
+          flight,
+          is_complete_day: 1,
+        }),
       ),
-      day(
-        10,
-        '2024-03-11',
-        { impressions: 2, clicks: 0, ctr: 0 },
-        { spend: '0.004', spend_to_date: '0.012' },
-        'active',
-      ),
-      day(
-        10,
-        '2024-03-12',
-        { impressions: 0, clicks: 2, ctr: null },
-        { spend: '0', spend_to_date: '0.012' },
-        'active',
-      ),
-      day(
-        11,
-        '2024-02-10',
-        { impressions: 3, clicks: 0, ctr: 0 },
-        { spend: '0.0045', spend_to_date: '0.0045' },
-        'ended',
-      ),
-      day(
-        11,
-        '2024-03-02',
-        { impressions: 1, clicks: 0, ctr: 0 },
-        { spend: '0.0015', spend_to_date: '0.006' },
-        'ended',
-        'after_end',
-      ),
-      day(
-        12,
-        '2024-03-14',
-        { impressions: 3, clicks: 1, ctr: 1 / 3 },
-        { spend: '15', spend_to_date: '15' },
-        'budget_exhausted',
-      ),
-      day(
-        14,
-        '2024-03-14',
-        { impressions: 1, clicks: 0, ctr: 0 },
-        { spend: '0.001', spend_to_date: '0.001' },
-        'scheduled',
-        'before_start',
-      ),
-    ]);
+    );
   });
 
   it('every model documents exactly the columns it builds, in order', async () => {

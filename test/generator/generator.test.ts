@@ -205,3 +205,28 @@ test('bad input: clear message and exit code', async () => {
   expect(unreachable.stderr).toMatch(/host unreachable/);
   expect(unreachable.stderr).not.toContain('secret-pw');
 });
+
+test('missing flags take the defaults the help shows, or are named as required', async () => {
+  const url = await postgres.createDatabase('defaults');
+  await generate(url, 'init');
+  const help = await generate(url, 'batch', '--help');
+  expect(help.code).toBe(0);
+  expect(help.stdout).toMatch(
+    /batch \[--advertisers N=1\] \[--campaigns N=3\] \[--impressions N=1000\] \[--ctr N=0\.05\]/,
+  );
+  // `generate batch --advertisers 2` used to fail with "--campaigns: expected number, received NaN".
+  const batch = await generate(url, 'batch', '--advertisers', '2', '--seed', '1');
+  expect(batch.code, batch.stderr).toBe(0);
+  expect(batch.stdout).toMatch(/added 2 advertisers, 6 campaigns, 6000 impressions, \d+ clicks/);
+  const noId = await generate(url, 'campaigns', '--count', '2');
+  expect(noId.code).toBe(2);
+  expect(noId.stderr).toBe('generate: campaigns needs --advertiser-id\n');
+  const badCount = await generate(url, 'batch', '--campaigns', 'NaN');
+  expect(badCount.code).toBe(2);
+  expect(badCount.stderr).toMatch(
+    /^generate: --campaigns must be an integer from 1 to 100000000, got 'NaN'\n$/,
+  );
+  const unreachable = await generate('postgresql://postgres:pw@127.0.0.1:1/adtech', 'stats');
+  expect(unreachable.stderr).toMatch(/^generate: connecting to PostgreSQL/);
+  expect(unreachable.stderr).not.toMatch(/generate: generate:|Error:/);
+});

@@ -179,6 +179,56 @@ describe('npm run demo', () => {
     expect(secondRows).toEqual(await expectedFromPostgres());
   }, 600_000);
 
+  it('Ctrl-C in a terminal (SIGINT to the whole process group) stops promptly and cleanly', async () => {
+    // A terminal signals the foreground process group: the demo and the running task's processes.
+    const child = execa(...nodeTsx('local/demo.ts', ['--data-dir', dataDir, ...ports, '--watch']), {
+      cwd: repoRoot,
+      env: cleanEnv(),
+      extendEnv: false,
+      reject: false,
+      all: true,
+      detached: true,
+    });
+    let output = '';
+    try {
+      // Signal while a task of a watch cycle runs: after the first cycle, once the next task starts.
+      await new Promise<void>((resolve, reject) => {
+        child.stdout?.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+          const afterCycle = output.split(/^watch: .*$/m)[1];
+          if (afterCycle !== undefined && /^ {2}▶ /m.test(afterCycle)) resolve();
+        });
+        child.then(() => reject(new Error(`the demo ended early:\n${output}`)), reject);
+      });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      const signalled = performance.now();
+      process.kill(-(child.pid as number), 'SIGINT');
+      const result = await child;
+      const seconds = (performance.now() - signalled) / 1000;
+      const tail = result.all.slice(-3000);
+      expect(result.exitCode, tail).toBe(0);
+      expect(result.stdout).toMatch(/^demo: stopping \(Ctrl-C\)$/m);
+      expect(result.stdout).toMatch(/^demo: done; the local stack keeps running/m);
+      // The task that died with the group is interrupted, not failed, and nothing runs after it.
+      expect(result.stdout, tail).toMatch(/^dag \w+: interrupted \(/m);
+      expect(result.stdout, tail).not.toMatch(/^ {2}FAIL |: failed \(/m);
+      const afterSignal = result.stdout.split(/^demo: stopping/m)[1] ?? '';
+      expect(afterSignal, tail).not.toMatch(/^ {2}▶ /m);
+      expect(seconds, tail).toBeLessThan(8);
+      // The stack's servers are in their own sessions: Ctrl-C did not reach them.
+      const { postgres, clickhouse } = stackState();
+      expect(isAlive(postgres?.pid) && isAlive(clickhouse?.pid)).toBe(true);
+    } finally {
+      if (child.exitCode === null && child.pid) {
+        try {
+          process.kill(-child.pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+    }
+  }, 600_000);
+
   it('--watch keeps generating and refreshing, printing rows/s and report deltas, until Ctrl-C', async () => {
     const child = runDemo(['--watch', '--interval', '0']);
     let output = '';

@@ -1,11 +1,14 @@
 /**
  * Embedded ClickHouse (chdb) for tests: a fresh temp data folder per test file. chdb allows one
- * data folder per process at a time, so close the client before opening another folder.
+ * data folder per process at a time, so close the client before opening another folder. Every
+ * folder made here is deleted after the test file that made it (each `npm test` used to leave
+ * ~30 `adtech-ch-*` folders in the temp dir).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
+import { afterAll } from 'vitest';
 import { createClickHouseClient } from '../../extractors/core/clickhouse-client.js';
 
 export interface TestClickHouse {
@@ -18,8 +21,29 @@ export interface TestClickHouse {
   destroy(): Promise<void>;
 }
 
+/** Temp data folders this test file made, deleted after it. */
+const madeFolders = new Set<string>();
+
+/**
+ * Registered when this module is first imported, so before the importing file's own hooks; vitest
+ * runs `afterAll` hooks last-registered first, so the file's own clean-up (closing clients,
+ * stopping child processes that use a folder) runs before the folders go.
+ */
+afterAll(async () => {
+  await removeTempClickHousePaths();
+});
+
+/** Deletes every folder `tempClickHousePath` made in this process (also run after each file). */
+export async function removeTempClickHousePaths(): Promise<void> {
+  const folders = [...madeFolders];
+  madeFolders.clear();
+  await Promise.all(folders.map((folder) => rm(folder, { recursive: true, force: true })));
+}
+
 export async function tempClickHousePath(): Promise<string> {
-  return mkdtemp(path.join(os.tmpdir(), 'adtech-ch-'));
+  const folder = await mkdtemp(path.join(os.tmpdir(), 'adtech-ch-'));
+  madeFolders.add(folder);
+  return folder;
 }
 
 export async function openClickHouse(dataPath?: string): Promise<TestClickHouse> {
