@@ -10,9 +10,9 @@ import { allFlags, parseFlags, parseSourceConfig } from '../../extractors/core/f
 import { plainIssueMessages } from '../../extractors/core/issues.js';
 import { redact } from '../../extractors/core/redact.js';
 import { sources } from '../../extractors/sources.js';
-import { writeAccountsFile } from '../ads/support.js';
 import { runCli } from '../support/cli.js';
 import { tempClickHousePath } from '../support/clickhouse.js';
+import { writeAccountsFile } from './ad-platforms/support.js';
 
 const folders: string[] = [];
 afterAll(async () => {

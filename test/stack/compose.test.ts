@@ -49,7 +49,7 @@ function lint(file: string): string[] {
 
 const compose = loadCompose();
 
-/** The secrets scripts/init-env generates (see test/stack/init-env.test.ts). */
+/** The secrets scripts/init-env generates (see test/scripts/init-env.test.ts). */
 const GENERATED_SECRETS = [
   'AIRFLOW_ADMIN_PASSWORD',
   'SUPERSET_ADMIN_PASSWORD',

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { repoRoot } from '../support/repo-root.js';
 
 /** Readers for the stack's files, shared by the static checks in test/stack/. */
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export { repoRoot };
 export const composePath = path.join(repoRoot, 'docker-compose.yml');
 
 export interface ComposeService {

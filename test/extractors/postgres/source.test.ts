@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { canonical } from '../../../extractors/postgres/columns.js';
 import { tempClickHousePath } from '../../support/clickhouse.js';
 import { startPostgres, type TestPostgres } from '../../support/postgres.js';
-import { logRecords, runCli, withClickHouse } from '../helpers.js';
+import { logRecords, runCli, withClickHouse } from './helpers.js';
 
 let postgres: TestPostgres;
 let clickhousePath: string;

@@ -9,7 +9,7 @@ import { z } from 'zod';
 import {
   clickHouseSettingsFromEnv,
   describeClickHouse,
-} from '../../extractors/core/clickhouse-client.js';
+} from '../../../extractors/core/clickhouse-client.js';
 import {
   ConfigError,
   EXIT_RUNTIME,
@@ -17,21 +17,21 @@ import {
   exitCodeOf,
   RuntimeFailure,
   UsageError,
-} from '../../extractors/core/errors.js';
-import { createLogger } from '../../extractors/core/logger.js';
-import { redact, registerSecret } from '../../extractors/core/redact.js';
-import { withRetry } from '../../extractors/core/retry.js';
-import { backoffDelay, parseRetryAfter } from '../../extractors/core/retry-delay.js';
-import { combineExitCodes, runSource } from '../../extractors/core/runner.js';
-import type { Batch, SourceDefinition, StreamDefinition } from '../../extractors/core/source.js';
-import { StateStore } from '../../extractors/core/state.js';
-import { ClickHouseWriter, createTableSql, VersionClock } from '../../extractors/core/writer.js';
+} from '../../../extractors/core/errors.js';
+import { createLogger } from '../../../extractors/core/logger.js';
+import { redact, registerSecret } from '../../../extractors/core/redact.js';
+import { withRetry } from '../../../extractors/core/retry.js';
+import { backoffDelay, parseRetryAfter } from '../../../extractors/core/retry-delay.js';
+import { combineExitCodes, runSource } from '../../../extractors/core/runner.js';
+import type { Batch, SourceDefinition, StreamDefinition } from '../../../extractors/core/source.js';
+import { StateStore } from '../../../extractors/core/state.js';
+import { ClickHouseWriter, createTableSql, VersionClock } from '../../../extractors/core/writer.js';
 import {
   openClickHouse,
   queryRows,
   type TestClickHouse,
   uniqueDatabase,
-} from '../support/clickhouse.js';
+} from '../../support/clickhouse.js';
 
 describe('redact', () => {
   test('strips URL credentials and query strings, tokens, password pairs', () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { openClickHouse, queryRows, type TestClickHouse } from '../support/clickhouse.js';
-import { startPostgres, type TestPostgres } from '../support/postgres.js';
+import { openClickHouse, queryRows, type TestClickHouse } from './clickhouse.js';
+import { startPostgres, type TestPostgres } from './postgres.js';
 
 let postgres: TestPostgres;
 let clickhouse: TestClickHouse;

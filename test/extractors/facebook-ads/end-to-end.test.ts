@@ -3,18 +3,19 @@
  * ClickHouse. Faults (throttling with usage headers, 5xx, HTML 500, slow answers, failed /
  * skipped / stalled report runs, many pages) must not change the loaded rows by one cent.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { classifyFacebookError, usageFromHeaders } from '../../extractors/facebook-ads/client.js';
+import { describe, expect, it } from 'vitest';
 import {
-  type FakeGraph,
+  classifyFacebookError,
+  usageFromHeaders,
+} from '../../../extractors/facebook-ads/client.js';
+import {
   type FakeInsight,
   graphError,
   startFakeGraph,
   throttled,
-} from '../fakes/facebook-graph.js';
-import { HTML_500_PAGE } from '../fakes/http.js';
-import { tempClickHousePath } from '../support/clickhouse.js';
-import { loadedRows, runCli, runCliProcess, writeAccountsFile } from './support.js';
+} from '../../fakes/facebook-graph.js';
+import { HTML_500_PAGE } from '../../fakes/http.js';
+import { runCli, runCliProcess, useAdTestRun } from '../ad-platforms/support.js';
 
 const TOKEN = 'EAAGfakeTokenValue0123456789abcdef';
 const DAYS = [
@@ -253,10 +254,6 @@ const LOADED_SQL = `
   WHERE breakdowns = ''
   ORDER BY account_id, ad_id, date`;
 
-let fake: FakeGraph;
-let accountsFile: string;
-let chPath: string;
-
 const FAST = [
   '--lookback-days',
   '0',
@@ -272,22 +269,9 @@ const FAST = [
   '500',
 ];
 
-function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return {
-    CLICKHOUSE_PATH: chPath,
-    FB_TEST_TOKEN: TOKEN,
-    FACEBOOK_GRAPH_URL: fake.url,
-    ADS_ACCOUNTS_FILE: accountsFile,
-    ...extra,
-  };
-}
-
-function loaded(sql = LOADED_SQL) {
-  return loadedRows<Record<string, string>>(chPath, sql);
-}
-
-beforeAll(async () => {
-  accountsFile = await writeAccountsFile('fb-ads-', [
+const adTest = useAdTestRun({
+  accountsPrefix: 'fb-ads-',
+  accounts: [
     'facebook-ads:',
     '  d1:',
     '    accounts: ["act_1001", "1002"]',
@@ -301,18 +285,12 @@ beforeAll(async () => {
     '  pasted:',
     '    accounts: ["act_1001"]',
     `    credentials: { access_token: "${TOKEN}!" }`,
-  ]);
+  ],
+  startFake: () => startFakeGraph({ accessToken: TOKEN, accounts: accounts() }),
+  fakeEnv: (fake) => ({ FB_TEST_TOKEN: TOKEN, FACEBOOK_GRAPH_URL: fake.url }),
 });
-
-beforeEach(async () => {
-  await fake?.close();
-  fake = await startFakeGraph({ accessToken: TOKEN, accounts: accounts() });
-  chPath = await tempClickHousePath();
-});
-
-afterAll(async () => {
-  await fake?.close();
-});
+const { env } = adTest;
+const loaded = (sql = LOADED_SQL) => adTest.loaded<Record<string, string>>(sql);
 
 describe('facebook-ads client signals', () => {
   it('reads every usage header and the regain-access estimate', () => {
@@ -343,7 +321,7 @@ describe('facebook-ads client signals', () => {
 
 describe('extract facebook-ads', () => {
   it('loads exact rows through throttling, 5xx, an HTML 500, slow answers and failed, skipped and stalled report runs', async () => {
-    fake.faults.push(
+    adTest.fake.faults.push(
       { route: 'account', times: 1, response: throttled(1) },
       {
         route: 'campaigns',
@@ -366,7 +344,7 @@ describe('extract facebook-ads', () => {
     );
     // The 4-day job of 03-05..03-08 on account 1001 fails, its halves are skipped / succeed,
     // 03-05 stalls as a whole account and succeeds per campaign.
-    fake.jobOutcome = (job) => {
+    adTest.fake.jobOutcome = (job) => {
       if (job.accountId !== '1001' || job.campaignIds) return 'complete';
       if (job.since === '2024-03-05' && job.until === '2024-03-08') return 'fail';
       if (job.since === '2024-03-05' && job.until === '2024-03-06') return 'skip';
@@ -396,7 +374,9 @@ describe('extract facebook-ads', () => {
     expect(await loaded()).toEqual(expectedDaily(accounts(), '2024-03-01', '2024-03-11'));
 
     // The split really happened: per-campaign runs for the stalled day.
-    expect(fake.jobs.filter((j) => j.campaignIds).map((j) => [j.since, j.campaignIds])).toEqual([
+    expect(
+      adTest.fake.jobs.filter((j) => j.campaignIds).map((j) => [j.since, j.campaignIds]),
+    ).toEqual([
       ['2024-03-05', ['2003']],
       ['2024-03-05', ['2001']],
       ['2024-03-05', ['2002']],
@@ -477,7 +457,7 @@ describe('extract facebook-ads', () => {
 
   it('lists the campaigns once per job when several of its days each split by campaign', async () => {
     // The 2-day job fails; each of its days then stalls as a whole account.
-    fake.jobOutcome = (job) => {
+    adTest.fake.jobOutcome = (job) => {
       if (job.campaignIds) return 'complete';
       return job.since === job.until ? 'stall' : 'fail';
     };
@@ -506,7 +486,7 @@ describe('extract facebook-ads', () => {
         '2024-03-07',
       ),
     );
-    expect(fake.jobs.filter((j) => j.campaignIds).map((j) => j.since)).toEqual([
+    expect(adTest.fake.jobs.filter((j) => j.campaignIds).map((j) => j.since)).toEqual([
       '2024-03-05',
       '2024-03-05',
       '2024-03-05',
@@ -515,7 +495,7 @@ describe('extract facebook-ads', () => {
       '2024-03-06',
     ]);
     // One listing for the campaigns snapshot, one for the splits of both days.
-    const listings = fake.requests.filter((r) => r.path.endsWith('/act_1001/campaigns'));
+    const listings = adTest.fake.requests.filter((r) => r.path.endsWith('/act_1001/campaigns'));
     expect(listings.length).toBe(2);
   });
 
@@ -532,8 +512,7 @@ describe('extract facebook-ads', () => {
           Object.assign(row, { clicks: row.clicks + 1, spendCents: row.spendCents + 3 });
       }
     }
-    await fake.close();
-    fake = await startFakeGraph({ accessToken: TOKEN, accounts: restated });
+    await adTest.restartFake(() => startFakeGraph({ accessToken: TOKEN, accounts: restated }));
     expect(
       (await runCli([...args, '--since', '2024-03-05', '--until', '2024-03-11'], env())).code,
     ).toBe(0);
@@ -579,7 +558,7 @@ describe('extract facebook-ads', () => {
   });
 
   it('loads the healthy accounts when one fails, exits 1 and advances only their state', async () => {
-    fake.faults.push({
+    adTest.fake.faults.push({
       route: 'account:1003',
       times: 100,
       response: graphError(500, 2, 'Service temporarily unavailable'),
@@ -615,7 +594,7 @@ describe('extract facebook-ads', () => {
   it('keeps the chunks written before a bad row and does not move the state past it', async () => {
     // run1 is account 1001's second 2-day report run; Graph answers it with a row ClickHouse
     // cannot take (a non-numeric spend).
-    fake.faults.push({
+    adTest.fake.faults.push({
       route: 'insights-read:run1',
       times: 1,
       response: {
@@ -694,10 +673,11 @@ describe('extract facebook-ads', () => {
       })),
     );
     const [base] = accounts();
-    await fake.close();
-    fake = await startFakeGraph({ accessToken: TOKEN, accounts: [{ ...base!, ads, insights }] });
+    await adTest.restartFake(() =>
+      startFakeGraph({ accessToken: TOKEN, accounts: [{ ...base!, ads, insights }] }),
+    );
     // Page 12 (rows 5,501..6,000) fails for good, after the first 5,000 rows were written.
-    fake.faults.push({
+    adTest.fake.faults.push({
       route: 'insights-read',
       after: 11,
       times: 100,
@@ -744,7 +724,7 @@ describe('extract facebook-ads', () => {
     expect((await loaded(totals))[0]?.n).toBe('5000');
     expect(await loaded(stateSql)).toEqual([]);
 
-    fake.faults.length = 0;
+    adTest.fake.faults.length = 0;
     const rerun = await runCli(args, env());
     expect(rerun.code, rerun.stderr).toBe(0);
     expect(insertedBatches(rerun.stderr)).toEqual([5000, 1000]);
@@ -764,7 +744,7 @@ describe('extract facebook-ads', () => {
   });
 
   it('fails a stream whose page is not an edge page with a located error, keeping the other streams', async () => {
-    fake.faults.push({
+    adTest.fake.faults.push({
       route: 'adsets:1001',
       times: 1,
       response: { status: 200, body: { success: true } },
@@ -785,7 +765,7 @@ describe('extract facebook-ads', () => {
   });
 
   it('slows down when the usage headers approach the limit', async () => {
-    fake.usageHeaders = {
+    adTest.fake.usageHeaders = {
       'x-ad-account-usage': JSON.stringify({ acc_id_util_pct: 90, reset_time_duration: 0 }),
     };
     const { code, stderr } = await runCli(
@@ -802,7 +782,7 @@ describe('extract facebook-ads', () => {
     const missing = await runCli(['facebook-ads', '--group', 'nope', ...FAST], env());
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain(
-      `--accounts-file: ${accountsFile} has no group \`nope\` under \`facebook-ads\` (groups: d1, broken, one, pasted)`,
+      `--accounts-file: ${adTest.accountsFile} has no group \`nope\` under \`facebook-ads\` (groups: d1, broken, one, pasted)`,
     );
     const pasted = await runCli(['facebook-ads', '--group', 'pasted', ...FAST], env());
     expect(pasted.code).toBe(2);
@@ -815,7 +795,7 @@ describe('extract facebook-ads', () => {
   });
 
   it('never writes the token to its output, even when Graph rejects it (separate process)', async () => {
-    fake.faults.push({
+    adTest.fake.faults.push({
       route: 'campaigns',
       times: 100,
       response: { status: 502, body: HTML_500_PAGE, html: true },

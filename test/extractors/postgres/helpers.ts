@@ -4,12 +4,11 @@
  * opens the folder only while no CLI runs.
  */
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { StateStore, type StoredState } from '../../extractors/core/state.js';
-import { openClickHouse, queryRows } from '../support/clickhouse.js';
+import { StateStore, type StoredState } from '../../../extractors/core/state.js';
+import { openClickHouse, queryRows } from '../../support/clickhouse.js';
+import { repoRoot as root } from '../../support/repo-root.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const tsx = path.join(root, 'node_modules/.bin/tsx');
 
 export interface CliResult {

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { repoRoot } from './stack-files.js';
+import { repoRoot } from '../support/repo-root.js';
 
 /**
  * scripts/init-env run for real (bash) on a copy of the repository's .env.example in a temp dir:

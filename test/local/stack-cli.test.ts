@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive, type LocalStackState, localStackEnv } from '../../extractors/core/local-stack.js';
 import { nodeTsx } from '../support/cli.js';
 import { freePort } from '../support/postgres.js';
-import { repoRoot } from './stack-files.js';
+import { repoRoot } from '../support/repo-root.js';
 
 /**
  * `npm run local -- up|down|status|env` as a user runs it, in a temp data folder on free ports:

@@ -5,8 +5,8 @@ import {
   chunkWindow,
   nextWindowState,
   resolveWindow,
-} from '../../extractors/ad-platforms/window.js';
-import { todayIn } from '../../extractors/core/dates.js';
+} from '../../../extractors/ad-platforms/window.js';
+import { todayIn } from '../../../extractors/core/dates.js';
 
 describe('ad-platform date window', () => {
   it('re-pulls the lookback before the cursor, up to and including today', () => {

@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { readYaml, repoRoot } from './stack-files.js';
+import { readYaml, repoRoot } from '../stack/stack-files.js';
 
 /**
  * The Superset dashboard bundle in superset/bundle/, checked statically in a second, before real

@@ -6,15 +6,15 @@ import { describe, expect, it } from 'vitest';
 import {
   readAccountGroup,
   resolveCredentials,
-} from '../../extractors/ad-platforms/account-groups.js';
-import { adPlatformFlags } from '../../extractors/ad-platforms/contract-flags.js';
-import type { FlagContract } from '../../extractors/core/contract.js';
-import { ConfigError, EXIT_USAGE } from '../../extractors/core/errors.js';
-import { redact } from '../../extractors/core/redact.js';
-import { contract as facebookContract } from '../../extractors/facebook-ads/contract.js';
-import { googleAdsConfigSchema } from '../../extractors/google-ads/config.js';
-import { contract as googleAdsContract } from '../../extractors/google-ads/contract.js';
-import { contract as analyticsContract } from '../../extractors/google-analytics/contract.js';
+} from '../../../extractors/ad-platforms/account-groups.js';
+import { adPlatformFlags } from '../../../extractors/ad-platforms/contract-flags.js';
+import type { FlagContract } from '../../../extractors/core/contract.js';
+import { ConfigError, EXIT_USAGE } from '../../../extractors/core/errors.js';
+import { redact } from '../../../extractors/core/redact.js';
+import { contract as facebookContract } from '../../../extractors/facebook-ads/contract.js';
+import { googleAdsConfigSchema } from '../../../extractors/google-ads/config.js';
+import { contract as googleAdsContract } from '../../../extractors/google-ads/contract.js';
+import { contract as analyticsContract } from '../../../extractors/google-analytics/contract.js';
 import { writeAccountsFile } from './support.js';
 
 const GROUP = [

@@ -11,7 +11,7 @@ import {
 } from '../../local/reports.js';
 import { ctrChart, niceTicks } from '../../local/reports-chart.js';
 import { reportsHtml } from '../../local/reports-html.js';
-import { repoRoot } from './stack-files.js';
+import { repoRoot } from '../support/repo-root.js';
 
 /**
  * The demo's HTML page and text tables from hand-built report rows: the totals row from exact

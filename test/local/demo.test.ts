@@ -8,7 +8,7 @@ import { isAlive, type LocalStackState } from '../../extractors/core/local-stack
 import type { Reports } from '../../local/reports.js';
 import { nodeTsx } from '../support/cli.js';
 import { freePort } from '../support/postgres.js';
-import { repoRoot } from './stack-files.js';
+import { repoRoot } from '../support/repo-root.js';
 
 /**
  * `npm run demo` end to end, as a user runs it (the local stack, embedded PostgreSQL and our

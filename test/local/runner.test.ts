@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import type { IrDag, IrTask, RunValues } from '../../codegen/index.js';
 import { runValuesFor } from '../../local/project.js';
 import { dependencyOrder, type PlanOptions, planTask, runDag } from '../../local/runner.js';
-import { repoRoot } from './stack-files.js';
+import { repoRoot } from '../support/repo-root.js';
 
 /** `dag test`'s core on hand-built IR: what each task becomes locally, order, and outcomes. */
 

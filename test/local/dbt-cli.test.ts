@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it } from 'vitest';
-import { repoRoot } from './stack-files.js';
+import { repoRoot } from '../support/repo-root.js';
 
 const dbtCli = (args: string[], env: Record<string, string>) =>
   execa('npx', ['tsx', path.join(repoRoot, 'local/dbt-cli.ts'), ...args], {

@@ -13,8 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { ensurePythonTool } from '../../python/tools.js';
-import { airflowTestEnv } from '../airflow/inspect.js';
-import { repoRoot } from './stack-files.js';
+import { repoRoot } from '../support/repo-root.js';
+import { airflowTestEnv } from './inspect.js';
 
 export interface RealAirflow {
   /** The temp folder holding AIRFLOW_HOME, TMPDIR and the test's files. */

@@ -2,12 +2,12 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadProject } from '../../codegen/index.js';
-import { repoRoot } from './stack-files.js';
+import { repoRoot } from '../support/repo-root.js';
 
 /**
  * airflow-init pauses the DAGs that read an optional Variable or Connection left unset (listed
  * under `dags` in resources.json): those lists must be exactly the DAGs the specs make read them.
- * That real Airflow 3.3.2 pauses and resumes them is in airflow-bootstrap.test.ts.
+ * That real Airflow 3.3.2 pauses and resumes them is in bootstrap.test.ts.
  */
 interface Entry {
   key?: string;

@@ -2,27 +2,20 @@
  * google-analytics end to end: the real CLI and @googleapis/analyticsdata (rootUrl pointed at the
  * loopback GA4 fake, OAuth through its token endpoint) into embedded ClickHouse.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { gaDate, lowestQuotaPct } from '../../extractors/google-analytics/client.js';
-import {
-  type FakeAnalytics,
-  type FakeProperty,
-  gaError,
-  startFakeAnalytics,
-} from '../fakes/google-analytics.js';
-import { ACCESS_TOKEN } from '../fakes/google-oauth.js';
-import { HTML_500_PAGE } from '../fakes/http.js';
-import { tempClickHousePath } from '../support/clickhouse.js';
+import { describe, expect, it } from 'vitest';
+import { gaDate, lowestQuotaPct } from '../../../extractors/google-analytics/client.js';
+import { type FakeProperty, gaError, startFakeAnalytics } from '../../fakes/google-analytics.js';
+import { ACCESS_TOKEN } from '../../fakes/google-oauth.js';
+import { HTML_500_PAGE } from '../../fakes/http.js';
 import {
   expectNoSecrets,
   FAST_RETRIES,
-  loadedRows,
   retryLines,
   runCli,
   runCliProcess,
+  useAdTestRun,
   windowFlags,
-  writeAccountsFile,
-} from './support.js';
+} from '../ad-platforms/support.js';
 
 const CREDENTIALS = {
   clientId: '456-fake.apps.googleusercontent.com',
@@ -116,27 +109,9 @@ const LOADED_SQL = `
   FROM raw.google_analytics_daily_report FINAL
   ORDER BY toJSONString([property_id, toString(date), dimension_values])`;
 
-let fake: FakeAnalytics;
-let accountsFile: string;
-let chPath: string;
-
-function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return {
-    CLICKHOUSE_PATH: chPath,
-    ADS_ACCOUNTS_FILE: accountsFile,
-    GOOGLE_ANALYTICS_API_URL: fake.url,
-    GOOGLE_OAUTH_TOKEN_URL: `${fake.url}/token`,
-    GA_ID: CREDENTIALS.clientId,
-    GA_SECRET: CREDENTIALS.clientSecret,
-    GA_REFRESH: CREDENTIALS.refreshToken,
-    ...extra,
-  };
-}
-
-const loaded = (sql: string) => loadedRows(chPath, sql);
-
-beforeAll(async () => {
-  accountsFile = await writeAccountsFile('ga4-', [
+const adTest = useAdTestRun({
+  accountsPrefix: 'ga4-',
+  accounts: [
     'google-analytics:',
     '  a1:',
     '    accounts: ["111111111", "properties/222222222"]',
@@ -144,18 +119,17 @@ beforeAll(async () => {
     '  a2:',
     '    accounts: ["111111111", "333333333", "222222222"]',
     '    credentials: { client_id: GA_ID, client_secret: GA_SECRET, refresh_token: GA_REFRESH }',
-  ]);
+  ],
+  startFake: () => startFakeAnalytics({ ...CREDENTIALS, properties: PROPERTIES }),
+  fakeEnv: (fake) => ({
+    GOOGLE_ANALYTICS_API_URL: fake.url,
+    GOOGLE_OAUTH_TOKEN_URL: `${fake.url}/token`,
+    GA_ID: CREDENTIALS.clientId,
+    GA_SECRET: CREDENTIALS.clientSecret,
+    GA_REFRESH: CREDENTIALS.refreshToken,
+  }),
 });
-
-beforeEach(async () => {
-  await fake?.close();
-  fake = await startFakeAnalytics({ ...CREDENTIALS, properties: PROPERTIES });
-  chPath = await tempClickHousePath();
-});
-
-afterAll(async () => {
-  await fake?.close();
-});
+const { env, loaded } = adTest;
 
 describe('google-analytics helpers', () => {
   it('reads GA4 dates and the tightest token quota', () => {
@@ -172,7 +146,7 @@ describe('google-analytics helpers', () => {
 
 describe('extract google-analytics', () => {
   it('loads exact rows across many pages through 429, 5xx, an HTML 500 and slow answers (POST retried)', async () => {
-    fake.faults.push(
+    adTest.fake.faults.push(
       {
         route: 'runReport',
         times: 1,
@@ -205,7 +179,7 @@ describe('extract google-analytics', () => {
     expect(stdout).toMatch(/extract google-analytics ok/);
     expect(await loaded(LOADED_SQL)).toEqual(expected('2024-03-01', '2024-03-06'));
     // 2-day chunks of 3 channels = 6 rows per report, 4 per page: every report takes 2 pages.
-    const pages = fake.reports.filter(
+    const pages = adTest.fake.reports.filter(
       (r) => (r.body.dateRanges as { startDate: string }[])[0]?.startDate === '2024-03-01',
     );
     // The first page of property 1 timed out once (the 2 s answer) and was asked again.
@@ -241,10 +215,10 @@ describe('extract google-analytics', () => {
     expect((await runCli([...args, ...windowFlags('2024-03-01', '2024-03-04')], env())).code).toBe(
       0,
     );
-    fake.reports.length = 0;
+    adTest.fake.reports.length = 0;
     expect((await runCli([...args, '--until', '2024-03-06'], env())).code).toBe(0);
     // Cursor 2024-03-03, lookback 3 days → 2024-03-01 again.
-    const ranges = fake.reports.map(
+    const ranges = adTest.fake.reports.map(
       (r) => (r.body.dateRanges as { startDate: string; endDate: string }[])[0],
     );
     expect(ranges.filter((r) => r?.startDate !== 'today')).toEqual([
@@ -257,7 +231,7 @@ describe('extract google-analytics', () => {
   it("writes each page as it comes, and moves the state only after the report's last page", async () => {
     // One 5-day report per property: 15 rows in pages of 4. For property 1 the probe and the
     // first two pages answer, the third fails for good.
-    fake.faults.push({
+    adTest.fake.faults.push({
       route: 'runReport:111111111',
       after: 3,
       times: 100,
@@ -305,7 +279,7 @@ describe('extract google-analytics', () => {
     ]);
     expect(await loaded(stateSql)).toEqual([{ account: '222222222', state: loadedState }]);
 
-    fake.faults.length = 0;
+    adTest.fake.faults.length = 0;
     const rerun = await runCli(args, env());
     expect(rerun.code, rerun.stderr).toBe(0);
     expect(insertedBatches(rerun.stderr)).toEqual([4, 4, 4, 3]);
@@ -317,7 +291,7 @@ describe('extract google-analytics', () => {
   });
 
   it('stops a property before its quota runs out, keeping the other properties, exit 1', async () => {
-    fake.faults.push({
+    adTest.fake.faults.push({
       route: 'runReport:333333333',
       times: 1000,
       response: gaError(503, 'UNAVAILABLE', 'The service is currently unavailable.'),
@@ -344,7 +318,7 @@ describe('extract google-analytics', () => {
       { property_id: '222222222', n: '6' },
     ]);
 
-    fake.tokensPerHourLeft = 1000;
+    adTest.fake.tokensPerHourLeft = 1000;
     const quota = await runCli(
       [
         'google-analytics',

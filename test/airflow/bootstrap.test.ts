@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { repoRoot, SHIPPED_DEFAULT_SECRETS } from '../stack/stack-files.js';
 import { stepTimer } from '../support/step-timer.js';
-import { lastJson, type RealAirflow, startRealAirflow } from './airflow-bootstrap-airflow.js';
-import { repoRoot, SHIPPED_DEFAULT_SECRETS } from './stack-files.js';
+import { lastJson, type RealAirflow, startRealAirflow } from './bootstrap-airflow.js';
 
 /**
  * airflow/bootstrap/bootstrap.py (what airflow-init's init.sh runs) against the real Airflow 3.3.2

@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { flagConfigShape } from '../../extractors/core/flag-config.js';
+import { flagConfigShape } from '../../../extractors/core/flag-config.js';
 
 const flags = {
   name: { type: 'string', description: 'required', required: true },

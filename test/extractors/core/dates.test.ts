@@ -6,7 +6,7 @@ import {
   daysBetween,
   instantOnDay,
   isCalendarDay,
-} from '../../extractors/core/dates.js';
+} from '../../../extractors/core/dates.js';
 
 describe('calendar days', () => {
   test('addDays crosses months, leap days and years, both ways', () => {

@@ -4,38 +4,35 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { googleOAuthClient } from '../../extractors/ad-platforms/google-oauth.js';
-import { addDays } from '../../extractors/core/dates.js';
+import { describe, expect, it } from 'vitest';
+import { googleOAuthClient } from '../../../extractors/ad-platforms/google-oauth.js';
+import { addDays } from '../../../extractors/core/dates.js';
 import {
   classifyGoogleAdsError,
   configureGoogleAdsHttp,
   durationMs,
   GoogleAdsClient,
   GoogleStatusError,
-} from '../../extractors/google-ads/client.js';
+} from '../../../extractors/google-ads/client.js';
 import {
   type FakeCustomer,
-  type FakeGoogleAds,
   type GaqlValue,
   googleError,
   googleStatus,
   quotaExhausted,
   startFakeGoogleAds,
-} from '../fakes/google-ads.js';
-import { ACCESS_TOKEN } from '../fakes/google-oauth.js';
-import { HTML_500_PAGE } from '../fakes/http.js';
-import { tempClickHousePath } from '../support/clickhouse.js';
+} from '../../fakes/google-ads.js';
+import { ACCESS_TOKEN } from '../../fakes/google-oauth.js';
+import { HTML_500_PAGE } from '../../fakes/http.js';
 import {
   expectNoSecrets,
   FAST_RETRIES,
-  loadedRows,
   retryLines,
   runCli,
   runCliProcess,
+  useAdTestRun,
   windowFlags,
-  writeAccountsFile,
-} from './support.js';
+} from '../ad-platforms/support.js';
 
 const CREDENTIALS = {
   developerToken: 'devTok-0123456789abcdef',
@@ -156,30 +153,11 @@ const CAMPAIGN_DAILY_SQL = `
          toString(clicks) AS clicks, toString(cost_micros) AS cost_micros, conversions
   FROM raw.google_ads_campaign_daily FINAL ORDER BY customer_id, campaign_id, date`;
 
-let fake: FakeGoogleAds;
-let accountsFile: string;
-let chPath: string;
-
-function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return {
-    CLICKHOUSE_PATH: chPath,
-    ADS_ACCOUNTS_FILE: accountsFile,
-    GOOGLE_ADS_API_URL: fake.url,
-    GOOGLE_OAUTH_TOKEN_URL: `${fake.url}/token`,
-    T_DEV: CREDENTIALS.developerToken,
-    T_ID: CREDENTIALS.clientId,
-    T_SECRET: CREDENTIALS.clientSecret,
-    T_REFRESH: CREDENTIALS.refreshToken,
-    ...extra,
-  };
-}
-
-const loaded = (sql: string) => loadedRows(chPath, sql);
-
-beforeAll(async () => {
-  const credentials =
-    '{ developer_token: T_DEV, client_id: T_ID, client_secret: T_SECRET, refresh_token: T_REFRESH }';
-  accountsFile = await writeAccountsFile('google-ads-', [
+const credentials =
+  '{ developer_token: T_DEV, client_id: T_ID, client_secret: T_SECRET, refresh_token: T_REFRESH }';
+const adTest = useAdTestRun({
+  accountsPrefix: 'google-ads-',
+  accounts: [
     'google-ads:',
     '  g1:',
     '    login_customer_id: "999-000-1111"',
@@ -192,18 +170,18 @@ beforeAll(async () => {
     '  big:',
     '    accounts: ["3334445555"]',
     `    credentials: ${credentials}`,
-  ]);
+  ],
+  startFake: () => startFakeGoogleAds({ ...CREDENTIALS, customers: CUSTOMERS }),
+  fakeEnv: (fake) => ({
+    GOOGLE_ADS_API_URL: fake.url,
+    GOOGLE_OAUTH_TOKEN_URL: `${fake.url}/token`,
+    T_DEV: CREDENTIALS.developerToken,
+    T_ID: CREDENTIALS.clientId,
+    T_SECRET: CREDENTIALS.clientSecret,
+    T_REFRESH: CREDENTIALS.refreshToken,
+  }),
 });
-
-beforeEach(async () => {
-  await fake?.close();
-  fake = await startFakeGoogleAds({ ...CREDENTIALS, customers: CUSTOMERS });
-  chPath = await tempClickHousePath();
-});
-
-afterAll(async () => {
-  await fake?.close();
-});
+const { env, loaded } = adTest;
 
 describe('google-ads client signals', () => {
   it('honours RetryInfo delays and retries only quota and transient errors', () => {
@@ -266,7 +244,7 @@ describe('google-ads client signals', () => {
       const client = new GoogleAdsClient({
         customerId: '1234567890',
         developerToken: CREDENTIALS.developerToken,
-        oauth: googleOAuthClient({ ...CREDENTIALS, tokenUrl: `${fake.url}/token` }),
+        oauth: googleOAuthClient({ ...CREDENTIALS, tokenUrl: `${adTest.fake.url}/token` }),
         retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 },
       });
       await expect(
@@ -298,12 +276,13 @@ async function startBigCustomerFake() {
       'metrics.cost_micros': c === 0 && d === 0 ? HUGE_COST : String(1_000_003 * (c + 1) + d),
     })),
   );
-  await fake.close();
-  fake = await startFakeGoogleAds({
-    ...CREDENTIALS,
-    customers: [{ ...big, resources: { ...big.resources, campaign: campaignRows } }],
-  });
-  fake.batchSize = 1000;
+  await adTest.restartFake(() =>
+    startFakeGoogleAds({
+      ...CREDENTIALS,
+      customers: [{ ...big, resources: { ...big.resources, campaign: campaignRows } }],
+    }),
+  );
+  adTest.fake.batchSize = 1000;
   return campaignRows;
 }
 
@@ -358,7 +337,7 @@ const loadedThrough = (stream: string, date: string) => ({
 
 describe('extract google-ads', () => {
   it('loads exact rows (int64 intact) through quota errors, 503, an HTML 500 and slow answers, via the manager account', async () => {
-    fake.faults.push(
+    adTest.fake.faults.push(
       { route: 'searchStream', times: 1, response: quotaExhausted('0.003s') },
       {
         route: 'searchStream',
@@ -461,9 +440,11 @@ describe('extract google-ads', () => {
         type: 'RESPONSIVE_SEARCH_AD',
       },
     ]);
-    expect(new Set(fake.queries.map((q) => q.loginCustomerId))).toEqual(new Set(['9990001111']));
+    expect(new Set(adTest.fake.queries.map((q) => q.loginCustomerId))).toEqual(
+      new Set(['9990001111']),
+    );
     expect(
-      fake.queries
+      adTest.fake.queries
         .filter((q) => q.query.includes('FROM campaign WHERE'))
         .map((q) => q.query.slice(q.query.indexOf('BETWEEN'))),
     ).toEqual([
@@ -489,13 +470,13 @@ describe('extract google-ads', () => {
         )
       ).code,
     ).toBe(0);
-    fake.queries.length = 0;
+    adTest.fake.queries.length = 0;
     expect(
       (await runCli([...args, '--until', '2024-03-07', '--lookback-days', '2'], env())).code,
     ).toBe(0);
     // State after the first run: 2024-03-04 loaded; 2 days of lookback → from 2024-03-03.
     expect(
-      fake.queries
+      adTest.fake.queries
         .filter((q) => q.query.includes('FROM campaign WHERE'))
         .map((q) => q.query.slice(q.query.indexOf('BETWEEN'))),
     ).toEqual(["BETWEEN '2024-03-03' AND '2024-03-06'", "BETWEEN '2024-03-03' AND '2024-03-06'"]);
@@ -511,7 +492,7 @@ describe('extract google-ads', () => {
     // One campaign_daily query of 6,000 rows; 5,000 rows make an insert batch.
     const campaignRows = await startBigCustomerFake();
     // Every campaign_daily stream stops inside its 6th element, after the first 5,000 rows.
-    fake.cuts.push({ match: 'FROM campaign WHERE', afterBatches: 5, times: 100 });
+    adTest.fake.cuts.push({ match: 'FROM campaign WHERE', afterBatches: 5, times: 100 });
     const adGroupState = loadedThrough('ad_group_daily', '2024-03-10');
     const failed = await runCli(BIG_ARGS, env());
     expect(failed.code).toBe(1);
@@ -528,7 +509,7 @@ describe('extract google-ads', () => {
     expect(await loaded(DAILY_STATE_SQL)).toEqual([adGroupState]);
 
     // A single cut is retried: the query is read again from the start and the result is exact.
-    fake.cuts[0]!.times = 1;
+    adTest.fake.cuts[0]!.times = 1;
     const rerun = await runCli(BIG_ARGS, env());
     expect(rerun.code, rerun.stderr).toBe(0);
     expect(insertedBatches(rerun.stderr)).toEqual([5000, 5000, 1000]);
@@ -541,7 +522,7 @@ describe('extract google-ads', () => {
 
   it('retries a query whose stream reports a transient error after its first rows, from the start, with the RetryInfo wait', async () => {
     // The first campaign_daily stream: 3 of its 8 rows, then Google's error element and `]`.
-    fake.cuts.push({
+    adTest.fake.cuts.push({
       match: 'FROM campaign WHERE',
       afterBatches: 1,
       times: 1,
@@ -563,13 +544,15 @@ describe('extract google-ads', () => {
       env(),
     );
     expect(code, stderr).toBe(0);
-    expect(fake.cuts[0]!.times).toBe(0);
+    expect(adTest.fake.cuts[0]!.times).toBe(0);
     const retries = retryLines(stderr);
     expect(retries).toHaveLength(1);
     expect(retries[0]).toContain('TRANSIENT_ERROR INTERNAL in the stream');
     expect(retries[0]).toContain('"wait_ms":4');
     expect(
-      fake.queries.filter((q) => q.query.includes('FROM campaign WHERE')).map((q) => q.customerId),
+      adTest.fake.queries
+        .filter((q) => q.query.includes('FROM campaign WHERE'))
+        .map((q) => q.customerId),
     ).toEqual(['1234567890', '1234567890', '2223334444']);
     expect(await loaded(CAMPAIGN_DAILY_SQL)).toEqual(
       expectedCampaignDaily('2024-03-01', '2024-03-05'),
@@ -588,7 +571,7 @@ describe('extract google-ads', () => {
   it('fails on a permanent error inside the stream: rows already written kept, state held, the error names customer and status; the re-run is exact', async () => {
     const campaignRows = await startBigCustomerFake();
     // 5,000 rows (one insert batch), then an error element that no retry can fix.
-    fake.cuts.push({
+    adTest.fake.cuts.push({
       match: 'FROM campaign WHERE',
       afterBatches: 5,
       times: 1,
@@ -620,7 +603,7 @@ describe('extract google-ads', () => {
   });
 
   it('loads the healthy customers when one keeps failing, and exits 1', async () => {
-    fake.faults.push({
+    adTest.fake.faults.push({
       route: 'searchStream:5556667777',
       times: 1000,
       response: googleError(503, 'UNAVAILABLE', 'The service is currently unavailable.'),
@@ -653,7 +636,7 @@ describe('extract google-ads', () => {
   });
 
   it("retries a 200 answer whose elements are not Google's shape instead of taking it as no rows", async () => {
-    fake.faults.push(
+    adTest.fake.faults.push(
       { route: 'searchStream:2223334444', times: 1, response: { status: 200, body: [42] } },
       {
         route: 'searchStream:2223334444',
@@ -715,7 +698,11 @@ describe('extract google-ads', () => {
     );
     expect(revoked.code).toBe(2);
     expect(revoked.stderr).toContain('Google OAuth token refresh failed (HTTP 400 invalid_grant)');
-    fake.faults.push({ route: 'searchStream', times: 1000, response: quotaExhausted('0.001s') });
+    adTest.fake.faults.push({
+      route: 'searchStream',
+      times: 1000,
+      response: quotaExhausted('0.001s'),
+    });
     const throttled = await runCliProcess(
       [
         'google-ads',
