@@ -207,6 +207,10 @@ interface Item {
   account?: string;
 }
 
+/** Items with consecutive ids from `firstId`, one per value. */
+const items = (firstId: number, ...values: string[]): Item[] =>
+  values.map((value, i) => ({ id: firstId + i, value }));
+
 /** A source over in-memory rows per account; state is the highest id loaded. */
 function memorySource(
   database: string,
@@ -443,12 +447,8 @@ describe('writer, state and runner on embedded ClickHouse', () => {
     const source = memorySource(
       database,
       {
-        a: [
-          { id: 1, value: 'a1' },
-          { id: 2, value: 'a2' },
-          { id: 3, value: 'a3' },
-        ],
-        b: [{ id: 1, value: 'b1' }],
+        a: items(1, 'a1', 'a2', 'a3'),
+        b: items(1, 'b1'),
         c: [],
       },
       { failOpen: ['b'] },
@@ -491,11 +491,7 @@ describe('writer, state and runner on embedded ClickHouse', () => {
     const bad = memorySource(
       database,
       {
-        a: [
-          { id: 1, value: '10' },
-          { id: 2, value: '20' },
-          { id: 3, value: 'not a number' },
-        ],
+        a: items(1, '10', '20', 'not a number'),
       },
       { columns: { account: 'String', id: 'Int64', value: 'Int64' } },
     );
@@ -507,10 +503,7 @@ describe('writer, state and runner on embedded ClickHouse', () => {
     const source = memorySource(
       database,
       {
-        a: [
-          { id: 3, value: '30' },
-          { id: 4, value: '40' },
-        ],
+        a: items(3, '30', '40'),
       },
       {
         columns: { account: 'String', id: 'Int64', value: 'Int64' },
