@@ -116,6 +116,39 @@ await writeFile(
 );
 
 const heapFlags = (mb: number) => (mb > 0 ? [`--max-old-space-size=${mb}`] : []);
+
+/**
+ * `extract <source>` over the group `bench` for `days` days from SINCE (no lookback), into a
+ * ClickHouse folder of its own, with the old space capped at `heapMb` (0: uncapped).
+ */
+function extractDays(
+  source: 'facebook-ads' | 'google-ads',
+  days: number,
+  run: { flags: string[]; env: Record<string, string>; heapMb: number },
+): Promise<Figures> {
+  return extract(
+    [
+      source,
+      '--group',
+      'bench',
+      '--since',
+      SINCE,
+      '--until',
+      addDays(SINCE, days),
+      '--lookback-days',
+      '0',
+      ...run.flags,
+    ],
+    {
+      CLICKHOUSE_PATH: path.join(tmp, `ch-${source}-${days}`),
+      ADS_ACCOUNTS_FILE: accountsFile,
+      PATH: process.env.PATH ?? '',
+      ...run.env,
+    },
+    heapFlags(run.heapMb),
+  );
+}
+
 const heapCap = (mb: number) => (mb > 0 ? `, old space capped at ${mb} MB` : '');
 
 /** Facebook: ADS ads in 10 campaigns, one insights row per ad and day, in a fresh ClickHouse. */
@@ -164,29 +197,11 @@ async function benchFacebook(days: number): Promise<void> {
     ],
   });
   try {
-    const fb = await extract(
-      [
-        'facebook-ads',
-        '--group',
-        'bench',
-        '--since',
-        SINCE,
-        '--until',
-        addDays(SINCE, days),
-        '--lookback-days',
-        '0',
-        '--poll-interval-ms',
-        '10',
-      ],
-      {
-        CLICKHOUSE_PATH: path.join(tmp, `ch-fb-${days}`),
-        ADS_ACCOUNTS_FILE: accountsFile,
-        FB_TOKEN: 'EAAbenchToken',
-        FACEBOOK_GRAPH_URL: graph.url,
-        PATH: process.env.PATH ?? '',
-      },
-      heapFlags(FACEBOOK_HEAP_MB),
-    );
+    const fb = await extractDays('facebook-ads', days, {
+      flags: ['--poll-interval-ms', '10'],
+      env: { FB_TOKEN: 'EAAbenchToken', FACEBOOK_GRAPH_URL: graph.url },
+      heapMb: FACEBOOK_HEAP_MB,
+    });
     report(
       `facebook-ads (${formatCount(ADS)} ads x ${days} days, 7-day report runs, 500-row pages${heapCap(FACEBOOK_HEAP_MB)})`,
       fb,
@@ -239,33 +254,18 @@ async function benchGoogle(days: number): Promise<void> {
   });
   google.batchSize = 10_000;
   try {
-    const figures = await extract(
-      [
-        'google-ads',
-        '--group',
-        'bench',
-        '--since',
-        SINCE,
-        '--until',
-        addDays(SINCE, days),
-        '--lookback-days',
-        '0',
-        '--chunk-days',
-        String(GOOGLE_CHUNK_DAYS),
-      ],
-      {
-        CLICKHOUSE_PATH: path.join(tmp, `ch-google-${days}`),
-        ADS_ACCOUNTS_FILE: accountsFile,
+    const figures = await extractDays('google-ads', days, {
+      flags: ['--chunk-days', String(GOOGLE_CHUNK_DAYS)],
+      env: {
         G_DEV: credentials.developerToken,
         G_ID: credentials.clientId,
         G_SECRET: credentials.clientSecret,
         G_REFRESH: credentials.refreshToken,
         GOOGLE_ADS_API_URL: google.url,
         GOOGLE_OAUTH_TOKEN_URL: `${google.url}/token`,
-        PATH: process.env.PATH ?? '',
       },
-      heapFlags(GOOGLE_HEAP_MB),
-    );
+      heapMb: GOOGLE_HEAP_MB,
+    });
     report(
       `google-ads (${formatCount(ADS)} campaigns x ${days} days, campaign + ad group daily, ${GOOGLE_CHUNK_DAYS}-day queries${heapCap(GOOGLE_HEAP_MB)})`,
       figures,
