@@ -20,6 +20,55 @@ export const FAST_RETRIES = [
 /** `--since`/`--until` flags for a window (until exclusive). */
 export const windowFlags = (since: string, until: string) => ['--since', since, '--until', until];
 
+/** What one `extract <source>` run is asked for, beyond its group. */
+export interface ExtractRun {
+  /** `--since`/`--until` (until exclusive); none: the extractor's own window. */
+  readonly window?: readonly [since: string, until: string];
+  readonly lookbackDays?: number;
+  readonly chunkDays?: number;
+  readonly pageSize?: number;
+  /** `--log-level debug`: the batch events `insertedBatches` reads. */
+  readonly debug?: boolean;
+  /** Any further flags, last. */
+  readonly flags?: readonly string[];
+}
+
+/** The arguments of `extract <source> --group <group>` with the flags `run` asks for. */
+export function extractArgs(source: string, group: string, run: ExtractRun = {}): string[] {
+  const flag = (name: string, value: number | undefined) =>
+    value === undefined ? [] : [name, String(value)];
+  return [
+    source,
+    '--group',
+    group,
+    ...(run.window ? windowFlags(...run.window) : []),
+    ...flag('--lookback-days', run.lookbackDays),
+    ...flag('--chunk-days', run.chunkDays),
+    ...flag('--page-size', run.pageSize),
+    ...(run.debug ? ['--log-level', 'debug'] : []),
+    ...(run.flags ?? []),
+  ];
+}
+
+/** The structured (JSON) lines a run logged, parsed. */
+export const logEvents = (stderr: string) =>
+  stderr
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+
+/** Rows of each insert batch the debug log reports, for the batches `where` picks. */
+export const insertedBatches = (
+  stderr: string,
+  where: (event: Record<string, unknown>) => boolean,
+) =>
+  logEvents(stderr)
+    .filter((event) => where(event) && String(event.msg).startsWith('batch '))
+    .map((event) => event.rows);
+
+/** The `_extractor_state` value of a daily stream that has loaded every day through `date`. */
+export const cursorState = (date: string) => `{"cursor":{"lastLoadedDate":"${date}"}}`;
+
 /**
  * Rows of `sql` in the embedded ClickHouse folder a run wrote. The folder is open only for the
  * query: chdb allows one owner at a time and the next run needs it.
@@ -61,6 +110,10 @@ export interface AdTestRun<Fake> {
   /** The environment `extract` runs with: the folder, the accounts file, the fake's variables. */
   env(extra?: Record<string, string>): NodeJS.ProcessEnv;
   loaded<Row = Record<string, unknown>>(sql: string): Promise<Row[]>;
+  /** `extractArgs` for this file's source, followed by its quick retry and timeout flags. */
+  args(group: string, run?: ExtractRun): string[];
+  /** Each account's saved state for the source (of one stream, if named), in account order. */
+  accountStates(stream?: string): Promise<{ account: string; state: string }[]>;
   /** Swaps this test's fake for one `start` makes (other data, or faults from the first request). */
   restartFake(start: () => Promise<Fake>): Promise<Fake>;
 }
@@ -70,6 +123,10 @@ export interface AdTestRun<Fake> {
  * fresh fake and embedded ClickHouse folder before each test, the last fake closed at the end.
  */
 export function useAdTestRun<Fake extends { readonly url: string; close(): Promise<void> }>(setup: {
+  /** The `extract` subcommand, which is also the `source` of its state rows. */
+  source: string;
+  /** Flags every run of the file takes so that injected faults and slow answers stay quick. */
+  fastFlags: readonly string[];
   accountsPrefix: string;
   accounts: readonly string[];
   startFake: () => Promise<Fake>;
@@ -111,6 +168,18 @@ export function useAdTestRun<Fake extends { readonly url: string; close(): Promi
       ...extra,
     }),
     loaded: (sql) => loadedRows(clickHousePath, sql),
+    args: (group, run = {}) =>
+      extractArgs(setup.source, group, {
+        ...run,
+        flags: [...(run.flags ?? []), ...setup.fastFlags],
+      }),
+    accountStates: (stream) =>
+      loadedRows(
+        clickHousePath,
+        `SELECT account, state FROM raw._extractor_state FINAL WHERE source = '${setup.source}'${
+          stream === undefined ? '' : ` AND stream = '${stream}'`
+        } ORDER BY account`,
+      ),
     restartFake: async (start) => {
       await fake?.close();
       fake = await start();

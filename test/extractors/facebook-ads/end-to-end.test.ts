@@ -15,7 +15,15 @@ import {
   throttled,
 } from '../../fakes/facebook-graph.js';
 import { HTML_500_PAGE } from '../../fakes/http.js';
-import { runCli, runCliProcess, useAdTestRun } from '../ad-platforms/support.js';
+import {
+  cursorState,
+  extractArgs,
+  insertedBatches,
+  logEvents,
+  runCli,
+  runCliProcess,
+  useAdTestRun,
+} from '../ad-platforms/support.js';
 
 const TOKEN = 'EAAGfakeTokenValue0123456789abcdef';
 const DAYS = [
@@ -270,6 +278,8 @@ const FAST = [
 ];
 
 const adTest = useAdTestRun({
+  source: 'facebook-ads',
+  fastFlags: FAST,
   accountsPrefix: 'fb-ads-',
   accounts: [
     'facebook-ads:',
@@ -352,20 +362,10 @@ describe('extract facebook-ads', () => {
       return 'complete';
     };
     const { code, stdout, stderr } = await runCli(
-      [
-        'facebook-ads',
-        '--group',
-        'd1',
-        '--since',
-        '2024-03-01',
-        '--until',
-        '2024-03-11',
-        '--job-days',
-        '4',
-        '--max-polls',
-        '3',
-        ...FAST,
-      ],
+      adTest.args('d1', {
+        window: ['2024-03-01', '2024-03-11'],
+        flags: ['--job-days', '4', '--max-polls', '3'],
+      }),
       env(),
     );
     expect(stderr).not.toContain(TOKEN);
@@ -381,10 +381,7 @@ describe('extract facebook-ads', () => {
       ['2024-03-05', ['2001']],
       ['2024-03-05', ['2002']],
     ]);
-    const events = stderr
-      .split('\n')
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const events = logEvents(stderr);
     expect(events.filter((e) => e.event === 'async_job_split').length).toBe(3);
     // Graph asked for a minute (estimated_time_to_regain_access: 1): the wait is that hint,
     // capped at --retry-max-ms, not the 1 ms jittered backoff.
@@ -462,20 +459,10 @@ describe('extract facebook-ads', () => {
       return job.since === job.until ? 'stall' : 'fail';
     };
     const { code, stderr } = await runCli(
-      [
-        'facebook-ads',
-        '--group',
-        'one',
-        '--since',
-        '2024-03-05',
-        '--until',
-        '2024-03-07',
-        '--job-days',
-        '2',
-        '--max-polls',
-        '2',
-        ...FAST,
-      ],
+      adTest.args('one', {
+        window: ['2024-03-05', '2024-03-07'],
+        flags: ['--job-days', '2', '--max-polls', '2'],
+      }),
       env(),
     );
     expect(code, stderr).toBe(0);
@@ -500,9 +487,8 @@ describe('extract facebook-ads', () => {
   });
 
   it('re-runs an overlapping window idempotently and picks up restated numbers', async () => {
-    const args = ['facebook-ads', '--group', 'd1', ...FAST];
     expect(
-      (await runCli([...args, '--since', '2024-03-01', '--until', '2024-03-08'], env())).code,
+      (await runCli(adTest.args('d1', { window: ['2024-03-01', '2024-03-08'] }), env())).code,
     ).toBe(0);
     // Facebook restates 03-06 (late attributed conversions) before the second run.
     const restated = accounts();
@@ -514,29 +500,16 @@ describe('extract facebook-ads', () => {
     }
     await adTest.restartFake(() => startFakeGraph({ accessToken: TOKEN, accounts: restated }));
     expect(
-      (await runCli([...args, '--since', '2024-03-05', '--until', '2024-03-11'], env())).code,
+      (await runCli(adTest.args('d1', { window: ['2024-03-05', '2024-03-11'] }), env())).code,
     ).toBe(0);
     expect(await loaded()).toEqual(expectedDaily(restated, '2024-03-01', '2024-03-11'));
-    const state = await loaded(`
-      SELECT account, state FROM raw._extractor_state FINAL
-      WHERE source = 'facebook-ads' AND stream = 'ads_insights' ORDER BY account`);
-    expect(state).toEqual([
-      { account: 'act_1001', state: '{"cursor":{"lastLoadedDate":"2024-03-10"}}' },
-      { account: 'act_1002', state: '{"cursor":{"lastLoadedDate":"2024-03-10"}}' },
-    ]);
+    expect(await adTest.accountStates('ads_insights')).toEqual(
+      ['act_1001', 'act_1002'].map((account) => ({ account, state: cursorState('2024-03-10') })),
+    );
   });
 
   it('keeps breakdown rows apart in the key, and their sums match the unbroken rows', async () => {
-    const args = [
-      'facebook-ads',
-      '--group',
-      'd1',
-      '--since',
-      '2024-03-01',
-      '--until',
-      '2024-03-03',
-      ...FAST,
-    ];
+    const args = adTest.args('d1', { window: ['2024-03-01', '2024-03-03'] });
     expect((await runCli(args, env())).code).toBe(0);
     expect((await runCli([...args, '--breakdowns', 'age'], env())).code).toBe(0);
     const rows = await loaded(`
@@ -564,16 +537,7 @@ describe('extract facebook-ads', () => {
       response: graphError(500, 2, 'Service temporarily unavailable'),
     });
     const { code, stdout, stderr } = await runCli(
-      [
-        'facebook-ads',
-        '--group',
-        'broken',
-        '--since',
-        '2024-03-01',
-        '--until',
-        '2024-03-03',
-        ...FAST,
-      ],
+      adTest.args('broken', { window: ['2024-03-01', '2024-03-03'] }),
       env(),
     );
     expect(code).toBe(1);
@@ -586,9 +550,8 @@ describe('extract facebook-ads', () => {
       { account_id: '1001', n: '8' },
       { account_id: '1002', n: '2' },
     ]);
-    const state = await loaded(`
-      SELECT account FROM raw._extractor_state FINAL WHERE source = 'facebook-ads' AND stream = 'ads_insights' ORDER BY account`);
-    expect(state).toEqual([{ account: 'act_1001' }, { account: 'act_1002' }]);
+    const states = await adTest.accountStates('ads_insights');
+    expect(states.map(({ account }) => account)).toEqual(['act_1001', 'act_1002']);
   });
 
   it('keeps the chunks written before a bad row and does not move the state past it', async () => {
@@ -617,18 +580,7 @@ describe('extract facebook-ads', () => {
       },
     });
     const { code, stderr } = await runCli(
-      [
-        'facebook-ads',
-        '--group',
-        'd1',
-        '--since',
-        '2024-03-01',
-        '--until',
-        '2024-03-05',
-        '--job-days',
-        '2',
-        ...FAST,
-      ],
+      adTest.args('d1', { window: ['2024-03-01', '2024-03-05'], flags: ['--job-days', '2'] }),
       env(),
     );
     expect(code).toBe(1);
@@ -642,12 +594,9 @@ describe('extract facebook-ads', () => {
       { account_id: '1001', first: '2024-03-01', last: '2024-03-02', n: '8' },
       { account_id: '1002', first: '2024-03-01', last: '2024-03-04', n: '4' },
     ]);
-    const state = await loaded(`
-      SELECT account, state FROM raw._extractor_state FINAL
-      WHERE source = 'facebook-ads' AND stream = 'ads_insights' ORDER BY account`);
-    expect(state).toEqual([
-      { account: 'act_1001', state: '{"cursor":{"lastLoadedDate":"2024-03-02"}}' },
-      { account: 'act_1002', state: '{"cursor":{"lastLoadedDate":"2024-03-04"}}' },
+    expect(await adTest.accountStates('ads_insights')).toEqual([
+      { account: 'act_1001', state: cursorState('2024-03-02') },
+      { account: 'act_1002', state: cursorState('2024-03-04') },
     ]);
   });
 
@@ -684,50 +633,32 @@ describe('extract facebook-ads', () => {
       response: graphError(500, 2, 'Service temporarily unavailable'),
     });
     const fast = FAST.filter((_, i) => FAST[i - 1] !== '--page-size' && FAST[i] !== '--page-size');
-    const args = [
-      'facebook-ads',
-      '--group',
-      'one',
-      '--since',
-      '2024-03-01',
-      '--until',
-      '2024-03-11',
-      '--job-days',
-      '10',
-      '--page-size',
-      '500',
-      '--log-level',
-      'debug',
-      ...fast,
-    ];
-    const insertedBatches = (stderr: string) =>
-      stderr
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Record<string, unknown>)
-        .filter((e) => e.stream === 'ads_insights' && String(e.msg).startsWith('batch '))
-        .map((e) => e.rows);
+    const args = extractArgs('facebook-ads', 'one', {
+      window: ['2024-03-01', '2024-03-11'],
+      pageSize: 500,
+      debug: true,
+      flags: ['--job-days', '10', ...fast],
+    });
+    const insightBatches = (stderr: string) =>
+      insertedBatches(stderr, (event) => event.stream === 'ads_insights');
     const totals = `
       SELECT toString(count()) AS n, toString(sum(impressions)) AS impressions,
              toString(sum(clicks)) AS clicks, toString(toInt64(sum(spend) * 100)) AS spend_cents
       FROM raw.facebook_ads_ads_insights FINAL`;
-    const stateSql = `
-      SELECT state FROM raw._extractor_state FINAL
-      WHERE source = 'facebook-ads' AND stream = 'ads_insights'`;
 
     const failed = await runCli(args, env());
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(
       /ads_insights failed after 5,000 rows: .*gave up after 6 attempts/,
     );
-    expect(insertedBatches(failed.stderr)).toEqual([5000]);
+    expect(insightBatches(failed.stderr)).toEqual([5000]);
     expect((await loaded(totals))[0]?.n).toBe('5000');
-    expect(await loaded(stateSql)).toEqual([]);
+    expect(await adTest.accountStates('ads_insights')).toEqual([]);
 
     adTest.fake.faults.length = 0;
     const rerun = await runCli(args, env());
     expect(rerun.code, rerun.stderr).toBe(0);
-    expect(insertedBatches(rerun.stderr)).toEqual([5000, 1000]);
+    expect(insightBatches(rerun.stderr)).toEqual([5000, 1000]);
     const sum = (pick: (row: FakeInsight) => number) =>
       insights.reduce((total, row) => total + pick(row), 0);
     expect(await loaded(totals)).toEqual([
@@ -738,8 +669,8 @@ describe('extract facebook-ads', () => {
         spend_cents: String(sum((r) => r.spendCents)),
       },
     ]);
-    expect(await loaded(stateSql)).toEqual([
-      { state: '{"cursor":{"lastLoadedDate":"2024-03-10"}}' },
+    expect(await adTest.accountStates('ads_insights')).toEqual([
+      { account: 'act_1001', state: cursorState('2024-03-10') },
     ]);
   });
 
@@ -750,7 +681,7 @@ describe('extract facebook-ads', () => {
       response: { status: 200, body: { success: true } },
     });
     const { code, stderr } = await runCli(
-      ['facebook-ads', '--group', 'd1', '--since', '2024-03-01', '--until', '2024-03-04', ...FAST],
+      adTest.args('d1', { window: ['2024-03-01', '2024-03-04'] }),
       env(),
     );
     expect(code).toBe(1);
@@ -769,7 +700,7 @@ describe('extract facebook-ads', () => {
       'x-ad-account-usage': JSON.stringify({ acc_id_util_pct: 90, reset_time_duration: 0 }),
     };
     const { code, stderr } = await runCli(
-      ['facebook-ads', '--group', 'd1', '--since', '2024-03-01', '--until', '2024-03-02', ...FAST],
+      adTest.args('d1', { window: ['2024-03-01', '2024-03-02'] }),
       env(),
     );
     expect(code).toBe(0);
@@ -779,12 +710,12 @@ describe('extract facebook-ads', () => {
   });
 
   it('rejects a bad accounts file and a pasted token with a located error, exit 2', async () => {
-    const missing = await runCli(['facebook-ads', '--group', 'nope', ...FAST], env());
+    const missing = await runCli(adTest.args('nope'), env());
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain(
       `--accounts-file: ${adTest.accountsFile} has no group \`nope\` under \`facebook-ads\` (groups: d1, broken, one, pasted)`,
     );
-    const pasted = await runCli(['facebook-ads', '--group', 'pasted', ...FAST], env());
+    const pasted = await runCli(adTest.args('pasted'), env());
     expect(pasted.code).toBe(2);
     // The key path in backticks: `access_token: must …` would lose its first word to redaction.
     expect(pasted.stderr).toContain(
@@ -801,25 +732,14 @@ describe('extract facebook-ads', () => {
       response: { status: 502, body: HTML_500_PAGE, html: true },
     });
     const ok = await runCliProcess(
-      [
-        'facebook-ads',
-        '--group',
-        'd1',
-        '--since',
-        '2024-03-01',
-        '--until',
-        '2024-03-02',
-        '--log-level',
-        'debug',
-        ...FAST,
-      ],
+      adTest.args('d1', { window: ['2024-03-01', '2024-03-02'], debug: true }),
       env(),
     );
     expect(ok.code).toBe(1);
     expect(ok.stderr).toContain('gave up after 6 attempts');
     expect(`${ok.stdout}${ok.stderr}`).not.toContain(TOKEN);
     const wrong = await runCliProcess(
-      ['facebook-ads', '--group', 'd1', '--log-level', 'debug', ...FAST],
+      adTest.args('d1', { debug: true }),
       env({ FB_TEST_TOKEN: 'EAAGwrongTokenValue999999999999' }),
     );
     expect(wrong.code).toBe(2);

@@ -25,13 +25,14 @@ import {
 import { ACCESS_TOKEN } from '../../fakes/google-oauth.js';
 import { HTML_500_PAGE } from '../../fakes/http.js';
 import {
+  cursorState,
   expectNoSecrets,
   FAST_RETRIES,
+  insertedBatches,
   retryLines,
   runCli,
   runCliProcess,
   useAdTestRun,
-  windowFlags,
 } from '../ad-platforms/support.js';
 
 const CREDENTIALS = {
@@ -156,6 +157,8 @@ const CAMPAIGN_DAILY_SQL = `
 const credentials =
   '{ developer_token: T_DEV, client_id: T_ID, client_secret: T_SECRET, refresh_token: T_REFRESH }';
 const adTest = useAdTestRun({
+  source: 'google-ads',
+  fastFlags: FAST_RETRIES,
   accountsPrefix: 'google-ads-',
   accounts: [
     'google-ads:',
@@ -286,28 +289,16 @@ async function startBigCustomerFake() {
   return campaignRows;
 }
 
-const BIG_ARGS = [
-  'google-ads',
-  '--group',
-  'big',
-  '--lookback-days',
-  '0',
-  ...windowFlags('2024-03-01', '2024-03-11'),
-  '--chunk-days',
-  '10',
-  '--log-level',
-  'debug',
-  ...FAST_RETRIES,
-];
+const BIG_ARGS = adTest.args('big', {
+  lookbackDays: 0,
+  window: ['2024-03-01', '2024-03-11'],
+  chunkDays: 10,
+  debug: true,
+});
 
 /** Rows of each campaign_daily insert, from the debug log. */
-const insertedBatches = (stderr: string) =>
-  stderr
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Record<string, unknown>)
-    .filter((e) => e.stream === 'campaign_daily' && String(e.msg).startsWith('batch '))
-    .map((e) => e.rows);
+const campaignDailyBatches = (stderr: string) =>
+  insertedBatches(stderr, (event) => event.stream === 'campaign_daily');
 
 const BIG_TOTALS_SQL = `
   SELECT toString(count()) AS n, toString(sum(impressions)) AS impressions,
@@ -330,10 +321,7 @@ const DAILY_STATE_SQL = `
   SELECT stream, state FROM raw._extractor_state FINAL
   WHERE source = 'google-ads' AND stream LIKE '%daily' ORDER BY stream`;
 
-const loadedThrough = (stream: string, date: string) => ({
-  stream,
-  state: `{"cursor":{"lastLoadedDate":"${date}"}}`,
-});
+const loadedThrough = (stream: string, date: string) => ({ stream, state: cursorState(date) });
 
 describe('extract google-ads', () => {
   it('loads exact rows (int64 intact) through quota errors, 503, an HTML 500 and slow answers, via the manager account', async () => {
@@ -356,17 +344,7 @@ describe('extract google-ads', () => {
       { route: 'token', times: 1, response: { status: 503, body: { error: 'backend_error' } } },
     );
     const { code, stdout, stderr } = await runCli(
-      [
-        'google-ads',
-        '--group',
-        'g1',
-        '--lookback-days',
-        '0',
-        ...windowFlags('2024-03-01', '2024-03-07'),
-        '--chunk-days',
-        '4',
-        ...FAST_RETRIES,
-      ],
+      adTest.args('g1', { lookbackDays: 0, window: ['2024-03-01', '2024-03-07'], chunkDays: 4 }),
       env(),
     );
     expect(code, stderr).toBe(0);
@@ -461,19 +439,11 @@ describe('extract google-ads', () => {
   });
 
   it('re-runs overlapping windows idempotently and continues from the state minus the lookback', async () => {
-    const args = ['google-ads', '--group', 'g1', ...FAST_RETRIES];
-    expect(
-      (
-        await runCli(
-          [...args, '--lookback-days', '0', ...windowFlags('2024-03-01', '2024-03-05')],
-          env(),
-        )
-      ).code,
-    ).toBe(0);
+    const first = adTest.args('g1', { lookbackDays: 0, window: ['2024-03-01', '2024-03-05'] });
+    expect((await runCli(first, env())).code).toBe(0);
     adTest.fake.queries.length = 0;
-    expect(
-      (await runCli([...args, '--until', '2024-03-07', '--lookback-days', '2'], env())).code,
-    ).toBe(0);
+    const next = adTest.args('g1', { lookbackDays: 2, flags: ['--until', '2024-03-07'] });
+    expect((await runCli(next, env())).code).toBe(0);
     // State after the first run: 2024-03-04 loaded; 2 days of lookback → from 2024-03-03.
     expect(
       adTest.fake.queries
@@ -503,7 +473,7 @@ describe('extract google-ads', () => {
     expect(retryLines(failed.stderr).join('\n')).toContain(
       'after 5000 rows; the query is read again',
     );
-    expect(insertedBatches(failed.stderr)).toEqual(Array(6).fill(5000));
+    expect(campaignDailyBatches(failed.stderr)).toEqual(Array(6).fill(5000));
     expect((await loaded(BIG_TOTALS_SQL))[0]?.n).toBe('5000');
     // The other daily stream finished its window; campaign_daily's state did not move.
     expect(await loaded(DAILY_STATE_SQL)).toEqual([adGroupState]);
@@ -512,7 +482,7 @@ describe('extract google-ads', () => {
     adTest.fake.cuts[0]!.times = 1;
     const rerun = await runCli(BIG_ARGS, env());
     expect(rerun.code, rerun.stderr).toBe(0);
-    expect(insertedBatches(rerun.stderr)).toEqual([5000, 5000, 1000]);
+    expect(campaignDailyBatches(rerun.stderr)).toEqual([5000, 5000, 1000]);
     expect(await loaded(BIG_TOTALS_SQL)).toEqual([bigTotals(campaignRows)]);
     expect(await loaded(DAILY_STATE_SQL)).toEqual([
       adGroupState,
@@ -532,15 +502,7 @@ describe('extract google-ads', () => {
       }),
     });
     const { code, stderr } = await runCli(
-      [
-        'google-ads',
-        '--group',
-        'g1',
-        '--lookback-days',
-        '0',
-        ...windowFlags('2024-03-01', '2024-03-05'),
-        ...FAST_RETRIES,
-      ],
+      adTest.args('g1', { lookbackDays: 0, window: ['2024-03-01', '2024-03-05'] }),
       env(),
     );
     expect(code, stderr).toBe(0);
@@ -557,13 +519,10 @@ describe('extract google-ads', () => {
     expect(await loaded(CAMPAIGN_DAILY_SQL)).toEqual(
       expectedCampaignDaily('2024-03-01', '2024-03-05'),
     );
-    expect(
-      await loaded(`SELECT account, state FROM raw._extractor_state FINAL
-        WHERE source = 'google-ads' AND stream = 'campaign_daily' ORDER BY account`),
-    ).toEqual(
+    expect(await adTest.accountStates('campaign_daily')).toEqual(
       ['1234567890', '2223334444'].map((account) => ({
         account,
-        state: '{"cursor":{"lastLoadedDate":"2024-03-04"}}',
+        state: cursorState('2024-03-04'),
       })),
     );
   });
@@ -585,7 +544,7 @@ describe('extract google-ads', () => {
       'campaign_daily of 3334445555 2024-03-01..2024-03-11: Google Ads API error: FAILED_PRECONDITION: CUSTOMER_NOT_ENABLED: The customer account is not enabled. (an error element inside the stream, after 5000 rows)',
     );
     expect(retryLines(failed.stderr)).toEqual([]);
-    expect(insertedBatches(failed.stderr)).toEqual([5000]);
+    expect(campaignDailyBatches(failed.stderr)).toEqual([5000]);
     expect((await loaded(BIG_TOTALS_SQL))[0]?.n).toBe('5000');
     expect(await loaded(DAILY_STATE_SQL)).toEqual([loadedThrough('ad_group_daily', '2024-03-10')]);
     expectNoSecrets(`${failed.stdout}${failed.stderr}`, [
@@ -609,15 +568,7 @@ describe('extract google-ads', () => {
       response: googleError(503, 'UNAVAILABLE', 'The service is currently unavailable.'),
     });
     const { code, stdout, stderr } = await runCli(
-      [
-        'google-ads',
-        '--group',
-        'g2',
-        '--lookback-days',
-        '0',
-        ...windowFlags('2024-03-01', '2024-03-03'),
-        ...FAST_RETRIES,
-      ],
+      adTest.args('g2', { lookbackDays: 0, window: ['2024-03-01', '2024-03-03'] }),
       env(),
     );
     expect(code).toBe(1);
@@ -645,15 +596,7 @@ describe('extract google-ads', () => {
       },
     );
     const { code, stderr } = await runCli(
-      [
-        'google-ads',
-        '--group',
-        'g1',
-        '--lookback-days',
-        '0',
-        ...windowFlags('2024-03-01', '2024-03-03'),
-        ...FAST_RETRIES,
-      ],
+      adTest.args('g1', { lookbackDays: 0, window: ['2024-03-01', '2024-03-03'] }),
       env(),
     );
     expect(code, stderr).toBe(0);
@@ -676,7 +619,7 @@ describe('extract google-ads', () => {
 
   it("exits 2 on a rejected developer token, naming the customer and Google's error code", async () => {
     const { code, stdout, stderr } = await runCli(
-      ['google-ads', '--group', 'g1', ...windowFlags('2024-03-01', '2024-03-02'), ...FAST_RETRIES],
+      adTest.args('g1', { window: ['2024-03-01', '2024-03-02'] }),
       env({ T_DEV: 'devTok-wrong0123456789' }),
     );
     expect(code).toBe(2);
@@ -693,7 +636,7 @@ describe('extract google-ads', () => {
 
   it('exits 2 on a revoked refresh token and never prints any credential (separate process)', async () => {
     const revoked = await runCliProcess(
-      ['google-ads', '--group', 'g1', '--log-level', 'debug', ...FAST_RETRIES],
+      adTest.args('g1', { debug: true }),
       env({ T_REFRESH: '1//0revokedRefreshToken99999999' }),
     );
     expect(revoked.code).toBe(2);
@@ -704,17 +647,7 @@ describe('extract google-ads', () => {
       response: quotaExhausted('0.001s'),
     });
     const throttled = await runCliProcess(
-      [
-        'google-ads',
-        '--group',
-        'g1',
-        '--lookback-days',
-        '0',
-        ...windowFlags('2024-03-01', '2024-03-02'),
-        '--log-level',
-        'debug',
-        ...FAST_RETRIES,
-      ],
+      adTest.args('g1', { lookbackDays: 0, window: ['2024-03-01', '2024-03-02'], debug: true }),
       env(),
     );
     expect(throttled.code).toBe(1);

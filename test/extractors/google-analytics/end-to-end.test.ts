@@ -8,13 +8,14 @@ import { type FakeProperty, gaError, startFakeAnalytics } from '../../fakes/goog
 import { ACCESS_TOKEN } from '../../fakes/google-oauth.js';
 import { HTML_500_PAGE } from '../../fakes/http.js';
 import {
+  cursorState,
   expectNoSecrets,
   FAST_RETRIES,
+  insertedBatches,
   retryLines,
   runCli,
   runCliProcess,
   useAdTestRun,
-  windowFlags,
 } from '../ad-platforms/support.js';
 
 const CREDENTIALS = {
@@ -110,6 +111,8 @@ const LOADED_SQL = `
   ORDER BY toJSONString([property_id, toString(date), dimension_values])`;
 
 const adTest = useAdTestRun({
+  source: 'google-analytics',
+  fastFlags: FAST_RETRIES,
   accountsPrefix: 'ga4-',
   accounts: [
     'google-analytics:',
@@ -162,17 +165,7 @@ describe('extract google-analytics', () => {
       { route: 'runReport', times: 1, delayMs: 2000 },
     );
     const { code, stdout, stderr } = await runCli(
-      [
-        'google-analytics',
-        '--group',
-        'a1',
-        ...windowFlags('2024-03-01', '2024-03-06'),
-        '--chunk-days',
-        '2',
-        '--page-size',
-        '4',
-        ...FAST_RETRIES,
-      ],
+      adTest.args('a1', { window: ['2024-03-01', '2024-03-06'], chunkDays: 2, pageSize: 4 }),
       env(),
     );
     expect(code, stderr).toBe(0);
@@ -211,12 +204,11 @@ describe('extract google-analytics', () => {
   });
 
   it('re-runs an overlapping window idempotently and resumes from the state minus the lookback', async () => {
-    const args = ['google-analytics', '--group', 'a1', ...FAST_RETRIES];
-    expect((await runCli([...args, ...windowFlags('2024-03-01', '2024-03-04')], env())).code).toBe(
-      0,
-    );
+    const first = adTest.args('a1', { window: ['2024-03-01', '2024-03-04'] });
+    expect((await runCli(first, env())).code).toBe(0);
     adTest.fake.reports.length = 0;
-    expect((await runCli([...args, '--until', '2024-03-06'], env())).code).toBe(0);
+    const next = adTest.args('a1', { flags: ['--until', '2024-03-06'] });
+    expect((await runCli(next, env())).code).toBe(0);
     // Cursor 2024-03-03, lookback 3 days → 2024-03-01 again.
     const ranges = adTest.fake.reports.map(
       (r) => (r.body.dateRanges as { startDate: string; endDate: string }[])[0],
@@ -237,54 +229,38 @@ describe('extract google-analytics', () => {
       times: 100,
       response: gaError(503, 'UNAVAILABLE', 'The service is currently unavailable.'),
     });
-    const args = [
-      'google-analytics',
-      '--group',
-      'a1',
-      ...windowFlags('2024-03-01', '2024-03-06'),
-      '--lookback-days',
-      '0',
-      '--chunk-days',
-      '5',
-      '--page-size',
-      '4',
-      '--log-level',
-      'debug',
-      ...FAST_RETRIES,
-    ];
-    const insertedBatches = (stderr: string) =>
-      stderr
-        .split('\n')
-        .filter(Boolean)
-        .map((line) => JSON.parse(line) as Record<string, unknown>)
-        .filter((e) => e.account === '111111111' && String(e.msg).startsWith('batch '))
-        .map((e) => e.rows);
+    const args = adTest.args('a1', {
+      window: ['2024-03-01', '2024-03-06'],
+      lookbackDays: 0,
+      chunkDays: 5,
+      pageSize: 4,
+      debug: true,
+    });
+    const property1Batches = (stderr: string) =>
+      insertedBatches(stderr, (event) => event.account === '111111111');
     const perProperty = `
       SELECT property_id, toString(count()) AS n FROM raw.google_analytics_daily_report FINAL
       GROUP BY property_id ORDER BY property_id`;
-    const stateSql = `
-      SELECT account, state FROM raw._extractor_state FINAL
-      WHERE source = 'google-analytics' ORDER BY account`;
-    const loadedState = '{"cursor":{"lastLoadedDate":"2024-03-05"}}';
+    const loadedState = cursorState('2024-03-05');
 
     const failed = await runCli(args, env());
     expect(failed.code).toBe(1);
     expect(failed.stderr).toMatch(
       /daily_report failed after 8 rows: .*property 111111111 .*gave up after 6 attempts: UNAVAILABLE/,
     );
-    expect(insertedBatches(failed.stderr)).toEqual([4, 4]);
+    expect(property1Batches(failed.stderr)).toEqual([4, 4]);
     expect(await loaded(perProperty)).toEqual([
       { property_id: '111111111', n: '8' },
       { property_id: '222222222', n: '15' },
     ]);
-    expect(await loaded(stateSql)).toEqual([{ account: '222222222', state: loadedState }]);
+    expect(await adTest.accountStates()).toEqual([{ account: '222222222', state: loadedState }]);
 
     adTest.fake.faults.length = 0;
     const rerun = await runCli(args, env());
     expect(rerun.code, rerun.stderr).toBe(0);
-    expect(insertedBatches(rerun.stderr)).toEqual([4, 4, 4, 3]);
+    expect(property1Batches(rerun.stderr)).toEqual([4, 4, 4, 3]);
     expect(await loaded(LOADED_SQL)).toEqual(expected('2024-03-01', '2024-03-06'));
-    expect(await loaded(stateSql)).toEqual([
+    expect(await adTest.accountStates()).toEqual([
       { account: '111111111', state: loadedState },
       { account: '222222222', state: loadedState },
     ]);
@@ -297,13 +273,7 @@ describe('extract google-analytics', () => {
       response: gaError(503, 'UNAVAILABLE', 'The service is currently unavailable.'),
     });
     const failing = await runCli(
-      [
-        'google-analytics',
-        '--group',
-        'a2',
-        ...windowFlags('2024-03-01', '2024-03-03'),
-        ...FAST_RETRIES,
-      ],
+      adTest.args('a2', { window: ['2024-03-01', '2024-03-03'] }),
       env(),
     );
     expect(failing.code).toBe(1);
@@ -320,15 +290,10 @@ describe('extract google-analytics', () => {
 
     adTest.fake.tokensPerHourLeft = 1000;
     const quota = await runCli(
-      [
-        'google-analytics',
-        '--group',
-        'a1',
-        ...windowFlags('2024-03-03', '2024-03-05'),
-        '--quota-reserve-pct',
-        '5',
-        ...FAST_RETRIES,
-      ],
+      adTest.args('a1', {
+        window: ['2024-03-03', '2024-03-05'],
+        flags: ['--quota-reserve-pct', '5'],
+      }),
       env(),
     );
     expect(quota.code).toBe(1);
@@ -337,33 +302,20 @@ describe('extract google-analytics', () => {
     expect(
       await loaded(`SELECT toString(max(date)) AS d FROM raw.google_analytics_daily_report`),
     ).toEqual([{ d: '2024-03-02' }]);
-    expect(
-      await loaded(
-        `SELECT account, state FROM raw._extractor_state FINAL WHERE source = 'google-analytics' ORDER BY account`,
-      ),
-    ).toEqual([
-      { account: '111111111', state: '{"cursor":{"lastLoadedDate":"2024-03-02"}}' },
-      { account: '222222222', state: '{"cursor":{"lastLoadedDate":"2024-03-02"}}' },
-    ]);
+    expect(await adTest.accountStates()).toEqual(
+      ['111111111', '222222222'].map((account) => ({ account, state: cursorState('2024-03-02') })),
+    );
   });
 
   it('exits 2 on a revoked refresh token and never prints a credential (separate process)', async () => {
     const revoked = await runCliProcess(
-      ['google-analytics', '--group', 'a1', '--log-level', 'debug', ...FAST_RETRIES],
+      adTest.args('a1', { debug: true }),
       env({ GA_REFRESH: '1//0revokedAnalyticsToken777' }),
     );
     expect(revoked.code).toBe(2);
     expect(revoked.stderr).toContain('HTTP 400: Google OAuth token refresh failed (invalid_grant)');
     const ok = await runCliProcess(
-      [
-        'google-analytics',
-        '--group',
-        'a1',
-        ...windowFlags('2024-03-01', '2024-03-02'),
-        '--log-level',
-        'debug',
-        ...FAST_RETRIES,
-      ],
+      adTest.args('a1', { window: ['2024-03-01', '2024-03-02'], debug: true }),
       env(),
     );
     expect(ok.code, ok.stderr).toBe(0);
