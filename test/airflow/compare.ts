@@ -123,25 +123,45 @@ function secretTuple(task: IrTask): Record<string, [string, string, string | nul
   return out;
 }
 
+type FieldCheck = (field: string, actual: unknown, expected: unknown) => void;
+
+/** A check that adds `<where>/<field>: Airflow … ≠ IR …` to `problems` when the two differ. */
+function fieldCheck(problems: string[], where: string): FieldCheck {
+  return (field, actual, expected) => {
+    if (show(actual) !== show(expected)) {
+      problems.push(`${where}/${field}: Airflow ${show(actual)} ≠ IR ${show(expected)}`);
+    }
+  };
+}
+
+/** Checks each field of `expected` against the Airflow field of the same name, in order. */
+function checkFields<Actual extends object>(
+  check: FieldCheck,
+  actual: Actual,
+  expected: { [Field in keyof Actual]?: unknown },
+): void {
+  for (const field of Object.keys(expected) as (keyof Actual & string)[]) {
+    check(field, actual[field], expected[field]);
+  }
+}
+
 /** Compares one DAG; returns `dag/task/field: …` lines. */
 export function compareDag(ir: IrDag, airflow: AirflowDag): string[] {
   const problems: string[] = [];
-  const dagField = (field: string, actual: unknown, expected: unknown) => {
-    if (show(actual) !== show(expected)) {
-      problems.push(`${ir.dagId}/-/${field}: Airflow ${show(actual)} ≠ IR ${show(expected)}`);
-    }
-  };
-  dagField('description', airflow.description, ir.description);
-  dagField('doc_md', airflow.doc_md, ir.docMd);
-  dagField('owner', airflow.owner, ir.owner);
-  dagField('tags', airflow.tags, [...ir.tags].sort());
-  dagField('timezone', airflow.timezone, ir.timezone);
-  dagField('start_date', airflow.start_date, ir.startDate);
-  dagField('end_date', airflow.end_date, ir.endDate);
-  dagField('catchup', airflow.catchup, ir.catchup);
-  dagField('max_active_runs', airflow.max_active_runs, ir.maxActiveRuns);
-  dagField('max_active_tasks', airflow.max_active_tasks, ir.maxActiveTasks);
-  dagField('dagrun_timeout', airflow.dagrun_timeout, ir.dagrunTimeoutSeconds);
+  const dagField = fieldCheck(problems, `${ir.dagId}/-`);
+  checkFields(dagField, airflow, {
+    description: ir.description,
+    doc_md: ir.docMd,
+    owner: ir.owner,
+    tags: [...ir.tags].sort(),
+    timezone: ir.timezone,
+    start_date: ir.startDate,
+    end_date: ir.endDate,
+    catchup: ir.catchup,
+    max_active_runs: ir.maxActiveRuns,
+    max_active_tasks: ir.maxActiveTasks,
+    dagrun_timeout: ir.dagrunTimeoutSeconds,
+  });
   dagField(
     'on_failure_callback',
     airflow.has_on_failure_callback,
@@ -192,39 +212,33 @@ export function compareDag(ir: IrDag, airflow: AirflowDag): string[] {
   for (const task of ir.tasks) {
     const actual = byId.get(task.taskId);
     if (actual === undefined) continue;
-    const field = (name: string, got: unknown, expected: unknown) => {
-      if (show(got) !== show(expected)) {
-        problems.push(
-          `${ir.dagId}/${task.taskId}/${name}: Airflow ${show(got)} ≠ IR ${show(expected)}`,
-        );
-      }
-    };
-    field('task_type', actual.task_type, 'AdtechDockerOperator');
-    field('upstream', actual.upstream, [...task.upstream].sort());
-    field('owner', actual.owner, ir.owner);
-    field('doc_md', actual.doc_md, task.description);
-    field('retries', actual.retries, task.retries);
-    field('retry_delay', actual.retry_delay, task.retryDelaySeconds);
-    field(
-      'retry_exponential_backoff',
-      actual.retry_exponential_backoff,
-      task.retryExponentialBackoff,
-    );
-    field('max_retry_delay', actual.max_retry_delay, task.maxRetryDelaySeconds);
-    field('execution_timeout', actual.execution_timeout, task.executionTimeoutSeconds);
-    field('skip_on_exit_code', actual.skip_on_exit_code, [...task.skipOnExitCodes]);
-    field('pool', actual.pool, task.pool);
-    field('pool_slots', actual.pool_slots, task.poolSlots);
-    // Generated tasks push no XCom (the container's last log line is nobody's input).
-    field('do_xcom_push', actual.do_xcom_push, false);
-    field('outlets', actual.outlets, [...task.outlets].sort());
-    field('image', actual.image, task.image);
-    field('entrypoint', actual.operator.entrypoint, task.entrypoint);
-    field('docker_url', actual.operator.docker_url, ir.docker.url);
-    field('network_mode', actual.operator.network_mode, ir.docker.network);
-    field('secret_env', actual.operator.secret_env, secretTuple(task));
-    // Secrets are read in execute(): nothing private exists when the file is parsed.
-    field('private_environment', actual.operator.private_environment, {});
+    const field = fieldCheck(problems, `${ir.dagId}/${task.taskId}`);
+    checkFields(field, actual, {
+      task_type: 'AdtechDockerOperator',
+      upstream: [...task.upstream].sort(),
+      owner: ir.owner,
+      doc_md: task.description,
+      retries: task.retries,
+      retry_delay: task.retryDelaySeconds,
+      retry_exponential_backoff: task.retryExponentialBackoff,
+      max_retry_delay: task.maxRetryDelaySeconds,
+      execution_timeout: task.executionTimeoutSeconds,
+      skip_on_exit_code: [...task.skipOnExitCodes],
+      pool: task.pool,
+      pool_slots: task.poolSlots,
+      // Generated tasks push no XCom (the container's last log line is nobody's input).
+      do_xcom_push: false,
+      outlets: [...task.outlets].sort(),
+      image: task.image,
+    });
+    checkFields(field, actual.operator, {
+      entrypoint: task.entrypoint,
+      docker_url: ir.docker.url,
+      network_mode: ir.docker.network,
+      secret_env: secretTuple(task),
+      // Secrets are read in execute(): nothing private exists when the file is parsed.
+      private_environment: {},
+    });
     for (const name of ['image', 'command', 'environment']) {
       if (!actual.template_fields.includes(name)) {
         problems.push(`${ir.dagId}/${task.taskId}/template_fields: ${name} is not templated`);
