@@ -236,15 +236,20 @@ afterAll(async () => {
 describe('ads dbt models', () => {
   it('builds ads_daily_performance with exact rows and NULL ratios where undefined', async () => {
     const rows = await queryRows(clickhouse.client, MART_ROWS);
+    // The campaign columns of the Facebook rows, and the account columns of the Google rows.
+    const springSale = {
+      channel: 'facebook_ads',
+      account_id: '1001',
+      currency: 'USD',
+      campaign_id: '2001',
+      campaign_name: 'Spring sale',
+      campaign_status: 'ACTIVE',
+    };
+    const googleAccount = { channel: 'google_ads', account_id: '1234567890', currency: 'EUR' };
     expect(rows).toEqual([
       // 4001 + restated 4002: 1500 impressions, 10 clicks, 12.34 + 0.66 spend, 2 + 1 purchases.
       {
-        channel: 'facebook_ads',
-        account_id: '1001',
-        currency: 'USD',
-        campaign_id: '2001',
-        campaign_name: 'Spring sale',
-        campaign_status: 'ACTIVE',
+        ...springSale,
         date_day: '2024-03-01',
         impressions: 1500,
         clicks: 10,
@@ -255,12 +260,7 @@ describe('ads dbt models', () => {
         cpm: '8.666666',
       },
       {
-        channel: 'facebook_ads',
-        account_id: '1001',
-        currency: 'USD',
-        campaign_id: '2001',
-        campaign_name: 'Spring sale',
-        campaign_status: 'ACTIVE',
+        ...springSale,
         date_day: '2024-03-02',
         impressions: 0,
         clicks: 0,
@@ -272,9 +272,7 @@ describe('ads dbt models', () => {
       },
       // cost_micros above 2^53 stays exact: 9007199254740993 micros = 9007199254.740993.
       {
-        channel: 'google_ads',
-        account_id: '1234567890',
-        currency: 'EUR',
+        ...googleAccount,
         campaign_id: '101',
         campaign_name: 'Search brand',
         campaign_status: 'ENABLED',
@@ -288,9 +286,7 @@ describe('ads dbt models', () => {
         cpm: '4503599627.370496',
       },
       {
-        channel: 'google_ads',
-        account_id: '1234567890',
-        currency: 'EUR',
+        ...googleAccount,
         campaign_id: '102',
         campaign_name: 'Display',
         campaign_status: null, // no campaigns row loaded for 102
