@@ -111,50 +111,47 @@ export async function loadDemoData(warehouse: TestWarehouse): Promise<number> {
   await loadClicks(client, clicks, LOAD);
 
   const meta = { _version: version(LOAD.loadedAt), _loaded_at: LOAD.loadedAt, _run_id: 'demo' };
-  await client.insert({
-    table: 'raw.facebook_ads_ads_insights',
-    format: 'JSONEachRow',
-    values: DAYS.map((date, i) => ({
-      account_id: '1001',
-      account_currency: 'USD',
-      account_timezone: 'UTC',
-      date,
-      breakdowns: '',
-      breakdown_values: '{}',
-      campaign_id: '2001',
-      campaign_name: 'Spring sale (Facebook)',
-      adset_id: '3001',
-      adset_name: 'US 18-34',
-      ad_id: '4001',
-      ad_name: 'Red shoe',
-      impressions: String(1000 + 100 * i),
-      clicks: String(10 + i),
-      spend: `${12 + i}.50`,
-      actions: '[]',
-      action_values: '[]',
-      actions_flat: {},
-      action_values_flat: {},
-      ...meta,
-    })),
-  });
-  await client.insert({
-    table: 'raw.google_ads_campaign_daily',
-    format: 'JSONEachRow',
-    values: DAYS.map((date, i) => ({
-      customer_id: '1234567890',
-      currency_code: 'EUR',
-      time_zone: 'UTC',
-      campaign_id: '101',
-      campaign_name: 'Search brand',
-      date,
-      impressions: String(2000 - 100 * i),
-      clicks: String(40 + 3 * i),
-      cost_micros: String((20 + i) * 1_000_000),
-      conversions: 1,
-      conversions_value: 10,
-      ...meta,
-    })),
-  });
+  /** Inserts one row a demo day (what `row` makes of the day and its index) with the load columns. */
+  const insertDaily = (table: string, row: (date: string, i: number) => Record<string, unknown>) =>
+    client.insert({
+      table,
+      format: 'JSONEachRow',
+      values: DAYS.map((date, i) => ({ ...row(date, i), ...meta })),
+    });
+  await insertDaily('raw.facebook_ads_ads_insights', (date, i) => ({
+    account_id: '1001',
+    account_currency: 'USD',
+    account_timezone: 'UTC',
+    date,
+    breakdowns: '',
+    breakdown_values: '{}',
+    campaign_id: '2001',
+    campaign_name: 'Spring sale (Facebook)',
+    adset_id: '3001',
+    adset_name: 'US 18-34',
+    ad_id: '4001',
+    ad_name: 'Red shoe',
+    impressions: String(1000 + 100 * i),
+    clicks: String(10 + i),
+    spend: `${12 + i}.50`,
+    actions: '[]',
+    action_values: '[]',
+    actions_flat: {},
+    action_values_flat: {},
+  }));
+  await insertDaily('raw.google_ads_campaign_daily', (date, i) => ({
+    customer_id: '1234567890',
+    currency_code: 'EUR',
+    time_zone: 'UTC',
+    campaign_id: '101',
+    campaign_name: 'Search brand',
+    date,
+    impressions: String(2000 - 100 * i),
+    clicks: String(40 + 3 * i),
+    cost_micros: String((20 + i) * 1_000_000),
+    conversions: 1,
+    conversions_value: 10,
+  }));
 
   const started = Date.now();
   const result = await warehouse.dbt(['build', '--select', ...DASHBOARD_MODELS], {
