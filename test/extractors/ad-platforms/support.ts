@@ -92,6 +92,23 @@ export async function writeAccountsFile(prefix: string, lines: readonly string[]
   return file;
 }
 
+/**
+ * The Google fakes' token endpoint and OAuth credentials as environment variables named
+ * `<prefix>_ID`, `<prefix>_SECRET` and `<prefix>_REFRESH`, as the accounts files name them.
+ */
+export function googleOAuthEnv(
+  fakeUrl: string,
+  prefix: string,
+  credentials: { clientId: string; clientSecret: string; refreshToken: string },
+): Record<string, string> {
+  return {
+    GOOGLE_OAUTH_TOKEN_URL: `${fakeUrl}/token`,
+    [`${prefix}_ID`]: credentials.clientId,
+    [`${prefix}_SECRET`]: credentials.clientSecret,
+    [`${prefix}_REFRESH`]: credentials.refreshToken,
+  };
+}
+
 /** The structured `retry` events a run logged. */
 export const retryLines = (stderr: string) =>
   stderr.split('\n').filter((line) => line.includes('"event":"retry"'));

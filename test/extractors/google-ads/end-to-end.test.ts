@@ -20,6 +20,7 @@ import {
   googleError,
   googleStatus,
   quotaExhausted,
+  type StreamCut,
   startFakeGoogleAds,
 } from '../../fakes/google-ads.js';
 import { ACCESS_TOKEN } from '../../fakes/google-oauth.js';
@@ -28,6 +29,7 @@ import {
   cursorState,
   expectNoSecrets,
   FAST_RETRIES,
+  googleOAuthEnv,
   insertedBatches,
   retryLines,
   runCli,
@@ -177,11 +179,8 @@ const adTest = useAdTestRun({
   startFake: () => startFakeGoogleAds({ ...CREDENTIALS, customers: CUSTOMERS }),
   fakeEnv: (fake) => ({
     GOOGLE_ADS_API_URL: fake.url,
-    GOOGLE_OAUTH_TOKEN_URL: `${fake.url}/token`,
     T_DEV: CREDENTIALS.developerToken,
-    T_ID: CREDENTIALS.clientId,
-    T_SECRET: CREDENTIALS.clientSecret,
-    T_REFRESH: CREDENTIALS.refreshToken,
+    ...googleOAuthEnv(fake.url, 'T', CREDENTIALS),
   }),
 });
 const { env, loaded } = adTest;
@@ -316,6 +315,20 @@ function bigTotals(rows: Awaited<ReturnType<typeof startBigCustomerFake>>) {
     cost_micros: sum('metrics.cost_micros'),
   };
 }
+
+const PER_CUSTOMER_SQL = `
+  SELECT customer_id, toString(count()) AS n FROM raw.google_ads_campaign_daily FINAL
+  GROUP BY customer_id ORDER BY customer_id`;
+
+/** PER_CUSTOMER_SQL's answer once 2024-03-01..02 is loaded for the two customers that answer. */
+const TWO_DAYS_PER_HEALTHY_CUSTOMER = [
+  { customer_id: '1234567890', n: '4' },
+  { customer_id: '2223334444', n: '4' },
+];
+
+/** Cuts the next `times` campaign_daily streams after `afterBatches` elements (see StreamCut). */
+const cutCampaignDaily = (cut: Omit<StreamCut, 'match'>) =>
+  adTest.fake.cuts.push({ match: 'FROM campaign WHERE', ...cut });
 
 const DAILY_STATE_SQL = `
   SELECT stream, state FROM raw._extractor_state FINAL
@@ -462,7 +475,7 @@ describe('extract google-ads', () => {
     // One campaign_daily query of 6,000 rows; 5,000 rows make an insert batch.
     const campaignRows = await startBigCustomerFake();
     // Every campaign_daily stream stops inside its 6th element, after the first 5,000 rows.
-    adTest.fake.cuts.push({ match: 'FROM campaign WHERE', afterBatches: 5, times: 100 });
+    cutCampaignDaily({ afterBatches: 5, times: 100 });
     const adGroupState = loadedThrough('ad_group_daily', '2024-03-10');
     const failed = await runCli(BIG_ARGS, env());
     expect(failed.code).toBe(1);
@@ -492,8 +505,7 @@ describe('extract google-ads', () => {
 
   it('retries a query whose stream reports a transient error after its first rows, from the start, with the RetryInfo wait', async () => {
     // The first campaign_daily stream: 3 of its 8 rows, then Google's error element and `]`.
-    adTest.fake.cuts.push({
-      match: 'FROM campaign WHERE',
+    cutCampaignDaily({
       afterBatches: 1,
       times: 1,
       error: googleStatus(500, 'INTERNAL', 'Internal error encountered.', {
@@ -530,8 +542,7 @@ describe('extract google-ads', () => {
   it('fails on a permanent error inside the stream: rows already written kept, state held, the error names customer and status; the re-run is exact', async () => {
     const campaignRows = await startBigCustomerFake();
     // 5,000 rows (one insert batch), then an error element that no retry can fix.
-    adTest.fake.cuts.push({
-      match: 'FROM campaign WHERE',
+    cutCampaignDaily({
       afterBatches: 5,
       times: 1,
       error: googleStatus(400, 'FAILED_PRECONDITION', 'The customer account is not enabled.', {
@@ -576,14 +587,7 @@ describe('extract google-ads', () => {
     expect(stderr).toMatch(
       /customer 5556667777: Google Ads API error: gave up after 6 attempts: UNAVAILABLE/,
     );
-    expect(
-      await loaded(
-        `SELECT customer_id, toString(count()) AS n FROM raw.google_ads_campaign_daily FINAL GROUP BY customer_id ORDER BY customer_id`,
-      ),
-    ).toEqual([
-      { customer_id: '1234567890', n: '4' },
-      { customer_id: '2223334444', n: '4' },
-    ]);
+    expect(await loaded(PER_CUSTOMER_SQL)).toEqual(TWO_DAYS_PER_HEALTHY_CUSTOMER);
   });
 
   it("retries a 200 answer whose elements are not Google's shape instead of taking it as no rows", async () => {
@@ -607,14 +611,7 @@ describe('extract google-ads', () => {
     expect(
       retries.some((line) => line.includes('a stream element has results that are not a list')),
     ).toBe(true);
-    expect(
-      await loaded(
-        `SELECT customer_id, toString(count()) AS n FROM raw.google_ads_campaign_daily FINAL GROUP BY customer_id ORDER BY customer_id`,
-      ),
-    ).toEqual([
-      { customer_id: '1234567890', n: '4' },
-      { customer_id: '2223334444', n: '4' },
-    ]);
+    expect(await loaded(PER_CUSTOMER_SQL)).toEqual(TWO_DAYS_PER_HEALTHY_CUSTOMER);
   });
 
   it("exits 2 on a rejected developer token, naming the customer and Google's error code", async () => {

@@ -11,6 +11,7 @@ import {
   cursorState,
   expectNoSecrets,
   FAST_RETRIES,
+  googleOAuthEnv,
   insertedBatches,
   retryLines,
   runCli,
@@ -126,10 +127,7 @@ const adTest = useAdTestRun({
   startFake: () => startFakeAnalytics({ ...CREDENTIALS, properties: PROPERTIES }),
   fakeEnv: (fake) => ({
     GOOGLE_ANALYTICS_API_URL: fake.url,
-    GOOGLE_OAUTH_TOKEN_URL: `${fake.url}/token`,
-    GA_ID: CREDENTIALS.clientId,
-    GA_SECRET: CREDENTIALS.clientSecret,
-    GA_REFRESH: CREDENTIALS.refreshToken,
+    ...googleOAuthEnv(fake.url, 'GA', CREDENTIALS),
   }),
 });
 const { env, loaded } = adTest;
