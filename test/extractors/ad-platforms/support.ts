@@ -7,14 +7,18 @@ import { openClickHouse, queryRows, tempClickHousePath } from '../../support/cli
 
 export { type CliRun, runCli, runCliProcess } from '../../support/cli.js';
 
-/** Retry and timeout flags that keep the fakes' injected failures and slow answers quick. */
+/**
+ * Retry and timeout flags that keep the fakes' injected failures and slow answers quick. The
+ * request timeout sits between the fakes' slow answers (150 ms: must pass) and their hung ones
+ * (2000 ms: must time out), with room for a busy two-core CI machine (500 ms was not).
+ */
 export const FAST_RETRIES = [
   '--retry-base-ms',
   '1',
   '--retry-max-ms',
   '5',
   '--request-timeout-ms',
-  '500',
+  '1200',
 ];
 
 /** `--since`/`--until` flags for a window (until exclusive). */
