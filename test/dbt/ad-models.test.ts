@@ -379,7 +379,35 @@ describe('ads dbt models', () => {
     ]);
   });
 
-  // Last: it rebuilds the mart with one platform at a time.
+  it('names each account’s advertiser from the seed, and says so for an unmapped account', async () => {
+    const { client } = clickhouse;
+    const advertisers = () =>
+      queryRows<{ channel: string; account_id: string; advertiser_name: string }>(
+        client,
+        `SELECT DISTINCT channel, account_id, advertiser_name
+         FROM analytics.ads_daily_performance ORDER BY channel, account_id`,
+      );
+    // The shipped seed maps no account: each is labelled, never left blank or dropped.
+    const unmapped = await advertisers();
+    expect(unmapped.length).toBeGreaterThan(1);
+    for (const row of unmapped) {
+      expect(row.advertiser_name).toBe(`${row.channel} account ${row.account_id} (unmapped)`);
+    }
+    // Ad-ops map one account (as a filled seed would); only that account is named by it.
+    const [mapped, ...others] = unmapped as [(typeof unmapped)[number], ...typeof unmapped];
+    await client.insert({
+      table: 'intermediate.ad_account_advertisers',
+      format: 'JSONEachRow',
+      values: [{ channel: mapped.channel, account_id: mapped.account_id, advertiser_name: 'Acme' }],
+    });
+    const result = await clickhouse.dbt(['run', '--select', 'ads_daily_performance'], {
+      vars: ALL_PLATFORMS,
+    });
+    expect(result.exitCode, result.output).toBe(0);
+    expect(await advertisers()).toEqual([{ ...mapped, advertiser_name: 'Acme' }, ...others]);
+  });
+
+  // Last: it rebuilds the mart with one platform at a time (its `build` reloads the seed).
   it('builds the mart from the enabled platforms only, with the same columns and rows', async () => {
     const { client } = clickhouse;
     const allRows = await queryRows<{ channel: string }>(client, MART_ROWS);

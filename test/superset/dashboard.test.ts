@@ -62,8 +62,14 @@ let url: string;
 let api: SupersetApi;
 const password = `pw-${Math.random().toString(36).slice(2)}-${Date.now()}`;
 const bundle = readBundle();
-const bundleUuids = (kind: string) =>
-  [...bundle].filter(([file]) => file.startsWith(`${kind}/`)).map(([, doc]) => String(doc.uuid));
+/** One field of every bundle file of a kind (`charts`, `datasets`, …), sorted. */
+const bundleField = (kind: string, field: string) =>
+  [...bundle]
+    .filter(([file]) => file.startsWith(`${kind}/`))
+    .map(([, doc]) => String(doc[field]))
+    .sort();
+const bundleUuids = (kind: string) => bundleField(kind, 'uuid');
+const chartNames = () => bundleField('charts', 'slice_name');
 
 beforeAll(async () => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), 'superset-test-'));
@@ -146,28 +152,18 @@ describe('Superset imports the Campaign performance bundle', () => {
       Doc[]
     >;
     const uuids = (table: string) => (snapshot[table] ?? []).map((row) => String(row.uuid)).sort();
-    expect(uuids('dbs')).toEqual(bundleUuids('databases').sort());
-    expect(uuids('tables')).toEqual(bundleUuids('datasets').sort());
-    expect(uuids('slices')).toEqual(bundleUuids('charts').sort());
-    expect(uuids('dashboards')).toEqual(bundleUuids('dashboards').sort());
+    expect(uuids('dbs')).toEqual(bundleUuids('databases'));
+    expect(uuids('tables')).toEqual(bundleUuids('datasets'));
+    expect(uuids('slices')).toEqual(bundleUuids('charts'));
+    expect(uuids('dashboards')).toEqual(bundleUuids('dashboards'));
 
     // And through the REST API, as a user sees them.
     const names = (body: { result: Doc[] }, key: string) =>
       body.result.map((row) => String(row[key])).sort();
     const datasets = await api.get<{ result: Doc[] }>('/api/v1/dataset/?q=(page_size:100)');
-    expect(names(datasets, 'table_name')).toEqual(
-      [...bundle]
-        .filter(([file]) => file.startsWith('datasets/'))
-        .map(([, doc]) => String(doc.table_name))
-        .sort(),
-    );
+    expect(names(datasets, 'table_name')).toEqual(bundleField('datasets', 'table_name'));
     const charts = await api.get<{ result: Doc[] }>('/api/v1/chart/?q=(page_size:100)');
-    expect(names(charts, 'slice_name')).toEqual(
-      [...bundle]
-        .filter(([file]) => file.startsWith('charts/'))
-        .map(([, doc]) => String(doc.slice_name))
-        .sort(),
-    );
+    expect(names(charts, 'slice_name')).toEqual(chartNames());
     const dashboards = await api.get<{ result: Doc[] }>('/api/v1/dashboard/?q=(page_size:100)');
     expect(names(dashboards, 'dashboard_title')).toEqual([DASHBOARD_TITLE]);
     const dashboardId = dashboards.result[0]?.id;
@@ -191,12 +187,6 @@ describe('Superset imports the Campaign performance bundle', () => {
     ).toEqual([]);
   });
 });
-
-const chartNames = () =>
-  [...bundle]
-    .filter(([file]) => file.startsWith('charts/'))
-    .map(([, doc]) => String(doc.slice_name))
-    .sort();
 
 /** Chart id -> name, as Superset numbered the imported charts. */
 async function chartIds(): Promise<Map<number, string>> {
