@@ -22,6 +22,12 @@ export interface FakeResponse {
   readonly html?: boolean;
   /** Answer only after this many milliseconds (a slow upstream). */
   readonly delayMs?: number;
+  /** Sent as these exact bytes (a CSV file, a gzip report) with `contentType`; `body` is ignored. */
+  readonly bytes?: Buffer;
+  readonly contentType?: string;
+  /** Announce the full length but send only this many bytes, then cut the connection (a
+   *  truncated body). */
+  readonly truncateAt?: number;
 }
 
 export interface FakeServer {
@@ -62,12 +68,21 @@ export async function startFakeServer(
         response = { status: 599, body: { fakeError: String(error) } };
       }
       const send = () => {
-        const payload = response.html ? String(response.body) : JSON.stringify(response.body);
+        const payload = response.bytes
+          ? response.bytes
+          : Buffer.from(response.html ? String(response.body) : JSON.stringify(response.body));
+        const contentType = response.bytes
+          ? (response.contentType ?? 'application/octet-stream')
+          : response.html
+            ? 'text/html; charset=utf-8'
+            : 'application/json';
         res.writeHead(response.status, {
-          'content-type': response.html ? 'text/html; charset=utf-8' : 'application/json',
+          'content-type': contentType,
+          'content-length': String(payload.length),
           ...response.headers,
         });
-        res.end(payload);
+        if (response.truncateAt === undefined) res.end(payload);
+        else res.write(payload.subarray(0, response.truncateAt), () => res.destroy());
       };
       if (response.delayMs) setTimeout(send, response.delayMs);
       else send();
