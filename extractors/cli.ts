@@ -108,6 +108,18 @@ export async function main(
         io.stdout(`${line}\n`);
         return EXIT_OK;
       }
+      const own = await source.command?.(config, { clickhouse, log: runLog, env, runId });
+      if (own) {
+        runLog.info(own.line, {
+          event: 'summary',
+          source: source.contract.source,
+          run_id: runId,
+          exit_code: own.exitCode,
+          max_rss_kb: process.resourceUsage().maxRSS,
+        });
+        io.stdout(`${own.line}\n`);
+        return own.exitCode;
+      }
       const summary = await runSource({
         source,
         config,

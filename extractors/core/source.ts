@@ -75,6 +75,20 @@ export interface OpenContext {
   readonly env: NodeJS.ProcessEnv;
 }
 
+/** What a source's own command gets (see `SourceDefinition.command`). */
+export interface CommandContext {
+  readonly clickhouse: ClickHouseClient;
+  readonly log: Logger;
+  readonly env: NodeJS.ProcessEnv;
+  readonly runId: string;
+}
+
+export interface CommandResult {
+  readonly exitCode: number;
+  /** The one-line summary printed on stdout. */
+  readonly line: string;
+}
+
 export interface SourceDefinition<Config, Session> {
   readonly contract: SourceContract;
   /** Input: the flag values keyed by kebab-case flag name (see flags.ts). */
@@ -85,6 +99,12 @@ export interface SourceDefinition<Config, Session> {
   open(config: Config, account: string, context: OpenContext): Promise<Session>;
   close(session: Session): Promise<void>;
   streams(config: Config): readonly AnyStream<Session>[];
+  /**
+   * Optional: a run the stream runner does not fit, done by the source itself (PostgreSQL's CDC
+   * mode: one change stream for every table, its position kept by the database). Returns the
+   * result, or undefined when this config runs the streams as usual.
+   */
+  command?(config: Config, context: CommandContext): Promise<CommandResult | undefined>;
 }
 
 // A source's streams differ in state and row types; the runtime only passes values between a

@@ -45,6 +45,40 @@ export const contract = {
       default: 'public',
       env: 'PG_SCHEMA',
     },
+    mode: {
+      type: 'enum',
+      values: ['watermark', 'cdc'],
+      description:
+        '`watermark`: id watermarks and snapshot diffs (no setup on PostgreSQL). `cdc`: change data capture by logical replication: every insert, update, delete and truncate since the last run, from the slot --cdc-slot create made (needs wal_level = logical). Both write the same raw tables.',
+      default: 'watermark',
+      env: 'PG_MODE',
+    },
+    'cdc-slot': {
+      type: 'enum',
+      values: ['create', 'status', 'drop'],
+      description:
+        'CDC mode set-up, then exit: `create` makes the publication and the replication slot and loads the initial snapshot consistent with it; `status` prints the slot and its lag in bytes; `drop` removes slot and publication (an abandoned slot keeps WAL on the PostgreSQL disk).',
+    },
+    'cdc-slot-name': {
+      type: 'string',
+      description: 'CDC mode: the logical replication slot (pgoutput).',
+      default: 'adtech_cdc',
+      env: 'PG_CDC_SLOT',
+    },
+    'cdc-publication': {
+      type: 'string',
+      description: 'CDC mode: the publication of the tables.',
+      default: 'adtech_cdc',
+      env: 'PG_CDC_PUBLICATION',
+    },
+    'cdc-max-seconds': {
+      type: 'integer',
+      description:
+        'CDC mode: a run streams until it reaches the WAL position PostgreSQL had when it began, or for at most this many seconds; then it confirms what it wrote and exits 0.',
+      default: 3600,
+      minimum: 1,
+      env: 'PG_CDC_MAX_SECONDS',
+    },
   },
   secrets: [
     {

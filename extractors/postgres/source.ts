@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { registerSecret } from '../core/redact.js';
 import type { SourceDefinition } from '../core/source.js';
+import { refuseAfterCdc } from './cdc/guard.js';
 import { connect, pullTarget } from './client.js';
 import { contract } from './contract.js';
 import type { PgSession } from './session.js';
@@ -15,7 +16,22 @@ export interface PostgresConfig {
   fullCheckHours: number;
   streams: ReadonlyArray<(typeof STREAM_NAMES)[number]>;
   schema: string;
+  mode: 'watermark' | 'cdc';
+  cdc: CdcConfig;
 }
+
+export interface CdcConfig {
+  /** A set-up command instead of a run. */
+  command?: 'create' | 'status' | 'drop';
+  slot: string;
+  publication: string;
+  maxSeconds: number;
+}
+
+/** Slot and publication names are PostgreSQL identifiers that need no quoting. */
+const identifier = z
+  .string()
+  .regex(/^[a-z_][a-z0-9_]{0,62}$/, 'must be lower-case letters, digits and _ (at most 63)');
 
 const config = z
   .object({
@@ -32,6 +48,11 @@ const config = z
       .optional(),
     'full-check-hours': z.number().int().min(0, 'must be 0 or more'),
     schema: z.string().min(1),
+    mode: z.enum(['watermark', 'cdc']),
+    'cdc-slot': z.enum(['create', 'status', 'drop']).optional(),
+    'cdc-slot-name': identifier,
+    'cdc-publication': identifier,
+    'cdc-max-seconds': z.number().int().min(1, 'must be at least 1'),
   })
   .transform(
     (flags): PostgresConfig => ({
@@ -41,6 +62,14 @@ const config = z
       fullCheckHours: flags['full-check-hours'],
       streams: flags.streams,
       schema: flags.schema,
+      // A set-up command is CDC mode's.
+      mode: flags['cdc-slot'] ? 'cdc' : flags.mode,
+      cdc: {
+        command: flags['cdc-slot'],
+        slot: flags['cdc-slot-name'],
+        publication: flags['cdc-publication'],
+        maxSeconds: flags['cdc-max-seconds'],
+      },
     }),
   );
 
@@ -64,6 +93,18 @@ export const postgresSource: SourceDefinition<PostgresConfig, PgSession> = {
   async close(session) {
     await session.client.end();
   },
-  streams: (cfg) =>
-    streams.filter((stream) => (cfg.streams as readonly string[]).includes(stream.name)),
+  streams: (cfg) => {
+    const selected = selectStreams(cfg);
+    // Watermark runs must not write under rows CDC mode wrote (their versions would lose).
+    return cfg.mode === 'cdc' ? selected : selected.map(refuseAfterCdc);
+  },
+  async command(cfg, context) {
+    if (cfg.mode !== 'cdc') return undefined;
+    const { runCdc } = await import('./cdc/command.js');
+    return runCdc(cfg, selectStreams(cfg), context);
+  },
 };
+
+function selectStreams(cfg: PostgresConfig) {
+  return streams.filter((stream) => (cfg.streams as readonly string[]).includes(stream.name));
+}

@@ -40,7 +40,12 @@ export async function freePort(): Promise<number> {
 }
 
 export async function startPostgres(
-  options: { database?: string; password?: string } = {},
+  options: {
+    database?: string;
+    password?: string;
+    /** Extra server settings, `-c name=value` each (e.g. `wal_level: 'logical'` for CDC). */
+    settings?: Record<string, string>;
+  } = {},
 ): Promise<TestPostgres> {
   const root = await mkdtemp(path.join(os.tmpdir(), 'adtech-pg-'));
   // mkdtemp makes a 0700 folder; the `postgres` user (when we are root) must reach its children.
@@ -63,7 +68,18 @@ export async function startPostgres(
     authMethod: 'scram-sha-256',
     persistent: false,
     createPostgresUser: isRoot,
-    postgresFlags: ['-k', socketDir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'],
+    postgresFlags: [
+      '-k',
+      socketDir,
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'fsync=off',
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => [
+        '-c',
+        `${name}=${value}`,
+      ]),
+    ],
     onLog: (message) => {
       logs.push(message);
     },
