@@ -67,11 +67,6 @@ export class ChangeBatch {
     rows.set(key, { values: merged, deleted, version, missing });
   }
 
-  /** Forgets the rows of `table` (they are written by the caller first). */
-  rowsOf(table: CdcTable): PendingRow[] {
-    return [...(this.tables.get(table.name)?.values() ?? [])];
-  }
-
   /** The rows per table name, and an empty batch. */
   take(): Map<string, PendingRow[]> {
     const taken = new Map([...this.tables].map(([name, rows]) => [name, [...rows.values()]]));
