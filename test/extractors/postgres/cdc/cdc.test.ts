@@ -222,13 +222,10 @@ describe('extract postgres --mode cdc', () => {
   });
 
   test('a bounded run stops at --cdc-max-seconds, confirms what it wrote, the next run goes on', async () => {
-    // 40 transactions of 2,500 rows: more than one second of work at 50 rows a write.
-    for (let i = 0; i < 40; i += 1) {
-      await sql(
-        postgres.url,
-        "INSERT INTO clicks (campaign_id, created_at) SELECT 1 + g % 6, now() - g * interval '1 second' FROM generate_series(1, 2500) g",
-      );
-    }
+    // 200 transactions of 500 rows: more than a second of work at 50 rows a write.
+    const insert =
+      "BEGIN; INSERT INTO clicks (campaign_id, created_at) SELECT 1 + g % 6, now() - g * interval '1 second' FROM generate_series(1, 500) g; COMMIT;";
+    await sql(postgres.url, insert.repeat(200));
     const before = await confirmedLsn();
     const bounded = await extract([
       '--mode',
