@@ -178,12 +178,17 @@ class Streamer {
   private async write(idle: bigint | undefined): Promise<void> {
     const committed = this.decoder.committedEnd;
     const taken = this.decoder.batch.take();
+    const began = performance.now();
     let rows = 0;
     for (const table of this.o.tables) {
       const pending = taken.get(table.name);
       if (pending?.length) rows += await writeRows(this.o.context, table, pending);
     }
     if (taken.size > 0) {
+      this.o.log.debug(`cdc: wrote ${rows} rows in ${Math.round(performance.now() - began)} ms`, {
+        rows,
+        queued: this.queue.length,
+      });
       this.written += rows;
       this.writes += 1;
       if (this.writes === this.o.crashAfterWrites) process.kill(process.pid, 'SIGKILL');
