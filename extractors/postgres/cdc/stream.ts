@@ -60,6 +60,8 @@ const QUEUE_HIGH = 5_000;
 const QUEUE_LOW = 500;
 /** How often an idle run asks the server where its WAL is (a keepalive answers). */
 const PING_MS = 500;
+/** Status updates at least this often (wal_sender_timeout is 60 s by default). */
+const STATUS_MS = 10_000;
 
 export async function streamChanges(options: StreamOptions): Promise<StreamResult> {
   return new Streamer(options).run();
@@ -105,6 +107,9 @@ class Streamer {
     const ping = setInterval(() => {
       if (this.queue.length === 0 && !this.working) this.sendStatus(true);
     }, PING_MS);
+    // While a long write holds the socket paused, the server's reply requests go unread: a
+    // status now and then keeps wal_sender_timeout from ending the connection.
+    const alive = setInterval(() => this.sendStatus(false), STATUS_MS);
     const progress = setInterval(() => this.progress(), o.progressIntervalMs ?? 5_000);
     const deadline = setTimeout(() => {
       this.deadlinePassed = true;
@@ -121,6 +126,7 @@ class Streamer {
       );
     return done.finally(async () => {
       clearInterval(ping);
+      clearInterval(alive);
       clearInterval(progress);
       clearTimeout(deadline);
       await service.destroy().catch(() => {});
