@@ -41,6 +41,8 @@ interface CdcState {
   /** The slot's consistent point: the snapshot is as of this position. */
   consistentPoint: string;
   snapshotRows: number;
+  /** The tables (streams) the snapshot holds and the slot's runs keep. */
+  tables?: string[];
   createdAt: string;
   dropped?: boolean;
 }
@@ -140,6 +142,7 @@ async function create(run: Run): Promise<CommandResult> {
       slot,
       consistentPoint: created.consistent_point,
       snapshotRows: rows,
+      tables: tables.map((table) => table.name),
       createdAt: new Date().toISOString(),
     };
     await run.store.put(STATE_KEY, state, ctx.runId, new VersionClock().next());
@@ -215,6 +218,13 @@ async function stream(run: Run): Promise<CommandResult> {
   if (!state || state.slot !== slot || state.dropped) {
     throw new ConfigError(
       `replication slot "${slot}" exists, but this warehouse holds no snapshot taken with it (the slot was made elsewhere, or its --cdc-slot create did not finish): streaming from it would miss every row from before it. Fix: extract postgres --cdc-slot drop, then extract postgres --cdc-slot create`,
+    );
+  }
+  // Positions are confirmed for the whole slot: a table left out of a run loses its changes.
+  const names = tables.map((table) => table.name).join(',');
+  if (state.tables && state.tables.join(',') !== names) {
+    throw new ConfigError(
+      `replication slot "${slot}" keeps ${state.tables.join(', ')}; this run selects ${names} (--streams). Fix: run with --streams ${state.tables.join(',')}, or --cdc-slot drop then --cdc-slot create with the streams wanted`,
     );
   }
   const writer = new ClickHouseWriter(ctx.clickhouse, ctx.log);

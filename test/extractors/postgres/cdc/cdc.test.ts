@@ -246,10 +246,16 @@ describe('extract postgres --mode cdc', () => {
     await expectEqual();
   });
 
-  test('after CDC, a watermark run refuses to write under its rows (exit 2)', async () => {
+  test('after CDC, a watermark run refuses to write under its rows, a CDC run to skip a table (exit 2)', async () => {
     const run = await extract(['--run-id', 'watermark-after']);
     expect(run.exitCode).toBe(2);
     expect(run.stderr).toMatch(/holds rows written by CDC mode/);
+    // Nor may a CDC run leave a table of the slot out: its changes would be confirmed unread.
+    const subset = await extract(['--mode', 'cdc', '--streams', 'impressions']);
+    expect(subset.exitCode).toBe(2);
+    expect(subset.stderr).toMatch(
+      /keeps advertiser, campaign, impressions, clicks; this run selects impressions/,
+    );
     await expectEqual();
   });
 
