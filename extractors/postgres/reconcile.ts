@@ -75,7 +75,13 @@ export async function* reconcile(
   // Late rows must fit before anything (the state's `live` included) changes.
   for (const bucket of differing) {
     const [lo, hi] = bounds(bucket);
-    await assertRepresentable(client, from, from, source, `id BETWEEN ${lo} AND ${hi}`);
+    await assertRepresentable(
+      client,
+      from,
+      from.replace(/"/g, ''),
+      source,
+      `id BETWEEN ${lo} AND ${hi}`,
+    );
   }
   // Rows are about to change below the watermark: `live` is unknown until the caller's
   // checkpoint sets it (a crash in between makes the next run count in ClickHouse).
