@@ -527,12 +527,11 @@ describe('rows with NULLs where the reports expect values', () => {
     );
     expect(result.exitCode, result.output).toBe(0);
     // The only node not green is the warning that some events are left out.
-    expect(failedNodes(result)).toEqual([
-      expect.stringMatching(
-        /^test\.adtech_pipeline\.accepted_values_postgres_unattributed_events_events__0.*: warn/,
-      ),
-    ]);
-
+    const notGreen = failedNodes(result);
+    expect(notGreen, result.output).toHaveLength(1);
+    expect(notGreen[0]).toMatch(
+      /^test\.adtech_pipeline\.accepted_values_postgres_unattr[^:]*: warn/,
+    );
     expect(
       await queryRows(
         client,
