@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import pg from 'pg';
 import { to as copyTo } from 'pg-copy-streams';
 import { ConfigError, describeError, RuntimeFailure } from '../core/errors.js';
+import { registerSecret } from '../core/redact.js';
 
 /**
  * The PostgreSQL side of the source: connecting (PG_URL or PG* variables), turning driver errors
@@ -17,21 +18,77 @@ const textTypes: pg.CustomTypesConfig = {
 export type TextRow = Record<string, string | null>;
 
 /**
- * Why PG_URL cannot be a connection string, or null when the driver may parse it. The driver
- * resolves what it is given against `postgres://base`, so `postgres//user@host/db` would become
- * a lookup of a host named "base" (a DNS failure, exit 1, retried by Airflow) instead of the
- * configuration error it is. The reason never quotes the value: it holds the password.
+ * Why PG_URL cannot be a connection string, or null when the driver may parse it. Every shape
+ * the driver would misread is refused here, with a reason that never quotes the value (it holds
+ * the password): the driver resolves what it is given against `postgres://base`, so
+ * `postgres//user@host/db` would become a lookup of a host named "base"; and an unencoded
+ * `/ ? # @` or space in the password moves the rest of it into the host, port or database name,
+ * which error messages then print (`postgres://u:5432/pw@h/db` reads as port 5432, database
+ * "pw@h/db").
  */
-function pgUrlProblem(url: string): string | null {
+export function pgUrlProblem(url: string): string | null {
   // pg's own forms for a Unix socket folder: `/var/run/postgresql dbname`, `socket:/dir?db=x`.
   if (url.startsWith('/') || /^socket:/i.test(url)) return null;
-  if (/^postgres(ql)?:\/\//i.test(url)) return null;
-  return 'it must start with postgresql:// or postgres://, as in postgresql://user@host:5432/database';
+  const scheme = /^postgres(ql)?:\/\//i.exec(url);
+  if (!scheme) {
+    return 'it must start with postgresql:// or postgres://, as in postgresql://user:password@host:5432/database';
+  }
+  const rest = url.slice(scheme[0].length);
+  const at = rest.lastIndexOf('@');
+  const userinfo = at >= 0 ? rest.slice(0, at) : '';
+  const afterUser = at >= 0 ? rest.slice(at + 1) : rest;
+  if (/[\s/?#@[\]]/.test(userinfo)) {
+    return 'the user or password holds a character that must be percent-encoded (space %20, / %2F, ? %3F, # %23, @ %40, [ %5B, ] %5D)';
+  }
+  if (/\s/.test(afterUser)) return 'it contains a space (write %20)';
+  if (/%(?![0-9a-f]{2})/i.test(url)) {
+    return 'it holds a % not followed by two hex digits (write a literal % as %25)';
+  }
+  try {
+    decodeURIComponent(url);
+  } catch {
+    return 'its percent-encoding is not valid UTF-8';
+  }
+  const authority = afterUser.split(/[/?#]/)[0] ?? '';
+  for (const host of authority.split(',')) {
+    const port = /^(?:\[[^\]]*\]|[^:[\]]*)(?::(.*))?$/.exec(host);
+    if (!port) return 'its host is malformed (an IPv6 address goes in [ ])';
+    if (port[1] !== undefined && !(/^\d{1,5}$/.test(port[1]) && Number(port[1]) <= 65535)) {
+      return 'its port must be a number from 1 to 65535';
+    }
+  }
+  try {
+    new URL(url);
+  } catch {
+    return 'it is not a valid URL';
+  }
+  return null;
+}
+
+/** The password in PG_URL as its user meant it (the userinfo up to the last `@`), raw and
+ *  decoded, registered as secrets before anything parses the URL: whatever the URL's shape,
+ *  no later message can print it whole. */
+function registerUrlPassword(url: string): void {
+  const rest = url.replace(/^[a-z][a-z0-9+.-]*:(\/\/)?/i, '');
+  const at = rest.lastIndexOf('@');
+  const userinfo = at >= 0 ? rest.slice(0, at) : rest;
+  const colon = userinfo.indexOf(':');
+  const password = colon >= 0 ? userinfo.slice(colon + 1) : at >= 0 ? '' : userinfo;
+  for (const candidate of [password, ...password.split(/[\s/?#@:]+/)]) {
+    registerSecret(candidate);
+    try {
+      registerSecret(decodeURIComponent(candidate));
+    } catch {
+      // Malformed encoding: the raw form is registered; pgUrlProblem refuses the URL.
+    }
+  }
+  for (const match of url.matchAll(/[?&]password=([^&#]*)/gi)) registerSecret(match[1]);
 }
 
 /** The driver's settings from PG_URL, else the standard PG* variables; ConfigError when unusable. */
 export function clientConfig(env: NodeJS.ProcessEnv): pg.ClientConfig {
   if (env.PG_URL) {
+    registerUrlPassword(env.PG_URL);
     const problem = pgUrlProblem(env.PG_URL);
     if (problem !== null)
       throw new ConfigError(`PG_URL is not a valid connection string: ${problem}`);
@@ -59,9 +116,9 @@ export async function connect(env: NodeJS.ProcessEnv): Promise<pg.Client> {
   let client: pg.Client;
   try {
     client = new pg.Client(config);
-  } catch (error) {
-    // The driver's own parse error; its text is redacted like every error message.
-    throw new ConfigError(`PG_URL is not a valid connection string: ${String(error)}`);
+  } catch {
+    // The driver's own parse error may quote the URL: not repeated.
+    throw new ConfigError('PG_URL is not a valid connection string: the driver cannot parse it');
   }
   // A dropped connection must fail the run, not crash the process with an unhandled event.
   client.on('error', () => {});
@@ -117,35 +174,6 @@ export async function queryText(
 ): Promise<TextRow[]> {
   const result = await client.query<TextRow>({ text, values, types: textTypes });
   return result.rows;
-}
-
-/**
- * Fails with a ConfigError naming what is missing when the table or any expected column does
- * not exist, before anything is read or written.
- */
-export async function checkTable(
-  client: pg.Client,
-  schema: string,
-  table: string,
-  columns: readonly string[],
-): Promise<void> {
-  const rows = await queryText(
-    client,
-    'SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2',
-    [schema, table],
-  );
-  if (rows.length === 0) {
-    throw new ConfigError(
-      `table ${schema}.${table} does not exist in ${describeTarget(client)} (or is not visible to this user)`,
-    );
-  }
-  const present = new Set(rows.map((row) => row.column_name));
-  const missing = columns.filter((column) => !present.has(column));
-  if (missing.length > 0) {
-    throw new ConfigError(
-      `table ${schema}.${table} in ${describeTarget(client)} lacks column(s): ${missing.join(', ')}`,
-    );
-  }
 }
 
 /** `COPY (query) TO STDOUT` as text (tab-separated, `\N` for NULL): ClickHouse's TabSeparated. */

@@ -19,32 +19,38 @@ export type OutRow = Record<string, string | number | null>;
 /** Tombstone marker: 1 for a row gone from PostgreSQL (see streams.ts). */
 const DELETED = '_deleted';
 
+/** What a new raw table is made with, and the least a raw column is widened to: every column
+ *  but the key Nullable, as the original schema leaves them nullable (a NULL is never a 0 or
+ *  1970-01-01). The source's catalog may ask for wider types (`raw-types.ts`). */
+const N = (type: string) => `Nullable(${type})`;
+
 export const ADVERTISER_COLUMNS: Columns = {
   id: 'Int64',
-  name: 'String',
-  updated_at: `Nullable(${TIMESTAMP})`,
-  created_at: TIMESTAMP,
+  name: N('String'),
+  updated_at: N(TIMESTAMP),
+  created_at: N(TIMESTAMP),
   [DELETED]: 'UInt8',
 };
 
 export const CAMPAIGN_COLUMNS: Columns = {
   id: 'Int64',
-  name: 'String',
-  bid: 'Decimal(10, 2)',
-  budget: 'Decimal(12, 2)',
-  start_date: 'Date32',
-  end_date: 'Date32',
-  advertiser_id: 'Int64',
-  updated_at: `Nullable(${TIMESTAMP})`,
-  created_at: TIMESTAMP,
+  name: N('String'),
+  bid: N('Decimal(10, 2)'),
+  budget: N('Decimal(12, 2)'),
+  start_date: N('Date32'),
+  end_date: N('Date32'),
+  advertiser_id: N('Int64'),
+  updated_at: N(TIMESTAMP),
+  created_at: N(TIMESTAMP),
   [DELETED]: 'UInt8',
 };
 
-/** impressions and clicks. */
+/** impressions and clicks. Their COPY batches pass through a stage table of exactly these
+ *  types (embedded engine), so these are final: no source type needs wider ones. */
 export const EVENT_COLUMNS: Columns = {
   id: 'Int64',
-  campaign_id: 'Int64',
-  created_at: TIMESTAMP,
+  campaign_id: N('Int64'),
+  created_at: N(TIMESTAMP),
   [DELETED]: 'UInt8',
 };
 
@@ -88,7 +94,7 @@ export function canonical(type: string, value: string | number | null | undefine
     const [whole, fraction = ''] = text.replace('T', ' ').replace(/Z$/, '').split('.');
     return `${whole}.${fraction.padEnd(TIMESTAMP_PRECISION, '0').slice(0, TIMESTAMP_PRECISION)}`;
   }
-  if (type.startsWith('Decimal')) {
+  if (type.includes('Decimal')) {
     return text.includes('.') ? text.replace(/0+$/, '').replace(/\.$/, '') : text;
   }
   return text;

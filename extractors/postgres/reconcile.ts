@@ -4,6 +4,8 @@ import { queryText } from './client.js';
 import { type Columns, type OutRow, postgresSelectList } from './columns.js';
 import { checkpoint, type IdRange, type IdState, sameTotals, type Totals } from './id-state.js';
 import type { PgSession } from './session.js';
+import type { SourceColumn } from './source-types.js';
+import { assertRepresentable } from './value-check.js';
 import { clickhouseBucketTotals, clickhouseTotals, liveRows } from './warehouse.js';
 
 /** An id-keyed table on both sides. */
@@ -15,6 +17,8 @@ export interface IdTable {
   /** The table in PostgreSQL, schema-qualified and quoted. */
   from: string;
   columns: Columns;
+  /** The source's columns as its catalog declares them (what values fit). */
+  source: readonly SourceColumn[];
 }
 
 /**
@@ -26,7 +30,7 @@ export interface IdTable {
  */
 export async function* reconcile(
   context: ReadContext<PgSession, IdState>,
-  { name, table, from, columns }: IdTable,
+  { name, table, from, columns, source }: IdTable,
   above: bigint,
   upTo: bigint,
   expected: Totals | undefined,
@@ -53,9 +57,6 @@ export async function* reconcile(
   });
   if (sameTotals(pgTotals, chTotals)) return { before: chTotals, after: chTotals };
 
-  // Rows are about to change below the watermark: `live` is unknown until the caller's
-  // checkpoint sets it (a crash in between makes the next run count in ClickHouse).
-  yield checkpoint({ live: null });
   const span = BigInt(batchSize);
   const pgBuckets = new Map(
     (await postgresBucketTotals(client, from, inRange, span)).map((b) => [b.bucket, b]),
@@ -67,11 +68,28 @@ export async function* reconcile(
     .filter((bucket) => !sameTotals(pgBuckets.get(bucket), clickhouseBuckets.get(bucket)))
     .map(BigInt)
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const bounds = (bucket: bigint): [bigint, bigint] => [
+    bucket * span > above ? bucket * span : above + 1n,
+    bucket * span + span - 1n < upTo ? bucket * span + span - 1n : upTo,
+  ];
+  // Late rows must fit before anything (the state's `live` included) changes.
+  for (const bucket of differing) {
+    const [lo, hi] = bounds(bucket);
+    await assertRepresentable(
+      client,
+      from,
+      from.replace(/"/g, ''),
+      source,
+      `id BETWEEN ${lo} AND ${hi}`,
+    );
+  }
+  // Rows are about to change below the watermark: `live` is unknown until the caller's
+  // checkpoint sets it (a crash in between makes the next run count in ClickHouse).
+  yield checkpoint({ live: null });
   let tombstones = 0;
   let late = 0;
   for (const bucket of differing) {
-    const lo = bucket * span > above ? bucket * span : above + 1n;
-    const hi = bucket * span + span - 1n < upTo ? bucket * span + span - 1n : upTo;
+    const [lo, hi] = bounds(bucket);
     const inPostgres = await queryText(
       client,
       `SELECT ${postgresSelectList(columns)} FROM ${from} WHERE id BETWEEN ${lo} AND ${hi} ORDER BY id`,

@@ -51,7 +51,8 @@ export interface Advertiser {
 }
 export interface Campaign {
   id: number;
-  advertiser_id: number;
+  /** NULL is legal in the original schema (the reports' "unknown advertiser"). */
+  advertiser_id: number | null;
   name: string;
   bid: string;
   budget: string;
@@ -61,8 +62,9 @@ export interface Campaign {
 }
 export interface Event {
   id: number;
-  campaign_id: number;
-  created_at: string;
+  /** NULL is legal in the original schema: such events are left out of the reports. */
+  campaign_id: number | null;
+  created_at: string | null;
 }
 
 const created = (row: { created_at?: string }) => ({

@@ -483,3 +483,97 @@ describe('incremental runs', { timeout: 300_000 }, () => {
     expect(rows).toContainEqual({ campaign_id: 12, day: '2024-03-14', impressions: 4 });
   });
 });
+
+// The original schema leaves campaign_id, created_at and advertiser_id nullable, and the
+// extractor now loads NULL as NULL (it used to load 0 / 1970-01-01, which stopped dbt on the
+// relationships test). Events without campaign or time are left out of the reports and counted
+// in analytics.postgres_unattributed_events (a warning, not a failure); a campaign without
+// advertiser stays in the reports under advertiser 0, "(unknown advertiser)".
+describe('rows with NULLs where the reports expect values', () => {
+  resetBeforeEach();
+  it('builds the reports, leaves unattributable events out and counts them', async () => {
+    const { client } = clickhouse;
+    await loadAdvertisers(client, [{ id: 1, name: 'Acme' }], FIRST_LOAD);
+    await loadCampaigns(
+      client,
+      [CAMPAIGNS.active!, { ...CAMPAIGNS.active!, id: 20, advertiser_id: null, name: 'Orphan' }],
+      FIRST_LOAD,
+    );
+    await loadImpressions(
+      client,
+      [
+        ...events(1, 3, 10, '2024-03-10 09:00:00'),
+        ...events(4, 2, 20, '2024-03-11 09:00:00'),
+        { id: 6, campaign_id: null, created_at: '2024-03-10 10:00:00' },
+        { id: 7, campaign_id: null, created_at: null },
+        { id: 8, campaign_id: 10, created_at: null },
+      ],
+      FIRST_LOAD,
+    );
+    await loadClicks(
+      client,
+      [
+        { id: 1, campaign_id: 10, created_at: '2024-03-10 09:30:00' },
+        { id: 2, campaign_id: null, created_at: '2024-03-10 09:31:00' },
+      ],
+      FIRST_LOAD,
+    );
+    // A deleted event without campaign stays out of the reports and of the count.
+    await loadImpressions(client, [{ id: 9, campaign_id: null, created_at: null }], FIRST_LOAD, 1);
+
+    const result = await clickhouse.dbt(
+      ['build', '--select', ...REPORTS, '+postgres_unattributed_events'],
+      { vars: AS_OF },
+    );
+    expect(result.exitCode, result.output).toBe(0);
+    // The only node not green is the warning that some events are left out.
+    const notGreen = failedNodes(result);
+    expect(notGreen, result.output).toHaveLength(1);
+    expect(notGreen[0]).toMatch(
+      /^test\.adtech_pipeline\.accepted_values_postgres_unattr[^:]*: warn/,
+    );
+    expect(
+      await queryRows(
+        client,
+        `SELECT advertiser_id, advertiser_name, campaign_id, impressions, clicks, toString(spend) AS spend
+         FROM analytics.advertiser_campaigns_totals_report ORDER BY campaign_id`,
+      ),
+    ).toEqual([
+      {
+        advertiser_id: 1,
+        advertiser_name: 'Acme',
+        campaign_id: 10,
+        impressions: 3,
+        clicks: 1,
+        spend: '0.006',
+      },
+      {
+        advertiser_id: 0,
+        advertiser_name: '(unknown advertiser)',
+        campaign_id: 20,
+        impressions: 2,
+        clicks: 0,
+        spend: '0.004',
+      },
+    ]);
+    expect(
+      await queryRows(
+        client,
+        `SELECT campaign_id, advertiser_id, toString(activity_date) AS day, impressions, clicks
+         FROM analytics.advertiser_campaigns_daily_ctr_report WHERE impressions + clicks > 0 ORDER BY campaign_id, day`,
+      ),
+    ).toEqual([
+      { campaign_id: 10, advertiser_id: 1, day: '2024-03-10', impressions: 3, clicks: 1 },
+      { campaign_id: 20, advertiser_id: 0, day: '2024-03-11', impressions: 2, clicks: 0 },
+    ]);
+    expect(
+      await queryRows(
+        client,
+        'SELECT event, events, without_campaign, without_time FROM analytics.postgres_unattributed_events ORDER BY event',
+      ),
+    ).toEqual([
+      { event: 'click', events: 1, without_campaign: 1, without_time: 0 },
+      { event: 'impression', events: 3, without_campaign: 2, without_time: 2 },
+    ]);
+  });
+});

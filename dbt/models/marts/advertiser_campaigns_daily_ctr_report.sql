@@ -42,8 +42,10 @@ daily as (
 report as (
     select
         daily.activity_date as activity_date,
-        campaigns.advertiser_id as advertiser_id,
-        campaigns.advertiser_name as advertiser_name,
+        -- A campaign without advertiser in PostgreSQL (NULL) is kept, under advertiser 0
+        -- (SERIAL ids start at 1): its delivery and spend are real and belong in the totals.
+        ifNull(campaigns.advertiser_id, 0) as advertiser_id,
+        if(campaigns.advertiser_id is null, '(unknown advertiser)', campaigns.advertiser_name) as advertiser_name,
         daily.campaign_id as campaign_id,
         campaigns.campaign_name as campaign_name,
         daily.impressions as impressions,

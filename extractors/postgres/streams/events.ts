@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Batch, ReadContext, StreamDefinition } from '../../core/source.js';
 import { activeWriters, tableMarks } from '../catalog.js';
 import { nextPending, planCheck } from '../checks.js';
-import { checkTable, copyOut, queryText, quoteIdent } from '../client.js';
+import { copyOut, queryText, quoteIdent } from '../client.js';
 import {
   type Columns,
   copySelectList,
@@ -22,8 +22,11 @@ import {
   normalIdState,
 } from '../id-state.js';
 import { pullRanges } from '../pull.js';
+import { evolveRawTable } from '../raw-types.js';
 import { type IdTable, reconcile } from '../reconcile.js';
 import type { PgSession } from '../session.js';
+import { sourceColumnTypes } from '../source-types.js';
+import { assertRepresentable } from '../value-check.js';
 import { clickhouseTotals } from '../warehouse.js';
 
 /**
@@ -32,7 +35,8 @@ import { clickhouseTotals } from '../warehouse.js';
  * `planCheck` says something points at a change (`reconcile`), then reads the new ids up to the
  * top id seen at its start, through COPY or, with `--transfer clickhouse-pull`, by ClickHouse
  * itself. Every state change is carried by a batch, so the runner saves it only after that
- * batch is written.
+ * batch is written. The raw table is first widened to what the source's catalog declares, and a
+ * value ClickHouse cannot hold fails the stream before anything changes (`value-check.ts`).
  */
 export function eventStream(
   name: 'impressions' | 'clicks',
@@ -49,9 +53,10 @@ export function eventStream(
     nextState: nextIdState,
     async *read(context: ReadContext<PgSession, IdState>) {
       const { client, schema, batchSize } = context.session;
-      await checkTable(client, schema, name, sourceColumns(columns));
+      const source = await sourceColumnTypes(client, schema, name, sourceColumns(columns));
+      await evolveRawTable(context.clickhouse, table, columns, source, context.log);
       const from = `${quoteIdent(schema)}.${quoteIdent(name)}`;
-      const target: IdTable = { name, table, from, columns };
+      const target: IdTable = { name, table, from, columns, source };
       const state = normalIdState(context.state);
       const last = BigInt(state.lastId);
       // The order matters: the marks before any comparison (a deletion after it shows next
@@ -59,6 +64,17 @@ export function eventStream(
       const marks = await tableMarks(client, schema, name);
       const [top] = await queryText(client, `SELECT max(id) AS max FROM ${from}`);
       const writers = await activeWriters(client, from);
+      // Every new value must fit before anything (state included) changes: one pass over the
+      // new ids in PostgreSQL, for the COPY and the pull path alike.
+      if (top?.max && BigInt(top.max) > last) {
+        await assertRepresentable(
+          client,
+          from,
+          `${schema}.${name}`,
+          source,
+          `id > ${last} AND id <= ${top.max}`,
+        );
+      }
       const now = new Date().toISOString();
 
       const patch: IdCursor = {};

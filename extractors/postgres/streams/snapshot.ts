@@ -1,15 +1,20 @@
 import type { ReadContext, StreamDefinition } from '../../core/source.js';
-import { checkTable, queryText, quoteIdent } from '../client.js';
+import { queryText, quoteIdent } from '../client.js';
 import { type Columns, type OutRow, postgresSelectList, sourceColumns } from '../columns.js';
+import { evolveRawTable } from '../raw-types.js';
 import type { PgSession } from '../session.js';
 import { diffSnapshot } from '../snapshot-diff.js';
+import { sourceColumnTypes } from '../source-types.js';
+import { assertRepresentable } from '../value-check.js';
 import { liveRows } from '../warehouse.js';
 
 /**
  * A small, mutable table (advertiser, campaign; `updated_at` not kept by a trigger): each run
  * compares the full PostgreSQL snapshot with the live rows in ClickHouse and writes only new or
  * changed rows, plus a tombstone for each row gone from PostgreSQL (see `diffSnapshot`). It
- * keeps no state: ClickHouse itself is what the next run compares with.
+ * keeps no state: ClickHouse itself is what the next run compares with. The raw table is first
+ * widened to what the source's catalog declares, and a value ClickHouse cannot hold fails the
+ * stream before anything is written (`value-check.ts`).
  */
 export function snapshotStream(
   name: 'advertiser' | 'campaign',
@@ -25,13 +30,18 @@ export function snapshotStream(
     nextState: (state) => state,
     async *read({ session, clickhouse, log }: ReadContext<PgSession, null>) {
       const { client, schema, batchSize } = session;
-      await checkTable(client, schema, name, sourceColumns(columns));
+      const source = await sourceColumnTypes(client, schema, name, sourceColumns(columns));
+      // Wide enough first (numeric(12,2) → numeric(20,4) widens Decimal(12, 2)): the diff below
+      // then reads ClickHouse's values at the source's scale and compares them exactly.
+      const types = await evolveRawTable(clickhouse, table, columns, source, log);
+      const from = `${quoteIdent(schema)}.${quoteIdent(name)}`;
+      await assertRepresentable(client, from, `${schema}.${name}`, source, 'true');
       const current = await queryText(
         client,
-        `SELECT ${postgresSelectList(columns)} FROM ${quoteIdent(schema)}.${quoteIdent(name)} ORDER BY id`,
+        `SELECT ${postgresSelectList(columns)} FROM ${from} ORDER BY id`,
       );
       const loaded = await liveRows(clickhouse, table, columns);
-      const { changes, changed, deleted } = diffSnapshot(columns, current, loaded);
+      const { changes, changed, deleted } = diffSnapshot({ ...columns, ...types }, current, loaded);
       log.info(
         `${name}: ${current.length} rows in PostgreSQL, ${changed} new or changed, ${deleted} deleted`,
         { rows: changes.length },

@@ -7,11 +7,12 @@ renamed as (
     -- Tombstones carry the deleted row's last known values.
     select
         id as impression_id,
-        campaign_id,
-        created_at as impressed_at,
+        assumeNotNull(campaign_id) as campaign_id,
+        assumeNotNull(created_at) as impressed_at,
         _loaded_at as deleted_loaded_at
     from source
-    where _deleted = 1
+    -- Like stg_postgres__impressions: an event without campaign or time was never counted.
+    where _deleted = 1 and campaign_id is not null and created_at is not null
 )
 
 select * from renamed

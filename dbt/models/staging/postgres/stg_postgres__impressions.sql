@@ -6,11 +6,13 @@ with source as (
 renamed as (
     select
         id as impression_id,
-        campaign_id,
-        created_at as impressed_at,
+        assumeNotNull(campaign_id) as campaign_id,
+        assumeNotNull(created_at) as impressed_at,
         _loaded_at
     from source
-    where _deleted = 0
+    -- An event without campaign or time cannot be placed in any report: it is left out here
+    -- and counted in stg_postgres__unattributed_events instead.
+    where _deleted = 0 and campaign_id is not null and created_at is not null
 )
 
 select * from renamed

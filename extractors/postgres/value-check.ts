@@ -1,0 +1,42 @@
+import type pg from 'pg';
+import { ConfigError } from '../core/errors.js';
+import { queryText, quoteIdent } from './client.js';
+import type { SourceColumn } from './source-types.js';
+
+/**
+ * The one rule every transfer path obeys (COPY, ClickHouse's own pull, snapshot rows,
+ * reconciliation rows): before rows are written, PostgreSQL itself is asked for the first row
+ * in the range whose value ClickHouse cannot hold exactly (see source-types.ts). One is enough
+ * to fail the stream before anything of that range is written, so the state does not move and
+ * what is loaded stays. Exit 2, not 1: retrying cannot help; the value (or the column's type)
+ * must change, and ClickHouse clamping 9999-12-31 to 2299-12-31 would be a silent lie.
+ */
+export async function assertRepresentable(
+  client: pg.Client,
+  from: string,
+  table: string,
+  columns: readonly SourceColumn[],
+  where: string,
+): Promise<void> {
+  const checked = columns.filter((column) => column.unrepresentable !== null);
+  if (checked.length === 0) return;
+  const flags = checked.map(
+    (column, i) => `coalesce((${column.unrepresentable}), false)::text AS b${i}`,
+  );
+  const values = checked.map((column, i) => `${quoteIdent(column.name)}::text AS v${i}`);
+  const [row] = await queryText(
+    client,
+    `SELECT id::text AS key, ${[...flags, ...values].join(', ')} FROM ${from}
+      WHERE (${where}) AND (${checked.map((column) => `(${column.unrepresentable})`).join(' OR ')})
+      ORDER BY id LIMIT 1`,
+  );
+  if (!row) return;
+  const index = checked.findIndex((_, i) => row[`b${i}`] === 'true');
+  const column = checked[Math.max(index, 0)] as SourceColumn;
+  const value = row[`v${Math.max(index, 0)}`];
+  throw new ConfigError(
+    `${table}.${column.name} = ${value === null ? 'NULL' : `'${value}'`} (id ${row.key ?? 'NULL'}) cannot be represented in ClickHouse: ` +
+      `the column is ${column.pgType} in PostgreSQL and ClickHouse holds ${column.holds}. ` +
+      'Nothing of this range was written; correct the value in PostgreSQL (or exclude the row) and run again',
+  );
+}

@@ -1,0 +1,60 @@
+/** The mapping from PostgreSQL's catalog to ClickHouse types, and raw-column widening (pure). */
+import { expect, test } from 'vitest';
+import { ConfigError } from '../../../extractors/core/errors.js';
+import { widen } from '../../../extractors/postgres/raw-types.js';
+import { mapColumn } from '../../../extractors/postgres/source-types.js';
+
+const column = (
+  name: string,
+  base: string,
+  nullable: boolean,
+  precision: number | null = null,
+  scale: number | null = null,
+) => ({ name, type: base, base, nullable, precision, scale });
+
+test('each source type maps to a ClickHouse type holding every value; NULLs stay NULLs', () => {
+  expect(mapColumn('t', column('campaign_id', 'int4', true)).clickhouse).toBe('Nullable(Int64)');
+  expect(mapColumn('t', column('campaign_id', 'int4', false)).clickhouse).toBe('Int64');
+  // The key is never Nullable: a NULL id is a value that cannot be represented.
+  const id = mapColumn('t', column('id', 'int8', true));
+  expect(id.clickhouse).toBe('Int64');
+  expect(id.unrepresentable).toBe('"id" IS NULL');
+  expect(mapColumn('t', column('bid', 'numeric', false, 20, 4)).clickhouse).toBe('Decimal(20, 4)');
+  // PostgreSQL 15: negative scale rounds to tens; scale above precision holds fractions only.
+  expect(mapColumn('t', column('n', 'numeric', false, 3, -2)).clickhouse).toBe('Decimal(5, 0)');
+  expect(mapColumn('t', column('n', 'numeric', false, 2, 4)).clickhouse).toBe('Decimal(4, 4)');
+  expect(mapColumn('t', column('n', 'numeric', true)).clickhouse).toBe('Nullable(Decimal(76, 38))');
+  expect(mapColumn('t', column('n', 'numeric', false, 1000, 2)).clickhouse).toBe('Decimal(76, 38)');
+  expect(mapColumn('t', column('d', 'date', true)).clickhouse).toBe('Nullable(Date32)');
+  expect(mapColumn('t', column('ts', 'timestamp', false)).clickhouse).toBe("DateTime64(6, 'UTC')");
+  expect(mapColumn('t', column('name', 'varchar', true)).clickhouse).toBe('Nullable(String)');
+  expect(() => mapColumn('public.x', column('j', 'jsonb', true))).toThrow(ConfigError);
+  expect(() => mapColumn('public.x', column('j', 'jsonb', true))).toThrow(
+    /column j of public\.x has type jsonb/,
+  );
+});
+
+test('range and special values are checked where ClickHouse is narrower than PostgreSQL', () => {
+  expect(mapColumn('t', column('d', 'date', true)).unrepresentable).toBe(
+    `"d" < DATE '1900-01-01' OR "d" > DATE '2299-12-31'`,
+  );
+  expect(mapColumn('t', column('n', 'numeric', false, 10, 2)).unrepresentable).toMatch(/'NaN'/);
+  expect(mapColumn('t', column('n', 'numeric', false)).unrepresentable).toMatch(
+    /abs\("n"\) >= 1e38 OR "n" <> round\("n", 38\)/,
+  );
+  expect(mapColumn('t', column('i', 'int8', true)).unrepresentable).toBeNull();
+});
+
+test('widening: the narrowest type holding both, never narrower, undefined across kinds', () => {
+  expect(widen('Decimal(12, 2)', 'Decimal(20, 4)')).toBe('Decimal(20, 4)');
+  // 10 integer digits and 4 decimals need Decimal(14, 4), not Decimal(12, 4).
+  expect(widen('Nullable(Decimal(12, 2))', 'Decimal(10, 4)')).toBe('Nullable(Decimal(14, 4))');
+  expect(widen('Decimal(20, 4)', 'Decimal(12, 2)')).toBe('Decimal(20, 4)');
+  expect(widen('Int64', 'Nullable(Int64)')).toBe('Nullable(Int64)');
+  expect(widen("Nullable(DateTime64(6, 'UTC'))", "DateTime64(6,'UTC')")).toBe(
+    "Nullable(DateTime64(6, 'UTC'))",
+  );
+  expect(widen('Decimal(76, 38)', 'Decimal(76, 0)')).toBeUndefined();
+  expect(widen('String', 'Int64')).toBeUndefined();
+  expect(widen('Date32', "DateTime64(6, 'UTC')")).toBeUndefined();
+});
