@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { ConfigError } from '../../core/errors.js';
-import { checkTable, describeTarget, queryText, quoteIdent } from '../client.js';
+import { describeTarget, queryText, quoteIdent } from '../client.js';
+import { sourceColumnTypes } from '../source-types.js';
 import { type CdcTable, KEY } from './tables.js';
 
 /**
@@ -37,7 +38,8 @@ export async function checkTables(
   tables: readonly CdcTable[],
 ): Promise<void> {
   for (const table of tables) {
-    await checkTable(client, schema, table.name, table.source);
+    // Exists, has the expected columns, and each has a type the raw tables can hold.
+    await sourceColumnTypes(client, schema, table.name, table.source);
     const qualified = `${quoteIdent(schema)}.${quoteIdent(table.name)}`;
     const [row] = await queryText(
       client,
