@@ -34,7 +34,7 @@ export function reportMonths(window: DateWindow, months: number): ReportMonth[] 
     const next = monthStart(start, 1);
     out.push({
       yyyymm: start.slice(0, 7).replace('-', ''),
-      days: { since: start, until: next < window.until ? next : window.until },
+      days: { since: start, until: [next, window.until].sort()[0] as string },
     });
   }
   return out;
