@@ -10,6 +10,7 @@ import type { AnySource } from './core/source.js';
 import { contract as facebookAds } from './facebook-ads/contract.js';
 import { contract as googleAds } from './google-ads/contract.js';
 import { contract as googleAnalytics } from './google-analytics/contract.js';
+import { contract as httpExport } from './http-export/contract.js';
 import { contract as postgres } from './postgres/contract.js';
 
 export interface SourceEntry {
@@ -30,6 +31,10 @@ export const sources: readonly SourceEntry[] = [
   {
     contract: googleAnalytics,
     load: async () => (await import('./google-analytics/source.js')).googleAnalyticsSource,
+  },
+  {
+    contract: httpExport,
+    load: async () => (await import('./http-export/source.js')).httpExportSource,
   },
 ];
 
