@@ -76,6 +76,7 @@ export type Dataset = z.output<typeof datasetSchema>;
 /** The schema without the cross-field rules JSON Schema cannot say (see `manifestSchema`). */
 export const manifestShape = z
   .object({
+    $schema: z.string().optional().describe('Where editors find this schema; ignored.'),
     version: z.literal(1).describe('Format version of this manifest.'),
     datasets: z.array(datasetSchema).min(1, 'must list at least one dataset'),
   })
