@@ -79,6 +79,12 @@ export const contract = {
   },
   secrets: [
     {
+      env: 'HTTP_EXPORT_BASE_URL',
+      description:
+        "The backend's address, read by --base-url: not secret, but the stack keeps it with the token (an Airflow Variable set from .env).",
+      required: false,
+    },
+    {
       env: 'HTTP_EXPORT_TOKEN',
       description: 'Bearer token the backend accepts for its export API (Authorization header).',
       required: true,
