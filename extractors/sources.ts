@@ -11,6 +11,7 @@ import { contract as facebookAds } from './facebook-ads/contract.js';
 import { contract as googleAds } from './google-ads/contract.js';
 import { contract as googleAnalytics } from './google-analytics/contract.js';
 import { contract as googlePlay } from './google-play/contract.js';
+import { contract as httpExport } from './http-export/contract.js';
 import { contract as postgres } from './postgres/contract.js';
 
 export interface SourceEntry {
@@ -35,6 +36,8 @@ export const sources: readonly SourceEntry[] = [
   {
     contract: googlePlay,
     load: async () => (await import('./google-play/source.js')).googlePlaySource,
+    contract: httpExport,
+    load: async () => (await import('./http-export/source.js')).httpExportSource,
   },
 ];
 

@@ -111,7 +111,7 @@ export async function runSource<Config>(options: SourceRunOptions<Config>): Prom
     }
     const streams: StreamResult[] = [];
     try {
-      for (const stream of source.streams(config)) {
+      for (const stream of source.streams(config, session)) {
         streams.push(
           await runStream(stream, {
             session,
@@ -184,7 +184,8 @@ async function runStream(stream: AnyStream<unknown>, run: StreamRun): Promise<St
   const progress = new Progress(run.log, stream.name, run.progressIntervalMs);
   let batches = 0;
   try {
-    await run.writer.ensureTable(stream);
+    // A stream with columns from the data has its table made at its first batch (writer.insert).
+    if (!stream.columnsFromData) await run.writer.ensureTable(stream);
     let state = (await run.stateStore.get(key)) ?? stream.initialState;
     let savedText = JSON.stringify(state);
     const batchesOfRows = stream.read({

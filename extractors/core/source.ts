@@ -21,7 +21,19 @@ import type { Logger } from './logger.js';
  * - `select`: the rows never pass through this process (see below).
  */
 export type Batch<Row> =
-  | { readonly kind: 'rows'; readonly rows: readonly Row[] }
+  | {
+      readonly kind: 'rows';
+      readonly rows: readonly Row[];
+      /**
+       * Streams whose columns come from the data (`columnsFromData`): every column these rows
+       * may carry with its ClickHouse type, the stream's declared `columns` included or not.
+       * The writer adds the ones the table lacks before inserting, and refuses a batch whose
+       * type for an existing column differs (nothing is ever retyped). Other streams omit it.
+       */
+      readonly columns?: Readonly<Record<string, string>>;
+      /** What `nextState` needs beyond the rows (e.g. a watermark reached), when anything. */
+      readonly cursor?: string;
+    }
   | {
       readonly kind: 'encoded';
       readonly format: 'TabSeparated';
@@ -63,6 +75,13 @@ export interface StreamDefinition<Session, State, Row> {
    *  `_run_id` are added by the runtime. New entries are added to existing tables. */
   readonly columns: Readonly<Record<string, string>>;
   readonly partitionBy?: string;
+  /**
+   * The stream learns its columns from the data (a generic HTTP export): `columns` then holds
+   * only what it knows up front, the runtime does not create the table before reading, and each
+   * rows batch names its columns (`Batch.columns`); the writer creates the table at the first
+   * such batch and adds columns as they appear. Absent: the table is made from `columns` first.
+   */
+  readonly columnsFromData?: boolean;
   readonly initialState: State;
   /** Pure: the state after `batch` has been written. */
   nextState(state: State, batch: Batch<Row>): State;
@@ -98,13 +117,18 @@ export interface SourceDefinition<Config, Session> {
   /** Connect for one account. Throw ConfigError for bad credentials, RuntimeFailure otherwise. */
   open(config: Config, account: string, context: OpenContext): Promise<Session>;
   close(session: Session): Promise<void>;
-  streams(config: Config): readonly AnyStream<Session>[];
   /**
    * Optional: a run the stream runner does not fit, done by the source itself (PostgreSQL's CDC
    * mode: one change stream for every table, its position kept by the database). Returns the
    * result, or undefined when this config runs the streams as usual.
    */
   command?(config: Config, context: CommandContext): Promise<CommandResult | undefined>;
+  /**
+   * The streams of a run. The runtime passes the account's open session, so a source whose
+   * streams are discovered from the platform (a manifest it serves) can list them; `--init-only`
+   * calls it without one, before any session, and gets the streams known without the platform.
+   */
+  streams(config: Config, session?: Session): readonly AnyStream<Session>[];
 }
 
 // A source's streams differ in state and row types; the runtime only passes values between a

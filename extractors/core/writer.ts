@@ -94,6 +94,8 @@ export class VersionClock {
 export class ClickHouseWriter {
   private readonly ready = new Set<string>();
   private readonly staged = new Set<string>();
+  /** Column types of the tables of `columnsFromData` streams, as the table has them now. */
+  private readonly dataColumns = new Map<string, Map<string, string>>();
 
   constructor(
     private readonly client: ClickHouseClient,
@@ -139,6 +141,52 @@ export class ClickHouseWriter {
     this.ready.add(stream.table);
   }
 
+  /**
+   * A `columnsFromData` stream's batch (see `Batch.columns`): the table is created with the
+   * stream's and the batch's columns at the first batch, columns it lacks are added (ADD COLUMN:
+   * rows already loaded read the new column's default, NULL for the Nullable columns such
+   * streams use), and a column whose type differs from the batch's stops the insert: retyping
+   * could alter loaded values, and inserting into the old type could alter the new ones.
+   */
+  private async ensureBatchColumns(
+    stream: AnyStream<unknown>,
+    columns: Readonly<Record<string, string>>,
+  ): Promise<void> {
+    let types = this.dataColumns.get(stream.table);
+    if (!types) {
+      await this.ensureTable({ ...stream, columns: { ...stream.columns, ...columns } });
+      types = await this.columnTypes(stream.table);
+      this.dataColumns.set(stream.table, types);
+    }
+    for (const [column, type] of Object.entries(columns)) {
+      const current = types.get(column);
+      if (current === undefined) {
+        this.log.info(`adding column ${column} ${type} to ${stream.table}`, {
+          stream: stream.name,
+        });
+        await this.client.command({
+          query: `ALTER TABLE ${qualified(stream.table)} ADD COLUMN IF NOT EXISTS ${quoteIdentifier(column)} ${type}`,
+        });
+        types.set(column, type);
+      } else if (normaliseType(current) !== normaliseType(type)) {
+        throw new RuntimeFailure(
+          `column ${column} of ${stream.table} is ${current}, the batch has ${type}; not retyped`,
+        );
+      }
+    }
+  }
+
+  private async columnTypes(table: string): Promise<Map<string, string>> {
+    const { database, name } = splitTable(table);
+    const result = await this.client.query({
+      query: `SELECT name, type FROM system.columns WHERE database = ${quoteString(database)} AND table = ${quoteString(name)}`,
+      format: 'JSONEachRow',
+    });
+    return new Map(
+      (await result.json<{ name: string; type: string }>()).map((c) => [c.name, c.type]),
+    );
+  }
+
   /** Tables made before the index existed get it, and their parts are indexed too (a
    *  mutation that only writes index files; no row is rewritten or dropped). */
   private async ensureLoadedAtIndex(stream: AnyStream<unknown>): Promise<void> {
@@ -168,10 +216,12 @@ export class ClickHouseWriter {
     if (batch.kind === 'select') return this.insertSelect(stream, batch, meta);
     const rowCount = batch.kind === 'rows' ? batch.rows.length : batch.rowCount;
     if (rowCount === 0) return 0;
-    const columns = tableColumns(stream);
+    const batchColumns = batch.kind === 'rows' ? batch.columns : undefined;
+    const columns = tableColumns(stream, batchColumns);
     const loadedAt = clickHouseTime(meta.loadedAt);
     const version = meta.version.toString();
     try {
+      if (batchColumns) await this.ensureBatchColumns(stream, batchColumns);
       if (batch.kind === 'rows') {
         await this.client.insert({
           table: stream.table,
@@ -310,9 +360,14 @@ function metaValues(meta: WriteMeta): string {
   );
 }
 
-/** The stream's columns then the meta columns: the insert column list (never empty). */
-function tableColumns(stream: AnyStream<unknown>): [string, ...string[]] {
-  return [...Object.keys(stream.columns), ...Object.keys(META_COLUMNS)] as [string, ...string[]];
+/** The stream's columns (and a batch's own, see `Batch.columns`) then the meta columns: the
+ *  insert column list (never empty). */
+function tableColumns(
+  stream: AnyStream<unknown>,
+  batchColumns?: Readonly<Record<string, string>>,
+): [string, ...string[]] {
+  const source = Object.keys({ ...stream.columns, ...batchColumns });
+  return [...source, ...Object.keys(META_COLUMNS)] as [string, ...string[]];
 }
 
 /** `YYYY-MM-DD hh:mm:ss.sss` in UTC, the text form every DateTime64 parser accepts. */
