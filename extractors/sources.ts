@@ -36,6 +36,8 @@ export const sources: readonly SourceEntry[] = [
   {
     contract: googlePlay,
     load: async () => (await import('./google-play/source.js')).googlePlaySource,
+  },
+  {
     contract: httpExport,
     load: async () => (await import('./http-export/source.js')).httpExportSource,
   },
