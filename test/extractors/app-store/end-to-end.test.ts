@@ -136,6 +136,8 @@ describe('extract app-store', () => {
     expect(run.stderr).toContain('HTML error page');
     // The faults answered in the report's place: each of the 3 days reached the report once.
     expect(adTest.fake.salesAsked.filter((a) => a.startsWith('85000001')).length).toBe(3);
+    // One token for the run's three accounts (one key), verified by the fake on every request.
+    expect(adTest.fake.tokens.size).toBe(1);
     expect(await states()).toEqual([
       `app:1111111111 analytics_report ${cursorState('2024-03-03')}`,
       `vendor:85000001 sales_summary ${cursorState('2024-03-03')}`,
@@ -333,7 +335,7 @@ describe('extract app-store', () => {
     expect(await analytics()).toEqual(engagement);
   });
 
-  it('exits 2 on a key Apple rejects or cannot read and 2 on a malformed account, and never prints the key or a token (separate process)', async () => {
+  it('exits 2 on a key Apple rejects or cannot read or a malformed account, 1 on a failing vendor, 0 when all load, and never prints the key or a token (separate process)', async () => {
     const other = (await import('node:crypto')).generateKeyPairSync('ec', { namedCurve: 'P-256' });
     const wrongKey = other.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     const rejected = await runCliProcess(
@@ -353,13 +355,26 @@ describe('extract app-store', () => {
     const malformed = await runCliProcess(adTest.args('bad'), env());
     expect(malformed.code).toBe(2);
     expect(malformed.stderr).toContain('must be `vendor:<vendor number>`');
+    adTest.fake.faults.push({
+      route: 'salesReports:85000002',
+      times: 1000,
+      response: { status: 503, body: { errors: [{ status: '503', code: 'SERVICE_UNAVAILABLE' }] } },
+    });
+    const failing = await runCliProcess(
+      adTest.args('s1', { window: ['2024-03-01', '2024-03-02'], lookbackDays: 0 }),
+      env(),
+    );
+    expect(failing.code, failing.stderr).toBe(1);
+    adTest.fake.faults.length = 0;
     const ok = await runCliProcess(
       adTest.args('s1', { window: ['2024-03-01', '2024-03-02'], lookbackDays: 0, debug: true }),
       env(),
     );
     expect(ok.code, ok.stderr).toBe(0);
     expect(adTest.fake.tokens.size).toBeGreaterThan(0);
-    const output = [rejected, unreadable, malformed, ok].map((r) => r.stdout + r.stderr).join('\n');
+    const output = [rejected, unreadable, malformed, failing, ok]
+      .map((r) => r.stdout + r.stderr)
+      .join('\n');
     expectNoSecrets(output, [
       ...adTest.fake.tokens,
       KEY_FRAGMENT,
