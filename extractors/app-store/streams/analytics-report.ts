@@ -169,13 +169,15 @@ export function analyticsReportStream(
         state,
         delayDays: config.reportDelayDays,
         log,
-        async readDay(day) {
+        async readDay(day, recent) {
           reports ??= await reportsByName(
             session,
             await ongoingRequest(session, config.createReportRequests, log),
             config.reports,
           );
-          // Every report's instance of the day first: the day is read only when all are there.
+          // Every report's instance of the day first: a recent day is read only when all are
+          // there (Apple publishes them at different times); an older day with some missing
+          // reports loads the ones it has.
           const instances: { report: ReportRef; instance: Resource }[] = [];
           for (const report of reports) {
             const found = await all(
@@ -188,8 +190,8 @@ export function analyticsReportStream(
               ),
             );
             const instance = found.find((i) => i.attributes?.processingDate === day);
-            if (!instance) return undefined;
-            instances.push({ report, instance });
+            if (instance) instances.push({ report, instance });
+            else if (recent) return undefined;
           }
           return (async function* () {
             for (const { report, instance } of instances) {

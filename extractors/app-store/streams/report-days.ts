@@ -29,7 +29,8 @@ export async function* reportDays<Row>(options: {
   readonly state: WindowState;
   readonly delayDays: number;
   readonly log: Logger;
-  readDay(day: string): Promise<DayRows<Row>>;
+  /** `recent`: the day is within the delay days, where a missing report means "not yet". */
+  readDay(day: string, recent: boolean): Promise<DayRows<Row>>;
   /** Overridable in tests of the loop; Apple's today otherwise. */
   readonly today?: string;
 }): AsyncGenerator<Batch<Row> | WindowBatch<Row>> {
@@ -42,8 +43,9 @@ export async function* reportDays<Row>(options: {
   });
   const recentFrom = addDays(today, -options.delayDays);
   for (const day of chunkWindow(window, 1)) {
-    const rows = await options.readDay(day.since);
-    if (rows === undefined && day.since >= recentFrom) {
+    const recent = day.since >= recentFrom;
+    const rows = await options.readDay(day.since, recent);
+    if (rows === undefined && recent) {
       options.log.info(
         `${options.stream} ${day.since}: not yet available from Apple; stopping here, the state stays before it`,
         { event: 'not_yet_available', date: day.since },

@@ -295,16 +295,35 @@ describe('extract app-store', () => {
     expect(maxDay).toEqual([{ d: addDays(today, -2) }]);
   });
 
-  it('treats an old day without a report as a day without sales', async () => {
+  it('treats an old day without a report as a day without sales, and loads the analytics reports an old day has', async () => {
+    // Apple never published the engagement report of 2024-03-01; the downloads report it did.
+    const partial = apps();
+    const first = partial[0] as (typeof partial)[number];
+    partial[0] = {
+      ...first,
+      instances: {
+        ...first.instances,
+        [ENGAGEMENT]: Object.fromEntries(
+          Object.entries(first.instances[ENGAGEMENT] ?? {}).filter(([d]) => d !== '2024-03-01'),
+        ),
+      },
+    };
+    await adTest.restartFake(() => start({ apps: partial }));
     const run = await runCli(
       adTest.args('s1', { window: ['2024-02-27', '2024-03-02'], lookbackDays: 0 }),
       env(),
     );
     expect(run.code, run.stderr).toBe(0);
     expect(await sales()).toEqual(expectedSales('2024-02-27', '2024-03-02'));
-    expect((await states()).filter((s) => s.startsWith('vendor:'))).toEqual(
-      VENDOR_STATES('2024-03-01'),
+    const downloadsOnly = expectedAnalytics('2024-02-27', '2024-03-02').filter(
+      (r) => r.report_name !== ENGAGEMENT,
     );
+    expect(downloadsOnly.length).toBe(4);
+    expect(await analytics()).toEqual(downloadsOnly);
+    expect(await states()).toEqual([
+      `app:1111111111 analytics_report ${cursorState('2024-03-01')}`,
+      ...VENDOR_STATES('2024-03-01'),
+    ]);
   });
 
   it('creates the ONGOING report request only with --create-report-requests', async () => {
