@@ -182,7 +182,11 @@ beforeAll(async () => {
     processing_date: '2024-03-02',
     date: '2024-03-01',
     app_name: 'Fit Pro',
-    dimension_values: JSON.stringify({ 'Download Type': 'First-time download', Territory: 'US' }),
+    dimension_values: JSON.stringify(
+      report === 'App Downloads Standard'
+        ? { 'Download Type': 'First-time download', Territory: 'US' }
+        : { Event: 'Impression', Territory: 'US' },
+    ),
     measures:
       unique === undefined ? { Counts: counts } : { Counts: counts, 'Unique Counts': unique },
   });
@@ -201,7 +205,7 @@ beforeAll(async () => {
   );
 
   const result = await clickhouse.dbt(
-    ['build', '--select', '+int_app_store__app_daily', 'stg_app_store__analytics_report'],
+    ['build', '--select', '+int_app_store__app_daily', '+int_app_store__discovery_daily'],
     {
       vars: { app_store_enabled: true },
     },
@@ -286,6 +290,27 @@ describe('app store dbt models', () => {
         installs: '0',
         revenue: '500',
         currency: 'JPY',
+      },
+    ]);
+  });
+
+  it('sums the discovery funnel per app, day and territory', async () => {
+    expect(
+      await queryRows(
+        clickhouse.client,
+        `SELECT app_id, toString(date_day) AS date_day, territory, toString(impressions) AS impressions,
+                toString(product_page_views) AS product_page_views, toString(first_time_downloads) AS first_time_downloads
+         FROM intermediate.int_app_store__discovery_daily`,
+      ),
+    ).toEqual([
+      // The restated downloads (41, not 40) and the engagement report's impressions.
+      {
+        app_id: '1111111111',
+        date_day: '2024-03-01',
+        territory: 'US',
+        impressions: '1200',
+        product_page_views: '0',
+        first_time_downloads: '41',
       },
     ]);
   });
