@@ -5,6 +5,7 @@
  * parsing); the source itself only when it runs, so one source's SDK never slows down or
  * breaks another's runs.
  */
+import { contract as appStore } from './app-store/contract.js';
 import type { SourceContract } from './core/contract.js';
 import type { AnySource } from './core/source.js';
 import { contract as facebookAds } from './facebook-ads/contract.js';
@@ -40,6 +41,10 @@ export const sources: readonly SourceEntry[] = [
   {
     contract: httpExport,
     load: async () => (await import('./http-export/source.js')).httpExportSource,
+  },
+  {
+    contract: appStore,
+    load: async () => (await import('./app-store/source.js')).appStoreSource,
   },
 ];
 

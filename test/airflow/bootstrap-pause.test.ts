@@ -63,6 +63,7 @@ describe('resources.json: the DAGs paused while an optional value is unset', () 
         'google_analytics_daily',
         'google_play_daily',
         'http_export_daily',
+        'app_store_daily',
       ]),
     );
   });

@@ -261,8 +261,9 @@ describe('airflow bootstrap (init service) on real Airflow 3.3.2', () => {
 
     // Reserialized (nothing else parsed the DAG folder: the dag-processor starts after
     // airflow-init, and none runs here), so every DAG of the folder is in the database; the four
-    // ad DAGs and the backend export DAG paused.
+    // ad DAGs, the App Store DAG and the backend export DAG paused.
     expect(pausable).toEqual([
+      'app_store_daily',
       'facebook_ads_d1',
       'facebook_ads_d2',
       'google_ads_daily',

@@ -22,7 +22,7 @@ import {
 
 const DBT_DIR = path.resolve(import.meta.dirname, '../../dbt');
 const LOCK = path.resolve(import.meta.dirname, '../../python/dbt/requirements.lock');
-const PLATFORMS = ['facebook_ads', 'google_ads', 'google_analytics'] as const;
+const PLATFORMS = ['facebook_ads', 'google_ads', 'google_analytics', 'app_store'] as const;
 const ALL_ON = Object.fromEntries(PLATFORMS.map((p) => [`${p}_enabled`, true]));
 // dbt parse renders the profile but never connects.
 const PARSE_ENV = { CLICKHOUSE_URL: 'http://127.0.0.1:9' };
@@ -228,7 +228,7 @@ describe('the ad-platform switches', () => {
         .map(platformFolder)
         .filter((folder): folder is string => !!folder && folder !== 'postgres'),
     );
-    expect([...folders].sort()).toEqual([...PLATFORMS]);
+    expect([...folders].sort()).toEqual([...PLATFORMS].sort());
     for (const platform of PLATFORMS) {
       // `var()` in dbt_project.yml sees only --vars, so the default must be repeated there.
       const guard = `{{ var('${platform}_enabled', false) }}`;
