@@ -5,6 +5,8 @@
  * parsing); the source itself only when it runs, so one source's SDK never slows down or
  * breaks another's runs.
  */
+
+import { contract as clevertap } from './clevertap/contract.js';
 import type { SourceContract } from './core/contract.js';
 import type { AnySource } from './core/source.js';
 import { contract as facebookAds } from './facebook-ads/contract.js';
@@ -30,6 +32,10 @@ export const sources: readonly SourceEntry[] = [
   {
     contract: googleAnalytics,
     load: async () => (await import('./google-analytics/source.js')).googleAnalyticsSource,
+  },
+  {
+    contract: clevertap,
+    load: async () => (await import('./clevertap/source.js')).clevertapSource,
   },
 ];
 
