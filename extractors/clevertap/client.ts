@@ -122,7 +122,10 @@ function failure(options: {
   const text = failText(body);
   const code = isObject(body) ? failCode(body) : undefined;
   const signals = [status, code].filter((n): n is number => n !== undefined && n !== 200);
-  const detail = `HTTP ${status}${text ? ` ${text}` : ''}`;
+  const detail =
+    body === undefined
+      ? `HTTP ${status} with a body that is not CleverTap's JSON (an HTML error page from a proxy?)`
+      : `HTTP ${status}${text ? ` ${text}` : ''}`;
   if (signals.some((n) => n === 401 || n === 403)) {
     return new CleverTapApiError(
       operation,
@@ -134,11 +137,6 @@ function failure(options: {
   if (signals.some((n) => n === 429 || n >= 500)) return new TransientError(detail, waitHintMs);
   if (readingCursor && text !== undefined && /cursor/i.test(text))
     return new CursorExpiredError(detail);
-  if (text === undefined && status >= 400) {
-    return new TransientError(
-      `HTTP ${status} with a body that is not CleverTap's JSON (an HTML error page from a proxy?)`,
-    );
-  }
   // A request CleverTap refuses for what it asks (an unknown event name, a bad date range).
   return new CleverTapApiError(
     operation,

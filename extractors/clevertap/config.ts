@@ -48,10 +48,12 @@ export interface ClevertapConfig extends CommonAdsConfig<ClevertapGroup> {
   readonly baseUrl: string;
   readonly timezone: string;
   readonly events: readonly string[];
+  /** Empty with --no-profiles. */
   readonly profileEvents: readonly string[];
   readonly chunkDays: number;
   readonly batchSize: number;
-  /** The largest multiple of 23 at or below batchSize (CleverTap's profile buckets). */
+  /** The largest multiple of 23 at or below batchSize (CleverTap's profile buckets), or batchSize
+   *  itself below 23. */
   readonly profileBatchSize: number;
 }
 
@@ -77,27 +79,21 @@ export const clevertapConfigSchema: z.ZodType<ClevertapConfig> = adPlatformConfi
     timezone,
     events: eventNames,
     'profile-events': eventNames,
+    profiles: z.boolean(),
     'chunk-days': z.number().int().min(1).max(31),
-    'batch-size': z.number().int().min(23).max(5000),
+    'batch-size': z.number().int().min(1).max(5000),
   },
   config: (flags) => ({
     timezone: flags.timezone,
     events: [...new Set(flags.events)],
-    profileEvents: [...new Set(flags['profile-events'])],
+    profileEvents: flags.profiles ? [...new Set(flags['profile-events'])] : [],
     chunkDays: flags['chunk-days'],
     batchSize: flags['batch-size'],
-    profileBatchSize: Math.floor(flags['batch-size'] / 23) * 23,
+    profileBatchSize:
+      flags['batch-size'] >= 23 ? Math.floor(flags['batch-size'] / 23) * 23 : flags['batch-size'],
     regionFlag: flags.region,
   }),
-}).transform((config, ctx) => {
-  if (config.events.length === 0 && config.profileEvents.length === 0) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['events'],
-      message: 'needs at least one event name (or --profile-events)',
-    });
-    return z.NEVER;
-  }
+}).transform((config) => {
   // The flag wins, then the group's region, then CleverTap's original (European) host.
   const { regionFlag, ...rest } = config;
   const region: Region = regionFlag ?? config.group.region ?? 'eu1';

@@ -55,8 +55,13 @@ export const contract = {
     'profile-events': {
       type: 'list',
       description:
-        "Event names whose users' profiles are loaded (raw.clevertap_profiles), each with its own window and state; empty: no profiles.",
+        "Event names whose users' profiles are loaded (raw.clevertap_profiles), each with its own window and state.",
       default: 'App Launched',
+    },
+    profiles: {
+      type: 'boolean',
+      description: 'Load the profiles stream; --no-profiles loads events only.',
+      default: true,
     },
     'chunk-days': {
       type: 'integer',

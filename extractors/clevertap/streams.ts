@@ -5,10 +5,10 @@ import { profilesStream } from './streams/profiles.js';
 
 export type { ClevertapSession } from './session.js';
 
-/** The streams a config selects: events for --events, profiles for --profile-events. */
+/** The streams a config selects: events, and profiles unless --no-profiles. */
 export function clevertapStreams(config: ClevertapConfig) {
   return [
-    ...(config.events.length > 0 ? [eventsStream(config)] : []),
+    eventsStream(config),
     ...(config.profileEvents.length > 0 ? [profilesStream(config)] : []),
   ];
 }

@@ -6,8 +6,8 @@
  * "next_cursor":…}`, without `next_cursor` on the last page. Every request must carry
  * `X-CleverTap-Account-Id` and the account's `X-CleverTap-Passcode` (else HTTP 401 with a fail
  * body) and POSTs `Content-Type: application/json`. Errors are `{"status":"fail","error":…,
- * "code":…}`. A cursor is good for one read; faults (routes `cursor` and `page`, or
- * `cursor:<account>`) inject 429s, 5xx, HTML pages, truncated bodies, fail bodies under HTTP 200
+ * "code":…}`. A cursor can be read again (a retried GET) until it expires; faults (routes `cursor` and `page`, or
+ * `cursor:<account>/<event name>` and `page:<account>`) inject 429s, 5xx, HTML pages, truncated bodies, fail bodies under HTTP 200
  * and expired cursors.
  */
 import {
@@ -81,7 +81,12 @@ export async function startFakeCleverTap(accounts: readonly FakeAccount[]): Prom
     const accountId = String(request.headers['x-clevertap-account-id'] ?? '');
     const account = accounts.find((a) => a.id === accountId);
     const isCursorRequest = request.method === 'POST';
-    return withFaults(faults, isCursorRequest ? 'cursor' : 'page', accountId, () => {
+    const eventName = String(
+      (request.body as Record<string, unknown> | undefined)?.event_name ?? '',
+    );
+    // Cursor faults may name one event name: `cursor:<account>/<event name>`.
+    const faultId = isCursorRequest ? `${accountId}/${eventName}` : accountId;
+    return withFaults(faults, isCursorRequest ? 'cursor' : 'page', faultId, () => {
       if (!account || request.headers['x-clevertap-passcode'] !== account.passcode)
         return fail(401, 401, 'Invalid Credentials');
       if (isCursorRequest) {
@@ -134,7 +139,6 @@ export async function startFakeCleverTap(accounts: readonly FakeAccount[]): Prom
           status: 200,
           body: { status: 'fail', error: 'Cursor is invalid or has expired', code: 1 },
         };
-      cursors.delete(cursor);
       const records = entry.records.slice(entry.offset, entry.offset + entry.size);
       const offset = entry.offset + records.length;
       return {
