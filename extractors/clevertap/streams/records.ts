@@ -84,7 +84,14 @@ export function eventTime(ts: unknown, timeZone: string): EventTime | undefined 
     const localMs = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!);
     const check = new Date(localMs);
     // 20240231… would roll over into March: not a real time.
-    if (check.getUTCMonth() !== mo! - 1 || check.getUTCDate() !== d! || h! > 23) return undefined;
+    if (
+      check.getUTCMonth() !== mo! - 1 ||
+      check.getUTCDate() !== d! ||
+      h! > 23 ||
+      mi! > 59 ||
+      s! > 59
+    )
+      return undefined;
     return {
       date: `${text.slice(0, 4)}-${text.slice(4, 6)}-${text.slice(6, 8)}`,
       utc: utcText(zonedToUtc(localMs, timeZone)),
