@@ -53,10 +53,16 @@ describe('resources.json: the DAGs paused while an optional value is unset', () 
         expect(entry.dags, name).toBeUndefined();
       }
     }
-    // The ad DAGs are among them (the point of pausing).
+    // The ad DAGs and CleverTap's are among them (the point of pausing).
     const paused = new Set(entries.flatMap(([, e]) => e.dags ?? []));
     expect(paused).toEqual(
-      new Set(['facebook_ads_d1', 'facebook_ads_d2', 'google_ads_daily', 'google_analytics_daily']),
+      new Set([
+        'facebook_ads_d1',
+        'facebook_ads_d2',
+        'google_ads_daily',
+        'google_analytics_daily',
+        'clevertap_daily',
+      ]),
     );
   });
 });

@@ -260,9 +260,10 @@ describe('airflow bootstrap (init service) on real Airflow 3.3.2', () => {
     expect(webhook).toMatch(/Connection not found/);
 
     // Reserialized (nothing else parsed the DAG folder: the dag-processor starts after
-    // airflow-init, and none runs here), so every DAG of the folder is in the database; the four
-    // ad DAGs paused.
+    // airflow-init, and none runs here), so every DAG of the folder is in the database; the DAGs
+    // of the optional sources (the four ad DAGs, CleverTap) paused.
     expect(pausable).toEqual([
+      'clevertap_daily',
       'facebook_ads_d1',
       'facebook_ads_d2',
       'google_ads_daily',
