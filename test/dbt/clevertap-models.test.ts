@@ -49,6 +49,13 @@ const launched = {
   event_props: { 'App Version': '3.1.0' },
   session_props: {},
 };
+/** A user whose profile was never loaded. */
+const bobLaunched = {
+  profile: { objectId: '__bob', platform: 'Android' },
+  ts: 20240302200000,
+  event_props: { 'App Version': '3.0.9' },
+  session_props: { utm_source: 'google' },
+};
 
 async function load(table: string, rows: object[], loadedAt: string): Promise<void> {
   const version = (BigInt(Date.parse(`${loadedAt.replace(' ', 'T')}Z`)) * 1000n).toString();
@@ -74,7 +81,11 @@ beforeAll(async () => {
   // snapshot changed, their key did not) and Ann's profile has a new plan.
   await load(
     'raw.clevertap_events',
-    [event('Charged', charged), event('App Launched', launched)],
+    [
+      event('Charged', charged),
+      event('App Launched', launched),
+      event('App Launched', bobLaunched),
+    ],
     '2024-03-03 01:00:00.000',
   );
   await load(
@@ -109,10 +120,9 @@ beforeAll(async () => {
     ],
     '2024-03-04 01:00:00.000',
   );
-  const result = await clickhouse.dbt(
-    ['build', '--select', 'stg_clevertap__events', 'stg_clevertap__profiles'],
-    { vars: { clevertap_enabled: true } },
-  );
+  const result = await clickhouse.dbt(['build', '--select', '+app_engagement_daily'], {
+    vars: { clevertap_enabled: true },
+  });
   expect(failedNodes(result), result.output).toEqual([]);
   expect(result.exitCode, result.output).toBe(0);
   tests = result.tests.map((t) => `${t.uniqueId} ${t.status}`);
@@ -128,7 +138,7 @@ describe('clevertap dbt models', () => {
       clickhouse.client,
       `SELECT account_id, event_name, toString(event_date) AS event_date, toString(event_at) AS event_at,
               account_timezone, clevertap_id, identity, platform, utm_source, amount, currency, event_props
-       FROM staging.stg_clevertap__events ORDER BY event_name`,
+       FROM staging.stg_clevertap__events ORDER BY event_name, clevertap_id`,
     );
     expect(rows).toEqual([
       {
@@ -144,6 +154,20 @@ describe('clevertap dbt models', () => {
         amount: null,
         currency: '',
         event_props: '{"App Version":"3.1.0"}',
+      },
+      {
+        account_id: ACCOUNT,
+        event_name: 'App Launched',
+        event_date: '2024-03-02',
+        event_at: '2024-03-02 14:30:00',
+        account_timezone: TIMEZONE,
+        clevertap_id: '__bob',
+        identity: '',
+        platform: 'Android',
+        utm_source: 'google',
+        amount: null,
+        currency: '',
+        event_props: '{"App Version":"3.0.9"}',
       },
       {
         account_id: ACCOUNT,
@@ -195,8 +219,39 @@ describe('clevertap dbt models', () => {
     ]);
   });
 
+  it('builds app_engagement_daily: events, users, users with a profile, revenue', async () => {
+    const rows = await queryRows(
+      clickhouse.client,
+      `SELECT account_id, toString(event_date) AS event_date, event_name, currency,
+              events, users, users_with_profile, revenue
+       FROM analytics.app_engagement_daily ORDER BY event_date, event_name`,
+    );
+    expect(rows).toEqual([
+      {
+        account_id: ACCOUNT,
+        event_date: '2024-03-01',
+        event_name: 'Charged',
+        currency: 'INR',
+        events: 1,
+        users: 1,
+        users_with_profile: 1,
+        revenue: 499.5,
+      },
+      {
+        account_id: ACCOUNT,
+        event_date: '2024-03-02',
+        event_name: 'App Launched',
+        currency: '',
+        events: 2,
+        users: 2,
+        users_with_profile: 1,
+        revenue: 0,
+      },
+    ]);
+  });
+
   it("runs the models' data tests, all passing", () => {
-    expect(tests.length).toBeGreaterThanOrEqual(10);
+    expect(tests.length).toBeGreaterThanOrEqual(13);
     expect(
       tests.every((t) => t.endsWith(' pass')),
       tests.join('\n'),

@@ -22,7 +22,7 @@ import {
 
 const DBT_DIR = path.resolve(import.meta.dirname, '../../dbt');
 const LOCK = path.resolve(import.meta.dirname, '../../python/dbt/requirements.lock');
-const PLATFORMS = ['facebook_ads', 'google_ads', 'google_analytics', 'clevertap'] as const;
+const PLATFORMS = ['clevertap', 'facebook_ads', 'google_ads', 'google_analytics'] as const;
 const ALL_ON = Object.fromEntries(PLATFORMS.map((p) => [`${p}_enabled`, true]));
 // dbt parse renders the profile but never connects.
 const PARSE_ENV = { CLICKHOUSE_URL: 'http://127.0.0.1:9' };
