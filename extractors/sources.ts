@@ -6,6 +6,7 @@
  * breaks another's runs.
  */
 import { contract as appStore } from './app-store/contract.js';
+import { contract as clevertap } from './clevertap/contract.js';
 import type { SourceContract } from './core/contract.js';
 import type { AnySource } from './core/source.js';
 import { contract as facebookAds } from './facebook-ads/contract.js';
@@ -45,6 +46,8 @@ export const sources: readonly SourceEntry[] = [
   {
     contract: appStore,
     load: async () => (await import('./app-store/source.js')).appStoreSource,
+    contract: clevertap,
+    load: async () => (await import('./clevertap/source.js')).clevertapSource,
   },
 ];
 

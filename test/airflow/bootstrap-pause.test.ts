@@ -53,7 +53,7 @@ describe('resources.json: the DAGs paused while an optional value is unset', () 
         expect(entry.dags, name).toBeUndefined();
       }
     }
-    // The ad DAGs and the backend export DAG are among them (the point of pausing).
+    // The DAGs of the optional sources are among them (the point of pausing).
     const paused = new Set(entries.flatMap(([, e]) => e.dags ?? []));
     expect(paused).toEqual(
       new Set([
@@ -64,6 +64,7 @@ describe('resources.json: the DAGs paused while an optional value is unset', () 
         'google_play_daily',
         'http_export_daily',
         'app_store_daily',
+        'clevertap_daily',
       ]),
     );
   });

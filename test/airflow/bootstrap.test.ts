@@ -260,14 +260,16 @@ describe('airflow bootstrap (init service) on real Airflow 3.3.2', () => {
     expect(webhook).toMatch(/Connection not found/);
 
     // Reserialized (nothing else parsed the DAG folder: the dag-processor starts after
-    // airflow-init, and none runs here), so every DAG of the folder is in the database; the four
-    // ad DAGs, the App Store DAG and the backend export DAG paused.
+    // airflow-init, and none runs here), so every DAG of the folder is in the database; the DAGs
+    // of the optional sources (the four ad DAGs, the app stores, CleverTap, the backend export) paused.
     expect(pausable).toEqual([
       'app_store_daily',
+      'clevertap_daily',
       'facebook_ads_d1',
       'facebook_ads_d2',
       'google_ads_daily',
       'google_analytics_daily',
+      'google_play_daily',
       'http_export_daily',
     ]);
     const dagFiles = fs

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IrDag, renderArg } from '../../codegen/index.js';
+import { clevertapSource } from '../../extractors/clevertap/source.js';
 import type { AnyStream } from '../../extractors/core/source.js';
 import { createTableSql } from '../../extractors/core/writer.js';
 import { facebookAdsSource } from '../../extractors/facebook-ads/source.js';
@@ -158,6 +159,8 @@ describe("each DAG's dbt task on a stack with only its platform's raw tables", (
     facebook_ads: facebookAdsSource.streams(anyConfig),
     google_ads: googleAdsSource.streams(anyConfig),
     google_analytics: googleAnalyticsSource.streams(anyConfig),
+    // CleverTap's profiles stream is there unless --no-profiles.
+    clevertap: clevertapSource.streams({ profileEvents: ['App Launched'] } as never),
   };
 
   it('runs the exact command of every dbt task in the shipped DAGs with only its own vars', async () => {
@@ -168,6 +171,7 @@ describe("each DAG's dbt task on a stack with only its platform's raw tables", (
     expect(dbtTasks.map(({ dag }) => dag.dagId).sort()).toEqual([
       'ads_daily_performance',
       'campaign_reports',
+      'clevertap_daily',
       'google_analytics_daily',
     ]);
     for (const { dag, task } of dbtTasks) {

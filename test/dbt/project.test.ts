@@ -22,7 +22,15 @@ import {
 
 const DBT_DIR = path.resolve(import.meta.dirname, '../../dbt');
 const LOCK = path.resolve(import.meta.dirname, '../../python/dbt/requirements.lock');
-const PLATFORMS = ['facebook_ads', 'google_ads', 'google_analytics', 'app_store'] as const;
+const PLATFORMS = [
+  'app_store',
+  'clevertap',
+  'facebook_ads',
+  'google_ads',
+  'google_analytics',
+  'google_play',
+  'http_export',
+] as const;
 const ALL_ON = Object.fromEntries(PLATFORMS.map((p) => [`${p}_enabled`, true]));
 // dbt parse renders the profile but never connects.
 const PARSE_ENV = { CLICKHOUSE_URL: 'http://127.0.0.1:9' };
