@@ -40,14 +40,16 @@ export const sources: readonly SourceEntry[] = [
     load: async () => (await import('./google-play/source.js')).googlePlaySource,
   },
   {
-    contract: httpExport,
-    load: async () => (await import('./http-export/source.js')).httpExportSource,
-  },
-  {
     contract: appStore,
     load: async () => (await import('./app-store/source.js')).appStoreSource,
+  },
+  {
     contract: clevertap,
     load: async () => (await import('./clevertap/source.js')).clevertapSource,
+  },
+  {
+    contract: httpExport,
+    load: async () => (await import('./http-export/source.js')).httpExportSource,
   },
 ];
 
