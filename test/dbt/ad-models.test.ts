@@ -12,6 +12,7 @@ import { googleAdsSource } from '../../extractors/google-ads/source.js';
 import { googleAnalyticsSource } from '../../extractors/google-analytics/source.js';
 import { queryRows } from '../support/clickhouse.js';
 import { failedNodes } from '../support/dbt.js';
+import { loadRaw } from '../support/raw-load.js';
 import { startWarehouse, type TestWarehouse } from '../support/warehouse.js';
 
 const MODELS = ['+ads_daily_performance', '+web_sessions_daily'];
@@ -38,23 +39,8 @@ const STREAMS: AnyStream<unknown>[] = [
   ...googleAnalyticsSource.streams(anyConfig),
 ];
 
-async function load(
-  table: string,
-  rows: Record<string, unknown>[],
-  loadedAt: string,
-): Promise<void> {
-  const version = (BigInt(Date.parse(`${loadedAt.replace(' ', 'T')}Z`)) * 1000n).toString();
-  await clickhouse.client.insert({
-    table,
-    format: 'JSONEachRow',
-    values: rows.map((row) => ({
-      ...row,
-      _version: version,
-      _loaded_at: loadedAt,
-      _run_id: 'test',
-    })),
-  });
-}
+const load = (table: string, rows: Record<string, unknown>[], loadedAt: string) =>
+  loadRaw(clickhouse.client, table, rows, loadedAt);
 
 const fbRow = (overrides: Record<string, unknown>) => ({
   account_id: '1001',

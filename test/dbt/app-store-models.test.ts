@@ -10,84 +10,15 @@ import type { AnyStream } from '../../extractors/core/source.js';
 import { createTableSql } from '../../extractors/core/writer.js';
 import { queryRows } from '../support/clickhouse.js';
 import { failedNodes } from '../support/dbt.js';
+import { loadRaw } from '../support/raw-load.js';
 import { startWarehouse, type TestWarehouse } from '../support/warehouse.js';
+import { appStoreSale } from './app-rows.js';
 
 let clickhouse: TestWarehouse;
 const STREAMS: AnyStream<unknown>[] = [...appStoreSource.streams({} as never)];
 
-async function load(table: string, rows: Record<string, unknown>[], loadedAt: string) {
-  const version = (BigInt(Date.parse(`${loadedAt.replace(' ', 'T')}Z`)) * 1000n).toString();
-  await clickhouse.client.insert({
-    table,
-    format: 'JSONEachRow',
-    values: rows.map((row) => ({
-      ...row,
-      _version: version,
-      _loaded_at: loadedAt,
-      _run_id: 'test',
-    })),
-  });
-}
-
-/** A raw sales row as the extractor writes it; `row_key` from the values that identify it. */
-function sale(r: {
-  vendor?: string;
-  day: string;
-  sku: string;
-  type: string;
-  units: string;
-  proceeds: string;
-  country: string;
-  currency: string;
-  id: string;
-  parent?: string;
-  reason?: string;
-}) {
-  const vendor = r.vendor ?? '85000001';
-  return {
-    vendor_number: vendor,
-    report_date: r.day,
-    row_key: JSON.stringify([
-      r.sku,
-      r.type,
-      r.proceeds,
-      r.country,
-      r.currency,
-      r.id,
-      r.parent ?? '',
-      r.reason ?? '',
-    ]),
-    provider: 'APPLE',
-    provider_country: 'US',
-    sku: r.sku,
-    developer: 'Example Apps Ltd',
-    title: r.sku,
-    version: '1.0',
-    product_type_identifier: r.type,
-    customer_currency: r.currency,
-    country_code: r.country,
-    currency_of_proceeds: r.currency,
-    apple_identifier: r.id,
-    promo_code: '',
-    parent_identifier: r.parent ?? '',
-    subscription: '',
-    period: '',
-    category: 'Health & Fitness',
-    cmb: '',
-    device: 'iPhone',
-    supported_platforms: 'iOS',
-    proceeds_reason: r.reason ?? '',
-    preserved_pricing: '',
-    client: '',
-    order_type: '',
-    units: r.units,
-    developer_proceeds: r.proceeds,
-    customer_price: null,
-    begin_date: r.day,
-    end_date: r.day,
-    other_columns: {},
-  };
-}
+const load = (table: string, rows: Record<string, unknown>[], loadedAt: string) =>
+  loadRaw(clickhouse.client, table, rows, loadedAt);
 
 const FIT = { sku: 'FITPRO', id: '1111111111', currency: 'USD', country: 'US' };
 const PREMIUM = { sku: 'FITPRO.PREMIUM', id: '111111111101', parent: 'FITPRO', type: 'IA1' };
@@ -102,8 +33,8 @@ beforeAll(async () => {
   await load(
     'raw.app_store_sales_summary',
     [
-      sale({ ...FIT, day: '2024-03-01', type: '1', units: '41', proceeds: '0' }),
-      sale({
+      appStoreSale({ ...FIT, day: '2024-03-01', type: '1', units: '41', proceeds: '0' }),
+      appStoreSale({
         ...FIT,
         day: '2024-03-01',
         type: '1F',
@@ -113,10 +44,10 @@ beforeAll(async () => {
         currency: 'EUR',
       }),
       // Redownloads and updates are not installs.
-      sale({ ...FIT, day: '2024-03-01', type: '3', units: '6', proceeds: '0' }),
-      sale({ ...FIT, day: '2024-03-01', type: '7', units: '100', proceeds: '0' }),
+      appStoreSale({ ...FIT, day: '2024-03-01', type: '3', units: '6', proceeds: '0' }),
+      appStoreSale({ ...FIT, day: '2024-03-01', type: '7', units: '100', proceeds: '0' }),
       // In-app purchases: per-unit proceeds × units, a refund subtracting, credited to the app.
-      sale({
+      appStoreSale({
         ...PREMIUM,
         day: '2024-03-01',
         units: '2',
@@ -124,7 +55,7 @@ beforeAll(async () => {
         country: 'US',
         currency: 'USD',
       }),
-      sale({
+      appStoreSale({
         ...PREMIUM,
         day: '2024-03-01',
         units: '-1',
@@ -133,7 +64,7 @@ beforeAll(async () => {
         currency: 'USD',
         reason: 'Refund',
       }),
-      sale({
+      appStoreSale({
         ...PREMIUM,
         day: '2024-03-01',
         units: '1',
@@ -142,9 +73,9 @@ beforeAll(async () => {
         currency: 'EUR',
       }),
       // Loaded once, then restated by Apple.
-      sale({ ...FIT, day: '2024-03-02', type: '1', units: '45', proceeds: '0' }),
+      appStoreSale({ ...FIT, day: '2024-03-02', type: '1', units: '45', proceeds: '0' }),
       // Another vendor: an iPad app paid in yen, and an in-app purchase whose app is unknown.
-      sale({
+      appStoreSale({
         vendor: '85000002',
         sku: 'ZEN2',
         id: '3333333333',
@@ -155,7 +86,7 @@ beforeAll(async () => {
         country: 'JP',
         currency: 'JPY',
       }),
-      sale({
+      appStoreSale({
         vendor: '85000002',
         sku: 'OLD.COINS',
         id: '9999999901',
@@ -172,7 +103,7 @@ beforeAll(async () => {
   );
   await load(
     'raw.app_store_sales_summary',
-    [sale({ ...FIT, day: '2024-03-02', type: '1', units: '47', proceeds: '0' })],
+    [appStoreSale({ ...FIT, day: '2024-03-02', type: '1', units: '47', proceeds: '0' })],
     restated,
   );
   const analytics = (counts: string, unique: string | undefined, report: string) => ({

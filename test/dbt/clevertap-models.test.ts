@@ -11,6 +11,7 @@ import { profileRow } from '../../extractors/clevertap/streams/profiles.js';
 import { createTableSql } from '../../extractors/core/writer.js';
 import { queryRows } from '../support/clickhouse.js';
 import { failedNodes } from '../support/dbt.js';
+import { loadRaw } from '../support/raw-load.js';
 import { startWarehouse, type TestWarehouse } from '../support/warehouse.js';
 
 let clickhouse: TestWarehouse;
@@ -57,19 +58,8 @@ const bobLaunched = {
   session_props: { utm_source: 'google' },
 };
 
-async function load(table: string, rows: object[], loadedAt: string): Promise<void> {
-  const version = (BigInt(Date.parse(`${loadedAt.replace(' ', 'T')}Z`)) * 1000n).toString();
-  await clickhouse.client.insert({
-    table,
-    format: 'JSONEachRow',
-    values: rows.map((row) => ({
-      ...row,
-      _version: version,
-      _loaded_at: loadedAt,
-      _run_id: 'test',
-    })),
-  });
-}
+const load = (table: string, rows: Record<string, unknown>[], loadedAt: string) =>
+  loadRaw(clickhouse.client, table, rows, loadedAt);
 
 beforeAll(async () => {
   clickhouse = await startWarehouse();

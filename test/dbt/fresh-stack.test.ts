@@ -9,12 +9,14 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type IrDag, renderArg } from '../../codegen/index.js';
+import { appStoreSource } from '../../extractors/app-store/source.js';
 import { clevertapSource } from '../../extractors/clevertap/source.js';
 import type { AnyStream } from '../../extractors/core/source.js';
 import { createTableSql } from '../../extractors/core/writer.js';
 import { facebookAdsSource } from '../../extractors/facebook-ads/source.js';
 import { googleAdsSource } from '../../extractors/google-ads/source.js';
 import { googleAnalyticsSource } from '../../extractors/google-analytics/source.js';
+import { googlePlaySource } from '../../extractors/google-play/source.js';
 import { loadLocalProject } from '../../local/project.js';
 import { loadCompose } from '../stack/stack-files.js';
 import { queryRows } from '../support/clickhouse.js';
@@ -161,7 +163,13 @@ describe("each DAG's dbt task on a stack with only its platform's raw tables", (
     google_analytics: googleAnalyticsSource.streams(anyConfig),
     // CleverTap's profiles stream is there unless --no-profiles.
     clevertap: clevertapSource.streams({ profileEvents: ['App Launched'] } as never),
+    google_play: googlePlaySource.streams(anyConfig),
+    app_store: appStoreSource.streams(anyConfig),
   };
+  /** http-export's raw tables have no declared columns: the DAG's extract task creates them from
+   *  the data it serves, so its dbt task cannot run on a fresh stack. This very command runs
+   *  after a real extract in test/dbt/http-export-models.test.ts. */
+  const RUN_AFTER_ITS_EXTRACT_ONLY = new Set(['http_export_daily']);
 
   it('runs the exact command of every dbt task in the shipped DAGs with only its own vars', async () => {
     const project = await loadLocalProject();
@@ -170,11 +178,16 @@ describe("each DAG's dbt task on a stack with only its platform's raw tables", (
     );
     expect(dbtTasks.map(({ dag }) => dag.dagId).sort()).toEqual([
       'ads_daily_performance',
+      'app_daily_performance',
+      'app_store_daily',
       'campaign_reports',
       'clevertap_daily',
       'google_analytics_daily',
+      'google_play_daily',
+      'http_export_daily',
     ]);
     for (const { dag, task } of dbtTasks) {
+      if (RUN_AFTER_ITS_EXTRACT_ONLY.has(dag.dagId)) continue;
       const args = task.command.map((arg) => renderArg(arg, project.runFor(dag, undefined).values));
       const varsAt = args.indexOf('--vars');
       const vars = varsAt < 0 ? {} : (JSON.parse(args[varsAt + 1] ?? '{}') as object);

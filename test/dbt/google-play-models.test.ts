@@ -10,61 +10,17 @@ import { createTableSql } from '../../extractors/core/writer.js';
 import { googlePlaySource } from '../../extractors/google-play/source.js';
 import { queryRows } from '../support/clickhouse.js';
 import { failedNodes } from '../support/dbt.js';
+import { loadRaw } from '../support/raw-load.js';
 import { startWarehouse, type TestWarehouse } from '../support/warehouse.js';
+import { googlePlayEarningsRow, googlePlayInstallRow } from './app-rows.js';
 
 let clickhouse: TestWarehouse;
 
 /** Streams only need their config to read; their tables are fixed. */
 const STREAMS: AnyStream<unknown>[] = [...googlePlaySource.streams({} as never)];
 
-async function load(table: string, rows: Record<string, unknown>[], loadedAt: string) {
-  const version = (BigInt(Date.parse(`${loadedAt.replace(' ', 'T')}Z`)) * 1000n).toString();
-  await clickhouse.client.insert({
-    table,
-    format: 'JSONEachRow',
-    values: rows.map((row) => ({
-      ...row,
-      _version: version,
-      _loaded_at: loadedAt,
-      _run_id: 'test',
-    })),
-  });
-}
-
-const installRow = (pkg: string, date: string, country: string, userInstalls: string | null) => ({
-  package_name: pkg,
-  country,
-  date,
-  daily_device_installs: '999',
-  daily_user_installs: userInstalls,
-  other_columns: {},
-  source_file: `stats/installs/installs_${pkg}_${date.slice(0, 7).replace('-', '')}_country.csv`,
-});
-
-let line = 0;
-const earningsRow = (
-  pkg: string,
-  date: string,
-  country: string,
-  type: string,
-  amount: string,
-  currency = 'EUR',
-) => ({
-  package_name: pkg,
-  report_month: `${date.slice(0, 7)}-01`,
-  source_file: 'earnings/earnings_202402_0123.zip/PlayApps_202402.csv',
-  line: ++line,
-  description: `GPA.${line}`,
-  transaction_date: date,
-  transaction_type: type,
-  product_id: pkg,
-  buyer_country: country,
-  buyer_currency: 'USD',
-  amount_buyer_currency: amount,
-  merchant_currency: currency,
-  amount_merchant_currency: amount,
-  other_columns: {},
-});
+const load = (table: string, rows: Record<string, unknown>[], loadedAt: string) =>
+  loadRaw(clickhouse.client, table, rows, loadedAt);
 
 beforeAll(async () => {
   clickhouse = await startWarehouse();
@@ -75,30 +31,30 @@ beforeAll(async () => {
   await load(
     'raw.google_play_installs_country',
     [
-      installRow('com.example.alpha', '2024-02-03', 'US', '10'),
-      installRow('com.example.alpha', '2024-02-03', 'DE', '4'),
-      installRow('com.example.alpha', '2024-02-04', 'US', '7'),
+      googlePlayInstallRow('com.example.alpha', '2024-02-03', 'US', '10'),
+      googlePlayInstallRow('com.example.alpha', '2024-02-03', 'DE', '4'),
+      googlePlayInstallRow('com.example.alpha', '2024-02-04', 'US', '7'),
       // A column Play left empty that day: no installs, not an error.
-      installRow('com.example.alpha', '2024-02-04', 'de', null),
-      installRow('com.example.beta', '2024-02-03', 'US', '3'),
+      googlePlayInstallRow('com.example.alpha', '2024-02-04', 'de', null),
+      googlePlayInstallRow('com.example.beta', '2024-02-03', 'US', '3'),
     ],
     '2024-02-05 06:00:00.000',
   );
   // Play rewrote February's file: 2024-02-04 US restated, read again by the next run.
   await load(
     'raw.google_play_installs_country',
-    [installRow('com.example.alpha', '2024-02-04', 'US', '8')],
+    [googlePlayInstallRow('com.example.alpha', '2024-02-04', 'US', '8')],
     '2024-02-06 06:00:00.000',
   );
   await load(
     'raw.google_play_earnings',
     [
-      earningsRow('com.example.alpha', '2024-02-03', 'US', 'Charge', '4.990000'),
-      earningsRow('com.example.alpha', '2024-02-03', 'US', 'Google fee', '-0.748500'),
-      earningsRow('com.example.alpha', '2024-02-03', 'US', 'Charge', '1.000001'),
-      earningsRow('com.example.alpha', '2024-02-03', 'US', 'Charge refund', '-1.000001'),
+      googlePlayEarningsRow('com.example.alpha', '2024-02-03', 'US', 'Charge', '4.990000'),
+      googlePlayEarningsRow('com.example.alpha', '2024-02-03', 'US', 'Google fee', '-0.748500'),
+      googlePlayEarningsRow('com.example.alpha', '2024-02-03', 'US', 'Charge', '1.000001'),
+      googlePlayEarningsRow('com.example.alpha', '2024-02-03', 'US', 'Charge refund', '-1.000001'),
       // Revenue on a day and country without installs.
-      earningsRow('com.example.alpha', '2024-02-05', 'FR', 'Charge', '2.500000'),
+      googlePlayEarningsRow('com.example.alpha', '2024-02-05', 'FR', 'Charge', '2.500000'),
     ],
     '2024-03-05 06:00:00.000',
   );
@@ -131,7 +87,7 @@ beforeAll(async () => {
   );
 
   const result = await clickhouse.dbt(
-    ['build', '--select', '+int_google_play__app_daily', 'staging.google_play'],
+    ['build', '--select', '+int_google_play__app_daily', '+google_play_app_health_daily'],
     { vars: { google_play_enabled: true } },
   );
   expect(failedNodes(result), result.output).toEqual([]);
@@ -244,5 +200,27 @@ describe('google play dbt models', () => {
         `SELECT toString(crash_rate) AS rate, toString(distinct_users) AS users FROM staging.stg_google_play__vitals_crash_rate`,
       ),
     ).toEqual([{ rate: '0.012345678901234567', users: '1234' }]);
+  });
+
+  it('puts each app health on one row per day, NULL where a source reported nothing', async () => {
+    expect(
+      await queryRows(
+        clickhouse.client,
+        `SELECT package_name, toString(date_day) AS date_day, toString(daily_average_rating) AS daily_rating,
+                toString(total_average_rating) AS total_rating, toString(crash_rate) AS crash_rate,
+                toString(anr_rate) AS anr_rate, toString(daily_device_installs) AS device_installs
+         FROM analytics.google_play_app_health_daily ORDER BY package_name, date_day`,
+      ),
+    ).toEqual([
+      {
+        package_name: 'com.example.alpha',
+        date_day: '2024-02-03',
+        daily_rating: null,
+        total_rating: '4.123456789012345678',
+        crash_rate: '0.012345678901234567',
+        anr_rate: null,
+        device_installs: null,
+      },
+    ]);
   });
 });

@@ -122,7 +122,12 @@ describe('the dbt project, as dbt parses it', () => {
 
   it('has no staging model that feeds nothing', () => {
     const used = new Set(models(allOn).flatMap((model) => model.depends_on.nodes));
+    // http-export stages whatever datasets a company's own backend serves; the shipped model is
+    // the example manifest's `orders`, and the marts over a backend's datasets are the
+    // deployment's own.
+    const endpoints = new Set(['stg_http_export__orders']);
     for (const model of models(allOn).filter((m) => layer(m) === 'staging')) {
+      if (endpoints.has(model.name)) continue;
       expect(used.has(model.unique_id), `${model.name} feeds no model`).toBe(true);
     }
   });
