@@ -4,11 +4,15 @@
  * retry by default (its retry config only covers idempotent verbs). Errors are token-free.
  */
 import { analyticsdata, type analyticsdata_v1beta } from '@googleapis/analyticsdata';
+import {
+  type GaxiosLikeError,
+  gaxiosErrorDetail,
+  gaxiosRetryConfig,
+} from '../ad-platforms/gaxios-retry.js';
 import type { GoogleOAuthClient } from '../ad-platforms/google-oauth.js';
-import { type RetryEvent, type RetryPolicy, realSleep, type Sleep } from '../ad-platforms/retry.js';
+import type { RetryEvent, RetryPolicy, Sleep } from '../ad-platforms/retry.js';
 import { EXIT_RUNTIME, EXIT_USAGE, ExtractorError } from '../core/errors.js';
 import { redact } from '../core/redact.js';
-import { nextRetry, parseRetryAfter } from '../core/retry-delay.js';
 
 type RunReportResponse = analyticsdata_v1beta.Schema$RunReportResponse;
 type QuotaStatus = analyticsdata_v1beta.Schema$QuotaStatus;
@@ -72,29 +76,6 @@ export class AnalyticsApiError extends ExtractorError {
   }
 }
 
-interface GaxiosLikeError {
-  response?: { status?: number; data?: unknown; headers?: unknown };
-  config?: { retryConfig?: { currentRetryAttempt?: number } };
-  message?: string;
-  code?: string | number;
-}
-
-function errorDetail(error: GaxiosLikeError): string {
-  const data = error.response?.data as
-    | { error?: { message?: string; status?: string } | string }
-    | string
-    | undefined;
-  // The auth client's token refresh failed: an OAuth error code, e.g. invalid_grant.
-  if (data && typeof data === 'object' && typeof data.error === 'string') {
-    return `Google OAuth token refresh failed (${data.error})`;
-  }
-  if (data && typeof data === 'object' && data.error && typeof data.error === 'object') {
-    return `${data.error.status ?? ''} ${data.error.message ?? ''}`.trim();
-  }
-  if (typeof data === 'string') return 'response was not JSON (HTML error page?)';
-  return error.code ? `network error ${error.code}` : (error.message ?? 'unknown error');
-}
-
 /** `20240301` (GA4's date dimension) → `2024-03-01`. */
 export function gaDate(value: string): string {
   return `${value.slice(0, 4)}-${value.slice(4, 6)}-${value.slice(6, 8)}`;
@@ -131,48 +112,15 @@ export class AnalyticsClient {
     });
   }
 
-  /**
-   * gaxios' retry, extended to POST (runReport is a read), with the one delay policy deciding
-   * when to give up and how long to wait, and our logging. Made per request: the wait decided in
-   * `shouldRetry` is handed to `retryBackoff`, which gaxios calls next for the same error.
-   */
+  /** gaxios' retry (which skips POST by default; runReport is a read) with the one delay policy
+   *  and our logging: ad-platforms/gaxios-retry.ts. */
   private retryConfig(operation: string) {
-    const { retry } = this.options;
-    const sleep = this.options.sleep ?? realSleep;
-    let waitMs = 0;
-    return {
-      // Replaces gaxios' own check entirely (so its retry count, verb and status lists are never
-      // read): that check skips POST, and gives up on an aborted request, which is what our
-      // timeout does to a hung one — as retryable as a reset connection.
-      shouldRetry: (error: GaxiosLikeError) => {
-        const status = error.response?.status;
-        if (status !== undefined && status !== 429 && status < 500) return false;
-        // gaxios counts retries made so far; the attempt that just failed is one more.
-        const attempt = (error.config?.retryConfig?.currentRetryAttempt ?? 0) + 1;
-        const headers = error.response?.headers as
-          | { get?: (name: string) => string | null }
-          | undefined;
-        const step = nextRetry(retry, {
-          attempt,
-          serverWaitMs: parseRetryAfter(headers?.get?.('retry-after')),
-        });
-        if (!step.retry) return false;
-        waitMs = step.waitMs;
-        return true;
-      },
-      retryBackoff: async (error: GaxiosLikeError) => {
-        // gaxios has already counted this retry when it calls the backoff.
-        const attempt = error.config?.retryConfig?.currentRetryAttempt ?? 1;
-        this.options.onEvent?.({
-          kind: 'retry',
-          operation,
-          attempt,
-          reason: `HTTP ${error.response?.status ?? 'no response'} ${errorDetail(error)}`,
-          waitMs,
-        });
-        await sleep(waitMs);
-      },
-    };
+    return gaxiosRetryConfig({
+      operation,
+      policy: this.options.retry,
+      sleep: this.options.sleep,
+      onRetry: (event) => this.options.onEvent?.({ kind: 'retry', ...event }),
+    });
   }
 
   /**
@@ -208,7 +156,7 @@ export class AnalyticsClient {
         throw new AnalyticsApiError(
           operation,
           e.response?.status,
-          `${retried > 0 ? `gave up after ${retried + 1} attempts: ` : ''}${errorDetail(e)}`,
+          `${retried > 0 ? `gave up after ${retried + 1} attempts: ` : ''}${gaxiosErrorDetail(e)}`,
         );
       }
       if (response.propertyQuota) {

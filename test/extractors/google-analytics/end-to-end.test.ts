@@ -311,7 +311,7 @@ describe('extract google-analytics', () => {
       env({ GA_REFRESH: '1//0revokedAnalyticsToken777' }),
     );
     expect(revoked.code).toBe(2);
-    expect(revoked.stderr).toContain('HTTP 400: Google OAuth token refresh failed (invalid_grant)');
+    expect(revoked.stderr).toContain('HTTP 400: Google OAuth token request failed (invalid_grant)');
     const ok = await runCliProcess(
       adTest.args('a1', { window: ['2024-03-01', '2024-03-02'], debug: true }),
       env(),

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-// ajv comes with the dev tooling (dclint); draft 2020-12 is what z.toJSONSchema writes.
+// ajv (a dev dependency); draft 2020-12 is what z.toJSONSchema writes.
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
