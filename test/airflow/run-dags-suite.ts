@@ -387,13 +387,7 @@ export function runDagsSuite(tool: 'airflow-2' | 'airflow-3', major: 2 | 3): voi
       if (!container) throw new Error('no extractor container');
       expect(container.entrypoint).toEqual(['extract']);
       // The spec names its mode (watermark) explicitly.
-      expect(container.cmd).toEqual([
-        'postgres',
-        '--run-id',
-        dagRun.run_id,
-        '--mode',
-        'watermark',
-      ]);
+      expect(container.cmd).toEqual(['postgres', '--run-id', dagRun.run_id, '--mode', 'watermark']);
       expect(container.exitCode).toBe(0);
       expect(container.removed).toBe(true); // auto_remove="success"
       expect(container.env).toEqual({
