@@ -25,6 +25,8 @@ Options:
   --query-timeout <s>   max_execution_time of every query, seconds, 0 = none (default 3600)
   --max-body <MiB>      largest request body (default 1024)
   --session-timeout <s> idle seconds before a session closes (default 60)
+  --config-file <file>  ClickHouse server configuration for the engine, e.g. named collections
+                        (env CLICKHOUSE_CONFIG_FILE)
   --help                this text
 `;
 
@@ -67,6 +69,7 @@ export async function main(
       queryTimeoutSeconds: positiveNumber('query-timeout', flags['query-timeout'], 3600),
       maxBodyBytes: positiveNumber('max-body', flags['max-body'], 1024) * 1024 * 1024,
       sessionTimeoutSeconds: positiveNumber('session-timeout', flags['session-timeout'], 60),
+      configFile: flags['config-file'] ?? (env.CLICKHOUSE_CONFIG_FILE || undefined),
       log: io.stderr,
     };
   } catch (error) {
@@ -112,6 +115,7 @@ function parse(argv: readonly string[]) {
       'query-timeout': { type: 'string' },
       'max-body': { type: 'string' },
       'session-timeout': { type: 'string' },
+      'config-file': { type: 'string' },
       help: { type: 'boolean' },
     },
   });

@@ -27,6 +27,8 @@ export interface EngineOptions {
   readonly maxSessions: number;
   /** Folder for request bodies on their way into the engine. */
   readonly tempDir: string;
+  /** A ClickHouse server configuration file (XML/YAML) for the engine, e.g. named collections. */
+  readonly configFile?: string;
 }
 
 export interface ServerInfo {
@@ -132,7 +134,13 @@ export class Engine {
   }
 
   private async connect(): Promise<EngineConnection> {
-    const session = new Session(this.options.path);
+    // One engine per process: the configuration file takes effect with the first session.
+    const session = new Session(
+      this.options.path,
+      this.options.configFile
+        ? { connectionArgs: [`--config-file=${this.options.configFile}`] }
+        : undefined,
+    );
     // A ClickHouse server quotes 64-bit integers in JSON formats by default (JavaScript cannot
     // hold them exactly); the embedded engine does not. Clients expect the server's behaviour.
     await session.queryAsync('SET output_format_json_quote_64bit_integers = 1');

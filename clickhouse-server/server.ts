@@ -48,6 +48,8 @@ export interface ClickHouseServerOptions {
   /** Idle seconds before a session closes, unless the request says (default 60). */
   readonly sessionTimeoutSeconds?: number;
   readonly maxSessions?: number;
+  /** A ClickHouse server configuration file for the engine (e.g. named collections). */
+  readonly configFile?: string;
   /** Receives one JSON line per request. */
   readonly log?: (line: string) => void;
 }
@@ -117,6 +119,7 @@ export async function startClickHouseServer(
     queueTimeoutMs: options.queueTimeoutMs ?? 60_000,
     queryTimeoutSeconds: options.queryTimeoutSeconds ?? 3600,
     maxSessions: options.maxSessions ?? 256,
+    configFile: options.configFile && path.resolve(options.configFile),
     tempDir,
   });
   await engine.open();

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
-import { describeError } from './errors.js';
+import { ConfigError, describeError } from './errors.js';
 import { withLocalStack } from './local-stack.js';
 
 type ClientConnection = NonNullable<Parameters<typeof createClient>[0]>['connection'];
@@ -17,6 +17,9 @@ export interface ClickHouseSettings {
   database?: string;
   /** Data folder of the embedded engine; only used without `url`. */
   path: string;
+  /** A ClickHouse configuration file for the embedded engine (`CLICKHOUSE_CONFIG_FILE`, e.g.
+   *  the named collection `extract postgres --pull-collection` reads); a server has its own. */
+  configFile?: string;
 }
 
 export const DEFAULT_EMBEDDED_PATH = '.data/clickhouse';
@@ -33,6 +36,7 @@ export function clickHouseSettingsFromEnv(
     password: env.CLICKHOUSE_PASSWORD || undefined,
     database: env.CLICKHOUSE_DATABASE || undefined,
     path: path.resolve(env.CLICKHOUSE_PATH || DEFAULT_EMBEDDED_PATH),
+    configFile: env.CLICKHOUSE_CONFIG_FILE ? path.resolve(env.CLICKHOUSE_CONFIG_FILE) : undefined,
   };
 }
 
@@ -65,6 +69,20 @@ export async function createClickHouseClient(
       `CLICKHOUSE_URL is not set and the embedded engine (chdb) is not installed here (${describeError(error)}); set CLICKHOUSE_URL to a ClickHouse server`,
     );
   }
+  // The connection takes no engine arguments; the engine is one per process and the first
+  // session's arguments configure it, so a session opened first carries the file.
+  if (settings.configFile) {
+    const { Session } = await import('chdb');
+    try {
+      configuredEngines.push(
+        new Session(settings.path, { connectionArgs: [`--config-file=${settings.configFile}`] }),
+      );
+    } catch (error) {
+      throw new ConfigError(
+        `CLICKHOUSE_CONFIG_FILE ${settings.configFile}: the embedded engine does not start with it (${describeError(error)})`,
+      );
+    }
+  }
   const { createChdbConnection } = chdb;
   const connection = createChdbConnection({ path: settings.path });
   const client = createClient({
@@ -76,6 +94,9 @@ export async function createClickHouseClient(
   rawInserts.set(client, (params) => connection.chdb.rawInsert(params));
   return client;
 }
+
+/** Sessions that configured the embedded engine; kept open for the life of the process. */
+const configuredEngines: unknown[] = [];
 
 /** A bulk insert of bytes already in a ClickHouse text format. */
 export type RawInsert = (params: {

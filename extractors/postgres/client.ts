@@ -184,23 +184,6 @@ export async function copyOut(client: pg.Client, query: string): Promise<string>
   return Buffer.concat(chunks).toString('utf8');
 }
 
-/** What ClickHouse's postgresql() table function needs to read PostgreSQL itself. */
-export interface PullTarget {
-  hostPort: string;
-  database: string;
-  user: string;
-  password: string;
-}
-
-export function pullTarget(client: pg.Client, hostPort: string | undefined): PullTarget {
-  return {
-    hostPort: hostPort ?? `${client.host}:${client.port}`,
-    database: client.database ?? 'postgres',
-    user: client.user ?? 'postgres',
-    password: client.password ?? '',
-  };
-}
-
 export function quoteIdent(name: string): string {
   return `"${name.replace(/"/g, '""')}"`;
 }

@@ -20,17 +20,17 @@ export const contract = {
     },
     transfer: {
       type: 'enum',
-      values: ['copy', 'clickhouse-pull'],
+      values: ['auto', 'copy', 'clickhouse-pull'],
       description:
-        'How new impressions/clicks travel: `copy` streams COPY output through the extractor; `clickhouse-pull` has ClickHouse read them itself with the postgresql() table function (faster; ClickHouse must reach PostgreSQL).',
-      default: 'copy',
+        'How new impressions/clicks travel: `clickhouse-pull` has ClickHouse read them itself with the postgresql() table function over the named collection --pull-collection (fastest; ClickHouse must reach PostgreSQL); `copy` streams COPY output through the extractor; `auto` pulls when --pull-collection is set and copies otherwise.',
+      default: 'auto',
       env: 'PG_TRANSFER',
     },
-    'pull-host': {
+    'pull-collection': {
       type: 'string',
       description:
-        'host:port of PostgreSQL as the ClickHouse server reaches it, for --transfer clickhouse-pull. Default: the host and port the extractor uses.',
-      env: 'PG_PULL_HOST',
+        "A named collection in the ClickHouse server's configuration that holds the PostgreSQL connection for clickhouse-pull (host, port, database, user, password; see README). The password stays in ClickHouse's configuration: no query carries it.",
+      env: 'PG_PULL_COLLECTION',
     },
     'full-check-hours': {
       type: 'integer',

@@ -1,15 +1,63 @@
+import type { ClickHouseClient } from '@clickhouse/client';
+import { ConfigError, describeError } from '../core/errors.js';
 import type { Batch } from '../core/source.js';
 import { quoteString } from '../core/writer.js';
-import type { PullTarget } from './client.js';
 import { type Columns, type OutRow, pullSelectList } from './columns.js';
 import type { IdCursor, IdRange } from './id-state.js';
+import type { PullTarget } from './session.js';
 
 /**
  * `--transfer clickhouse-pull`: ClickHouse reads each id range from PostgreSQL itself, so rows
  * never pass through this process. Ranges are id spans of `batchSize`, and the state advances
  * to the end of each range once it is inserted; `live` stays unknown until the caller has
  * counted what arrived. The select list comes from the table's one column list.
+ * The connection is a named collection of the ClickHouse server's configuration, so no query
+ * carries the PostgreSQL password: it cannot reach ClickHouse's query log, `system.processes`
+ * or any proxy on the way (the collection name is a checked identifier, see source.ts).
  */
+/** ClickHouse's table function over the collection: the one place its text is built. */
+function pullSource(target: PullTarget, schema: string, table: string): string {
+  return `postgresql(${target.collection}, schema = ${quoteString(schema)}, table = ${quoteString(table)})`;
+}
+
+/** ClickHouse's error code for a named collection it does not have. */
+const NAMED_COLLECTION_DOESNT_EXIST = '669';
+
+/**
+ * Before ClickHouse pulls anything: the collection exists and reads the same database as the
+ * extractor's own connection (the top id the extractor saw is there too; the id condition goes
+ * to PostgreSQL, so this reads one row). Both mistakes are configuration, exit 2, state
+ * untouched; an unreachable PostgreSQL stays a runtime failure (exit 1, retried by Airflow).
+ */
+export async function checkPullTarget(
+  clickhouse: ClickHouseClient,
+  target: PullTarget,
+  schema: string,
+  table: string,
+  topId: bigint,
+): Promise<void> {
+  let found: unknown[];
+  try {
+    const result = await clickhouse.query({
+      query: `SELECT toString(id) AS found FROM ${pullSource(target, schema, table)} WHERE id = ${topId}`,
+      format: 'JSONEachRow',
+    });
+    found = await result.json();
+  } catch (error) {
+    if ((error as { code?: string }).code !== NAMED_COLLECTION_DOESNT_EXIST) throw error;
+    throw new ConfigError(
+      `--pull-collection ${target.collection}: ClickHouse has no named collection of that name (${describeError(error)}); ` +
+        'define it in the ClickHouse server configuration (README, "ClickHouse reads PostgreSQL itself") or use --transfer copy',
+    );
+  }
+  if (found.length === 0) {
+    throw new ConfigError(
+      `--pull-collection ${target.collection}: ClickHouse reads a different database through it: id ${topId} of ${schema}.${table}, ` +
+        'which the extractor reads from PG_URL, is not there. Point the collection and PG_URL at the same database',
+    );
+  }
+}
+
 export function* pullRanges(
   target: PullTarget,
   schema: string,
@@ -19,10 +67,7 @@ export function* pullRanges(
   upper: bigint,
   batchSize: number,
 ): Generator<{ select: Batch<OutRow>; range: IdRange }> {
-  const source =
-    `postgresql(${quoteString(target.hostPort)}, ${quoteString(target.database)}, ` +
-    `${quoteString(table)}, ${quoteString(target.user)}, ${quoteString(target.password)}, ` +
-    `${quoteString(schema)})`;
+  const source = pullSource(target, schema, table);
   const selectList = pullSelectList(columns);
   for (let from = last; from < upper; from += BigInt(batchSize)) {
     const to = from + BigInt(batchSize) < upper ? from + BigInt(batchSize) : upper;

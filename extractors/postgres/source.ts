@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { registerSecret } from '../core/redact.js';
 import type { SourceDefinition } from '../core/source.js';
 import { refuseAfterCdc } from './cdc/guard.js';
-import { connect, pullTarget } from './client.js';
+import { connect } from './client.js';
 import { contract } from './contract.js';
 import type { PgSession } from './session.js';
 import { streams } from './streams.js';
@@ -11,8 +11,9 @@ const STREAM_NAMES = ['advertiser', 'campaign', 'impressions', 'clicks'] as cons
 
 export interface PostgresConfig {
   batchSize: number;
+  /** `auto` resolved: pull when a collection is named. */
   transfer: 'copy' | 'clickhouse-pull';
-  pullHost?: string;
+  pullCollection?: string;
   fullCheckHours: number;
   streams: ReadonlyArray<(typeof STREAM_NAMES)[number]>;
   schema: string;
@@ -41,10 +42,13 @@ const config = z
       .min(1, 'must be at least 1')
       .max(5_000_000, 'must be at most 5000000'),
     streams: z.array(z.enum(STREAM_NAMES, `must list streams among ${STREAM_NAMES.join(', ')}`)),
-    transfer: z.enum(['copy', 'clickhouse-pull']),
-    'pull-host': z
+    transfer: z.enum(['auto', 'copy', 'clickhouse-pull']),
+    'pull-collection': z
       .string()
-      .regex(/^[^:\s]+:\d+$/, 'must be host:port')
+      .regex(
+        /^[A-Za-z_][A-Za-z0-9_]{0,127}$/,
+        'must be a ClickHouse identifier (letters, digits, _)',
+      )
       .optional(),
     'full-check-hours': z.number().int().min(0, 'must be 0 or more'),
     schema: z.string().min(1),
@@ -54,11 +58,21 @@ const config = z
     'cdc-publication': identifier,
     'cdc-max-seconds': z.number().int().min(1, 'must be at least 1'),
   })
+  .refine((flags) => flags.transfer !== 'clickhouse-pull' || flags['pull-collection'], {
+    message:
+      'needs --pull-collection: the named collection in the ClickHouse server configuration that holds the PostgreSQL connection (README, "ClickHouse reads PostgreSQL itself"), or use --transfer copy',
+    path: ['transfer'],
+  })
   .transform(
     (flags): PostgresConfig => ({
       batchSize: flags['batch-size'],
-      transfer: flags.transfer,
-      pullHost: flags['pull-host'],
+      transfer:
+        flags.transfer === 'auto'
+          ? flags['pull-collection']
+            ? 'clickhouse-pull'
+            : 'copy'
+          : flags.transfer,
+      pullCollection: flags['pull-collection'],
       fullCheckHours: flags['full-check-hours'],
       streams: flags.streams,
       schema: flags.schema,
@@ -87,7 +101,10 @@ export const postgresSource: SourceDefinition<PostgresConfig, PgSession> = {
       schema: cfg.schema,
       batchSize: cfg.batchSize,
       fullCheckHours: cfg.fullCheckHours,
-      pull: cfg.transfer === 'clickhouse-pull' ? pullTarget(client, cfg.pullHost) : undefined,
+      pull:
+        cfg.transfer === 'clickhouse-pull' && cfg.pullCollection
+          ? { collection: cfg.pullCollection }
+          : undefined,
     };
   },
   async close(session) {

@@ -21,7 +21,7 @@ import {
   nextIdState,
   normalIdState,
 } from '../id-state.js';
-import { pullRanges } from '../pull.js';
+import { checkPullTarget, pullRanges } from '../pull.js';
 import { evolveRawTable } from '../raw-types.js';
 import { type IdTable, reconcile } from '../reconcile.js';
 import type { PgSession } from '../session.js';
@@ -110,6 +110,7 @@ export function eventStream(
       if (!top?.max || BigInt(top.max) <= last) return;
       const upper = BigInt(top.max);
       if (context.session.pull) {
+        await checkPullTarget(context.clickhouse, context.session.pull, schema, name, upper);
         const ranges = pullRanges(
           context.session.pull,
           schema,

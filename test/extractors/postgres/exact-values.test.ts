@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { canonical } from '../../../extractors/postgres/columns.js';
 import { tempClickHousePath } from '../../support/clickhouse.js';
 import { startPostgres, type TestPostgres } from '../../support/postgres.js';
-import { runCli, withClickHouse } from './helpers.js';
+import { pullCollectionEnv, runCli, withClickHouse } from './helpers.js';
 
 let postgres: TestPostgres;
 let clickhousePath: string;
@@ -135,8 +135,12 @@ function extract(args: string[] = []) {
     PG_URL: postgres.url,
     CLICKHOUSE_PATH: clickhousePath,
     CLICKHOUSE_URL: undefined,
+    ...pullCollectionEnv(postgres),
   });
 }
+
+/** ClickHouse's own pull, through the shipped named collection. */
+const PULL = ['--transfer', 'clickhouse-pull', '--pull-collection', 'adtech_pg'];
 
 /** A run that must fail with exit 2 naming table, column and value, leaving state and every
  *  loaded row as they were. */
@@ -193,7 +197,7 @@ describe('every value exact, or the run fails', () => {
     await sql(
       "INSERT INTO impressions (campaign_id, created_at) VALUES (NULL, NULL), (1, '2299-12-31 23:59:59.999999')",
     );
-    const pulled = await extract(['--transfer', 'clickhouse-pull', '--run-id', 'pull']);
+    const pulled = await extract([...PULL, '--run-id', 'pull']);
     expect(pulled.exitCode, pulled.stderr).toBe(0);
     await expectEqual();
     expect(await cell('impressions', 'campaign_id', 5)).toBeNull();
@@ -265,7 +269,7 @@ describe('every value exact, or the run fails', () => {
 
     test.each([
       [[], "'9999-12-31 00:00:00'"],
-      [['--transfer', 'clickhouse-pull'], "'0001-01-01 00:00:00'"],
+      [PULL, "'0001-01-01 00:00:00'"],
       [[], "'infinity'"],
     ])('new impressions, transfer %j, created_at = %s', async (args, value) => {
       await sql(`INSERT INTO impressions (campaign_id, created_at) VALUES (1, ${value})`);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { StateStore, type StoredState } from '../../../extractors/core/state.js';
 import { openClickHouse, queryRows } from '../../support/clickhouse.js';
+import type { TestPostgres } from '../../support/postgres.js';
 import { repoRoot as root } from '../../support/repo-root.js';
 
 const tsx = path.join(root, 'node_modules/.bin/tsx');
@@ -68,4 +69,21 @@ export function logRecords(stderr: string): Array<Record<string, unknown>> {
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** The shipped named-collection file (clickhouse/config.d/oltp-postgres.xml), which reads the
+ *  connection from the environment. */
+export const PULL_COLLECTION_FILE = path.join(root, 'clickhouse/config.d/oltp-postgres.xml');
+
+/** Environment for `--transfer clickhouse-pull` on the embedded engine: the shipped collection
+ *  file, with its variables pointing at the test database. */
+export function pullCollectionEnv(postgres: TestPostgres): Record<string, string> {
+  return {
+    CLICKHOUSE_CONFIG_FILE: PULL_COLLECTION_FILE,
+    OLTP_PG_HOST: postgres.host,
+    OLTP_PG_PORT: String(postgres.port),
+    OLTP_PG_DATABASE: postgres.database,
+    OLTP_PG_USER: postgres.user,
+    OLTP_PG_PASSWORD: postgres.password,
+  };
 }

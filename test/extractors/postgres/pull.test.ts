@@ -4,7 +4,7 @@ import { EVENT_COLUMNS } from '../../../extractors/postgres/columns.js';
 import { applyCursor, type IdCursor } from '../../../extractors/postgres/id-state.js';
 import { pullRanges } from '../../../extractors/postgres/pull.js';
 
-const target = { hostPort: 'db:5432', database: 'adtech', user: 'loader', password: "p'w" };
+const target = { collection: 'adtech_pg' };
 
 test('spans of batchSize ids up to the top id, each moving the watermark to its end', () => {
   const ranges = [...pullRanges(target, 'public', 'clicks', EVENT_COLUMNS, 10n, 35n, 10)];
@@ -23,7 +23,7 @@ test('spans of batchSize ids up to the top id, each moving the watermark to its 
   });
   expect(last.select).toBe(
     "SELECT id, campaign_id, toDateTime64(toString(created_at), 6, 'UTC'), toUInt8(0) " +
-      "FROM postgresql('db:5432', 'adtech', 'clicks', 'loader', 'p\\'w', 'public') " +
+      "FROM postgresql(adtech_pg, schema = 'public', table = 'clicks') " +
       'WHERE id > 30 AND id <= 35',
   );
 });

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { canonical } from '../../../extractors/postgres/columns.js';
 import { tempClickHousePath } from '../../support/clickhouse.js';
 import { startPostgres, type TestPostgres } from '../../support/postgres.js';
-import { logRecords, runCli, withClickHouse } from './helpers.js';
+import { logRecords, pullCollectionEnv, runCli, withClickHouse } from './helpers.js';
 
 let postgres: TestPostgres;
 let clickhousePath: string;
@@ -350,23 +350,39 @@ describe('extract postgres', () => {
     expect(run.stdout).toMatch(/ok: 0 rows/);
   });
 
-  test('--transfer clickhouse-pull: ClickHouse reads new ids itself, same result', async () => {
+  test('--transfer clickhouse-pull: ClickHouse reads new ids itself through a named collection, same result', async () => {
     await mustGenerate('impressions', '--campaign-id', '9', '--count', '1500');
     await mustGenerate('clicks', '--campaign-id', '9', '--ratio', '0.3');
     const before = await states();
-    // A pull host ClickHouse cannot reach: runtime failure, state untouched, no password shown.
-    const unreachable = await extract([
-      '--transfer',
-      'clickhouse-pull',
-      '--pull-host',
-      '127.0.0.1:1',
-    ]);
-    expect(unreachable.exitCode).toBe(1);
-    expect(unreachable.stderr).toMatch(/INSERT … SELECT into raw\.postgres_impressions failed/);
+    const pullEnv = pullCollectionEnv(postgres);
+    const pull = ['--transfer', 'clickhouse-pull', '--pull-collection', 'adtech_pg'];
+    // Without a collection: a usage error naming the flag.
+    const noCollection = await extract(['--transfer', 'clickhouse-pull']);
+    expect(noCollection.exitCode).toBe(2);
+    expect(noCollection.stderr).toMatch(/--transfer: needs --pull-collection/);
+    // A collection ClickHouse does not have: exit 2 naming it, state untouched.
+    const unknown = await extract(['--transfer', 'clickhouse-pull', '--pull-collection', 'nope']);
+    expect(unknown.exitCode, unknown.stderr).toBe(2);
+    expect(unknown.stderr).toMatch(/--pull-collection nope: ClickHouse has no named collection/);
+    expect(await states()).toEqual(before);
+    // A collection reading another database (same server, empty copy of the schema): exit 2.
+    const otherUrl = await postgres.createDatabase('pull_other');
+    const other = await runCli('generator/cli.ts', ['init'], { PG_URL: otherUrl });
+    expect(other.exitCode, other.stderr).toBe(0);
+    const elsewhere = await extract(pull, { ...pullEnv, OLTP_PG_DATABASE: 'pull_other' });
+    expect(elsewhere.exitCode, elsewhere.stderr).toBe(2);
+    expect(elsewhere.stderr).toMatch(
+      /reads a different database through it: id \d+ of public\.impressions/,
+    );
+    expect(await states()).toEqual(before);
+    // A PostgreSQL ClickHouse cannot reach: runtime failure, state untouched, no password shown.
+    const unreachable = await extract(pull, { ...pullEnv, OLTP_PG_PORT: '1' });
+    expect(unreachable.exitCode, unreachable.stderr).toBe(1);
     expect(unreachable.stderr).not.toContain(postgres.password);
     expect(await states()).toEqual(before);
 
-    const run = await extract(['--transfer', 'clickhouse-pull', '--run-id', 'pull']);
+    // The default transfer pulls once a collection is named.
+    const run = await extract(['--pull-collection', 'adtech_pg', '--run-id', 'pull'], pullEnv);
     expect(run.exitCode, run.stderr).toBe(0);
     expect(run.stderr).not.toContain(postgres.password);
     await expectEqual();
