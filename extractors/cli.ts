@@ -52,6 +52,7 @@ export function mainHelp(): string {
     'or embedded at CLICKHOUSE_PATH (default .data/clickhouse) when CLICKHOUSE_URL is unset.',
     'With neither set, and for PostgreSQL without PG_URL/PGHOST, a running local stack',
     '(npm run local -- up, .data/local/stack.json) is used.',
+    'CLICKHOUSE_CLUSTER (with CLICKHOUSE_URL): make tables ON CLUSTER, replicated and distributed.',
     'Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.',
     '',
   ].join('\n');
