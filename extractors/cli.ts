@@ -10,6 +10,7 @@ import {
   createClickHouseClient,
   describeClickHouse,
 } from './core/clickhouse-client.js';
+import { assertClusterDefined } from './core/cluster.js';
 import {
   describeError,
   EXIT_OK,
@@ -102,6 +103,7 @@ export async function main(
           `cannot reach ${describeClickHouse(settings)}: ${describeError(ping.error)}`,
         );
       }
+      if (settings.cluster) await assertClusterDefined(clickhouse, settings.cluster);
       if (values['init-only'] === true) {
         const tables = await createTables({ source, config, clickhouse, log: runLog });
         const line = `${source.contract.source}: init-only, ${tables.length} tables ready (${tables.join(', ')})`;

@@ -89,7 +89,7 @@ export function localTable(table: string): string {
 
 /** Local ReplicatedReplacingMergeTree tables with a Distributed table over them, ON CLUSTER. */
 export function clusterLayout(cluster: string): TableLayout {
-  const name = parseClusterName(cluster, 'cluster name');
+  const name = parseClusterName(cluster);
   const on = `ON CLUSTER ${quoteString(name)}`;
   return {
     cluster: name,
@@ -162,6 +162,28 @@ export function parseClusterName(value: string, where = 'CLICKHOUSE_CLUSTER'): s
     );
   }
   return value;
+}
+
+/**
+ * A cluster the server does not define fails every ON CLUSTER statement with an error about
+ * that one statement; checked once before any work, it is a configuration error (exit 2) that
+ * says which setting to fix.
+ */
+export async function assertClusterDefined(
+  client: ClickHouseClient,
+  cluster: string,
+): Promise<void> {
+  const result = await client.query({
+    query: `SELECT count() AS hosts FROM system.clusters WHERE cluster = ${quoteString(cluster)}`,
+    format: 'JSONEachRow',
+    clickhouse_settings: { output_format_json_quote_64bit_integers: 0 },
+  });
+  const [row] = await result.json<{ hosts: number }>();
+  if (!row || row.hosts === 0) {
+    throw new ConfigError(
+      `CLICKHOUSE_CLUSTER ${cluster} is not a cluster of this server (system.clusters has no such name): name a cluster of its remote_servers, or unset CLICKHOUSE_CLUSTER for one server`,
+    );
+  }
 }
 
 const layouts = new WeakMap<ClickHouseClient, TableLayout>();

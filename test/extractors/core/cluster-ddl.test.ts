@@ -15,12 +15,14 @@ import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { main } from '../../../extractors/cli.js';
 import {
   clickHouseSettingsFromEnv,
   createClickHouseClient,
   describeClickHouse,
 } from '../../../extractors/core/clickhouse-client.js';
 import {
+  assertClusterDefined,
   CLUSTER_CLIENT_SETTINGS,
   clusterLayout,
   localTable,
@@ -374,6 +376,50 @@ describe('CLICKHOUSE_CLUSTER setting', () => {
       /CLICKHOUSE_CLUSTER is set \(adtech_cluster\) but CLICKHOUSE_URL is not/,
     );
     await expect(createClickHouseClient(embedded)).rejects.toBeInstanceOf(ConfigError);
+  });
+
+  test('a cluster the server does not define is a config error before any table is made', async () => {
+    // The embedded engine defines no cluster: what a server without that remote_servers entry says.
+    const error = await assertClusterDefined(clickhouse.client, 'no_such_cluster').catch((e) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect(exitCodeOf(error)).toBe(EXIT_USAGE);
+    expect((error as Error).message).toMatch(
+      /^CLICKHOUSE_CLUSTER no_such_cluster is not a cluster of this server \(system\.clusters/,
+    );
+  });
+
+  test('extract exits 2 with the reason for a bad cluster setting, and makes nothing', async () => {
+    const base = {
+      PG_URL: 'postgresql://reader@127.0.0.1:1/adtech',
+      CLICKHOUSE_PATH: clickhouse.path,
+    };
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [
+        { CLICKHOUSE_CLUSTER: CLUSTER },
+        /CLICKHOUSE_CLUSTER is set \(adtech_cluster\) but CLICKHOUSE_URL is not/,
+      ],
+      [{ CLICKHOUSE_CLUSTER: 'bad name' }, /CLICKHOUSE_CLUSTER "bad name" is not a cluster name/],
+    ];
+    for (const [env, reason] of cases) {
+      let stderr = '';
+      const code = await main(
+        ['postgres', '--init-only'],
+        { ...base, ...env },
+        {
+          stdout: () => {},
+          stderr: (text) => {
+            stderr += text;
+          },
+        },
+      );
+      expect(code, stderr).toBe(EXIT_USAGE);
+      expect(stderr).toMatch(reason);
+    }
+    const made = await queryRows(
+      clickhouse.client,
+      "SELECT name FROM system.tables WHERE database = 'raw' AND name IN ('postgres_advertiser', 'postgres_impressions')",
+    );
+    expect(made).toEqual([]);
   });
 
   test("the cluster client's settings are settings ClickHouse knows, with values it accepts", async () => {
