@@ -10,6 +10,7 @@ import {
   createClickHouseClient,
   describeClickHouse,
 } from './core/clickhouse-client.js';
+import { assertClusterDefined } from './core/cluster.js';
 import {
   describeError,
   EXIT_OK,
@@ -52,6 +53,7 @@ export function mainHelp(): string {
     'or embedded at CLICKHOUSE_PATH (default .data/clickhouse) when CLICKHOUSE_URL is unset.',
     'With neither set, and for PostgreSQL without PG_URL/PGHOST, a running local stack',
     '(npm run local -- up, .data/local/stack.json) is used.',
+    'CLICKHOUSE_CLUSTER (with CLICKHOUSE_URL): make tables ON CLUSTER, replicated and distributed.',
     'Exit codes: 0 ok, 1 runtime failure, 2 usage or configuration error.',
     '',
   ].join('\n');
@@ -101,6 +103,7 @@ export async function main(
           `cannot reach ${describeClickHouse(settings)}: ${describeError(ping.error)}`,
         );
       }
+      if (settings.cluster) await assertClusterDefined(clickhouse, settings.cluster);
       if (values['init-only'] === true) {
         const tables = await createTables({ source, config, clickhouse, log: runLog });
         const line = `${source.contract.source}: init-only, ${tables.length} tables ready (${tables.join(', ')})`;

@@ -1,5 +1,11 @@
 import path from 'node:path';
 import { type ClickHouseClient, ClickHouseLogLevel, createClient } from '@clickhouse/client';
+import {
+  CLUSTER_CLIENT_SETTINGS,
+  clusterLayout,
+  parseClusterName,
+  setTableLayout,
+} from './cluster.js';
 import { ConfigError, describeError } from './errors.js';
 import { withLocalStack } from './local-stack.js';
 
@@ -20,6 +26,9 @@ export interface ClickHouseSettings {
   /** A ClickHouse configuration file for the embedded engine (`CLICKHOUSE_CONFIG_FILE`, e.g.
    *  the named collection `extract postgres --pull-collection` reads); a server has its own. */
   configFile?: string;
+  /** `CLICKHOUSE_CLUSTER`: the cluster (a server's `remote_servers` entry) the extractors make
+   *  their tables on, replicated and distributed (cluster.ts). Unset: one server. */
+  cluster?: string;
 }
 
 export const DEFAULT_EMBEDDED_PATH = '.data/clickhouse';
@@ -37,6 +46,7 @@ export function clickHouseSettingsFromEnv(
     database: env.CLICKHOUSE_DATABASE || undefined,
     path: path.resolve(env.CLICKHOUSE_PATH || DEFAULT_EMBEDDED_PATH),
     configFile: env.CLICKHOUSE_CONFIG_FILE ? path.resolve(env.CLICKHOUSE_CONFIG_FILE) : undefined,
+    ...(env.CLICKHOUSE_CLUSTER && { cluster: parseClusterName(env.CLICKHOUSE_CLUSTER) }),
   };
 }
 
@@ -48,16 +58,25 @@ export async function createClickHouseClient(
   settings: ClickHouseSettings,
 ): Promise<ClickHouseClient> {
   if (settings.url) {
-    return createClient({
+    const client = createClient({
       url: settings.url,
       username: settings.user ?? 'default',
       password: settings.password ?? '',
       database: settings.database ?? 'default',
-      clickhouse_settings: CLIENT_SETTINGS,
+      clickhouse_settings: settings.cluster
+        ? { ...CLIENT_SETTINGS, ...CLUSTER_CLIENT_SETTINGS }
+        : CLIENT_SETTINGS,
       // Errors reach our JSON log through the thrown error; the client's own plain-text
       // logger would break the one-JSON-object-per-line stderr.
       log: { level: ClickHouseLogLevel.OFF },
     });
+    if (settings.cluster) setTableLayout(client, clusterLayout(settings.cluster));
+    return client;
+  }
+  if (settings.cluster) {
+    throw new ConfigError(
+      `CLICKHOUSE_CLUSTER is set (${settings.cluster}) but CLICKHOUSE_URL is not: the embedded engine is one process, not a cluster member; set CLICKHOUSE_URL to a server of the cluster or unset CLICKHOUSE_CLUSTER`,
+    );
   }
   // Imported lazily: chdb is a dev dependency (a large native library) that the extractor
   // image, which always has a server, does not ship.
@@ -121,10 +140,11 @@ export function rawInsertFor(client: ClickHouseClient): RawInsert | undefined {
 /** Human-readable target for logs; never includes the password. */
 export function describeClickHouse(settings: ClickHouseSettings): string {
   if (!settings.url) return `embedded ClickHouse at ${settings.path}`;
+  const cluster = settings.cluster ? ` (cluster ${settings.cluster})` : '';
   try {
     const u = new URL(settings.url);
-    return `ClickHouse server ${u.protocol}//${u.host}`;
+    return `ClickHouse server ${u.protocol}//${u.host}${cluster}`;
   } catch {
-    return 'ClickHouse server (unparseable CLICKHOUSE_URL)';
+    return `ClickHouse server (unparseable CLICKHOUSE_URL)${cluster}`;
   }
 }

@@ -1,5 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
-import { qualified, quoteIdentifier, quoteString, splitTable } from './writer.js';
+import { type ReplacingTable, type TableLayout, tableLayoutFor } from './cluster.js';
+import { qualified, quoteString, splitTable } from './writer.js';
 
 /**
  * Extractor state (watermarks) per source, stream and account, kept in ClickHouse next to the
@@ -10,6 +11,26 @@ import { qualified, quoteIdentifier, quoteString, splitTable } from './writer.js
  */
 
 export const STATE_TABLE = 'raw._extractor_state';
+
+/** The state table's definition; on a cluster it is replicated and distributed like the raw
+ *  tables (cluster.ts), sharded by its key, so FINAL through the Distributed table is exact. */
+export function stateTable(table: string = STATE_TABLE): ReplacingTable {
+  return {
+    table,
+    columns: [
+      '  source String',
+      '  stream String',
+      '  account String',
+      '  state String',
+      '  run_id String',
+      "  updated_at DateTime64(3, 'UTC')",
+      '  _version UInt64',
+    ],
+    indexes: [],
+    version: '_version',
+    orderBy: ['source', 'stream', 'account'],
+  };
+}
 
 export interface StateKey {
   source: string;
@@ -29,30 +50,21 @@ export class StateStore {
   constructor(
     private readonly client: ClickHouseClient,
     readonly table: string = STATE_TABLE,
+    private readonly layout: TableLayout = tableLayoutFor(client),
   ) {}
 
   async ensure(): Promise<void> {
     if (this.ensured) return;
     const { database } = splitTable(this.table);
-    await this.client.command({
-      query: `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(database)}`,
-    });
-    await this.client.command({
-      query: `CREATE TABLE IF NOT EXISTS ${qualified(this.table)} (
-  source String,
-  stream String,
-  account String,
-  state String,
-  run_id String,
-  updated_at DateTime64(3, 'UTC'),
-  _version UInt64
-)
-ENGINE = ReplacingMergeTree(_version)
-ORDER BY (source, stream, account)`,
-    });
+    await this.client.command({ query: this.layout.createDatabase(database) });
+    for (const query of this.layout.createTable(stateTable(this.table))) {
+      await this.client.command({ query });
+    }
     this.ensured = true;
   }
 
+  /** FINAL reads the latest version of the key. On a cluster `this.table` is the Distributed
+   *  table, whose FINAL runs on each shard; all versions of a key are on one shard (cluster.ts). */
   async get<State>(key: StateKey): Promise<State | undefined> {
     await this.ensure();
     const result = await this.client.query({

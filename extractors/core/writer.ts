@@ -1,9 +1,13 @@
 import { Readable } from 'node:stream';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { type RawInsert, rawInsertFor } from './clickhouse-client.js';
+import { type ReplacingTable, SINGLE_NODE, type TableLayout, tableLayoutFor } from './cluster.js';
 import { describeError, RuntimeFailure } from './errors.js';
 import type { Logger } from './logger.js';
 import type { AnyStream, Batch } from './source.js';
+import { qualified, quoteIdentifier, quoteString, splitTable } from './sql-names.js';
+
+export { qualified, quoteIdentifier, quoteString, splitTable };
 
 /**
  * Writes stream batches into ClickHouse. Tables are `ReplacingMergeTree(_version)` ordered by the
@@ -11,6 +15,8 @@ import type { AnyStream, Batch } from './source.js';
  * key. Every row gets `_version` (monotonic load time in µs), `_loaded_at` and `_run_id`, added
  * here (see `insert`) so sources do not carry them. Databases and tables are created when
  * missing; columns a stream declares later are added; nothing is ever dropped or retyped.
+ * With `CLICKHOUSE_CLUSTER` the same tables are replicated local tables with a Distributed table
+ * under the stream's name (cluster.ts); every CREATE and ALTER goes through that layout.
  */
 
 export const META_COLUMNS = {
@@ -41,43 +47,36 @@ export interface WriteMeta {
   runId: string;
 }
 
-export function quoteIdentifier(name: string): string {
-  return `\`${name.replace(/\\/g, '\\\\').replace(/`/g, '\\`')}\``;
-}
-
-export function quoteString(value: string): string {
-  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
-
-export function splitTable(table: string): { database: string; name: string } {
-  const [database, name, ...rest] = table.split('.');
-  if (!database || !name || rest.length > 0) {
-    throw new Error(`table "${table}" must be written as database.table`);
-  }
-  return { database, name };
-}
-
-export function qualified(table: string): string {
-  const { database, name } = splitTable(table);
-  return `${quoteIdentifier(database)}.${quoteIdentifier(name)}`;
-}
-
-export function createTableSql(stream: AnyStream<unknown>): string {
+/** The stream's table as the layouts build it (cluster.ts): its columns, the meta columns and the
+ *  `_loaded_at` index, ReplacingMergeTree(_version) ordered by the stream's key. */
+export function streamTable(stream: AnyStream<unknown>): ReplacingTable {
   const columns = { ...stream.columns, ...META_COLUMNS };
-  const definitions = Object.entries(columns).map(
-    ([name, type]) => `  ${quoteIdentifier(name)} ${type}`,
-  );
-  definitions.push(`  INDEX ${LOADED_AT_INDEX.name} ${LOADED_AT_INDEX.definition}`);
-  return [
-    `CREATE TABLE IF NOT EXISTS ${qualified(stream.table)} (`,
-    definitions.join(',\n'),
-    ')',
-    'ENGINE = ReplacingMergeTree(_version)',
-    stream.partitionBy ? `PARTITION BY ${stream.partitionBy}` : undefined,
-    `ORDER BY (${stream.key.map(quoteIdentifier).join(', ')})`,
-  ]
-    .filter((line) => line !== undefined)
-    .join('\n');
+  return {
+    table: stream.table,
+    columns: Object.entries(columns).map(([name, type]) => `  ${quoteIdentifier(name)} ${type}`),
+    indexes: [`  INDEX ${LOADED_AT_INDEX.name} ${LOADED_AT_INDEX.definition}`],
+    version: '_version',
+    orderBy: stream.key.map(quoteIdentifier),
+    ...(stream.partitionBy && { partitionBy: stream.partitionBy }),
+  };
+}
+
+/** The CREATE statements of the stream's table in `layout` (one on a single server). */
+export function createTableStatements(
+  stream: AnyStream<unknown>,
+  layout: TableLayout = SINGLE_NODE,
+): string[] {
+  return layout.createTable(streamTable(stream));
+}
+
+/** The single-server CREATE TABLE (tests and the demo make raw tables with it). */
+export function createTableSql(stream: AnyStream<unknown>): string {
+  return SINGLE_NODE.createTable(streamTable(stream)).join(';\n');
+}
+
+/** The ALTER clause that adds a column a table lacks (never retypes one that exists). */
+export function addColumnClause(column: string, type: string): string {
+  return `ADD COLUMN IF NOT EXISTS ${quoteIdentifier(column)} ${type}`;
 }
 
 /** `_version` values: the load time in µs, strictly increasing within a process. */
@@ -100,17 +99,21 @@ export class ClickHouseWriter {
   constructor(
     private readonly client: ClickHouseClient,
     private readonly log: Logger,
+    /** Single server, or replicated and distributed tables on a cluster (cluster.ts). */
+    private readonly layout: TableLayout = tableLayoutFor(client),
   ) {}
+
+  private async run(statements: readonly string[]): Promise<void> {
+    for (const query of statements) await this.client.command({ query });
+  }
 
   /** Creates the database and table if missing and adds declared columns and the `_loaded_at`
    *  index the table lacks. */
   async ensureTable(stream: AnyStream<unknown>): Promise<void> {
     if (this.ready.has(stream.table)) return;
     const { database, name } = splitTable(stream.table);
-    await this.client.command({
-      query: `CREATE DATABASE IF NOT EXISTS ${quoteIdentifier(database)}`,
-    });
-    await this.client.command({ query: createTableSql(stream) });
+    await this.client.command({ query: this.layout.createDatabase(database) });
+    await this.run(createTableStatements(stream, this.layout));
     const existing = await this.client.query({
       query: `SELECT name, type FROM system.columns WHERE database = ${quoteString(database)} AND table = ${quoteString(name)}`,
       format: 'JSONEachRow',
@@ -124,9 +127,7 @@ export class ClickHouseWriter {
         this.log.info(`adding column ${column} ${type} to ${stream.table}`, {
           stream: stream.name,
         });
-        await this.client.command({
-          query: `ALTER TABLE ${qualified(stream.table)} ADD COLUMN IF NOT EXISTS ${quoteIdentifier(column)} ${type}`,
-        });
+        await this.run(this.layout.alterColumns(stream.table, addColumnClause(column, type)));
       } else if (normaliseType(current) !== normaliseType(type)) {
         // Retyping could lose data; leave it to a migration and say so.
         this.log.warn(
@@ -164,9 +165,7 @@ export class ClickHouseWriter {
         this.log.info(`adding column ${column} ${type} to ${stream.table}`, {
           stream: stream.name,
         });
-        await this.client.command({
-          query: `ALTER TABLE ${qualified(stream.table)} ADD COLUMN IF NOT EXISTS ${quoteIdentifier(column)} ${type}`,
-        });
+        await this.run(this.layout.alterColumns(stream.table, addColumnClause(column, type)));
         types.set(column, type);
       } else if (normaliseType(current) !== normaliseType(type)) {
         throw new RuntimeFailure(
@@ -190,7 +189,7 @@ export class ClickHouseWriter {
   /** Tables made before the index existed get it, and their parts are indexed too (a
    *  mutation that only writes index files; no row is rewritten or dropped). */
   private async ensureLoadedAtIndex(stream: AnyStream<unknown>): Promise<void> {
-    const { database, name } = splitTable(stream.table);
+    const { database, name } = splitTable(this.layout.storageTable(stream.table));
     const present = await this.client.query({
       query: `SELECT name FROM system.data_skipping_indices WHERE database = ${quoteString(database)} AND table = ${quoteString(name)} AND name = ${quoteString(LOADED_AT_INDEX.name)}`,
       format: 'JSONEachRow',
@@ -199,12 +198,14 @@ export class ClickHouseWriter {
     this.log.info(`adding index ${LOADED_AT_INDEX.name} to ${stream.table}`, {
       stream: stream.name,
     });
-    const table = qualified(stream.table);
     const index = quoteIdentifier(LOADED_AT_INDEX.name);
-    await this.client.command({
-      query: `ALTER TABLE ${table} ADD INDEX IF NOT EXISTS ${index} ${LOADED_AT_INDEX.definition}`,
-    });
-    await this.client.command({ query: `ALTER TABLE ${table} MATERIALIZE INDEX ${index}` });
+    await this.run([
+      ...this.layout.alterStorage(
+        stream.table,
+        `ADD INDEX IF NOT EXISTS ${index} ${LOADED_AT_INDEX.definition}`,
+      ),
+      ...this.layout.alterStorage(stream.table, `MATERIALIZE INDEX ${index}`),
+    ]);
   }
 
   /** Inserts one batch with its meta columns. The caller bounds the batch size. */

@@ -1,7 +1,8 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import { tableLayoutFor } from '../core/cluster.js';
 import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { qualified, quoteIdentifier, quoteString, splitTable } from '../core/writer.js';
+import { quoteIdentifier, quoteString, splitTable } from '../core/writer.js';
 import type { Columns } from './columns.js';
 import type { SourceColumn } from './source-types.js';
 
@@ -94,10 +95,14 @@ export async function evolveRawTable(
         { event: 'column_widened', column: column.name, from: now, to: target },
       );
       // Waits for the rewrite of existing parts: the next insert sees the wide type everywhere.
-      await clickhouse.command({
-        query: `ALTER TABLE ${qualified(table)} MODIFY COLUMN ${quoteIdentifier(column.name)} ${target}`,
-        clickhouse_settings: { mutations_sync: '2', alter_sync: '2' },
-      });
+      // On a cluster: the replicated local tables, then the Distributed table (cluster.ts).
+      const clause = `MODIFY COLUMN ${quoteIdentifier(column.name)} ${target}`;
+      for (const query of tableLayoutFor(clickhouse).alterColumns(table, clause)) {
+        await clickhouse.command({
+          query,
+          clickhouse_settings: { mutations_sync: '2', alter_sync: '2' },
+        });
+      }
     }
     types[column.name] = target;
   }

@@ -1,6 +1,6 @@
 {{
     config(
-        engine='MergeTree()',
+        engine=table_engine(),
         order_by='(campaign_id)'
     )
 }}

@@ -3,7 +3,7 @@
         materialized='incremental',
         incremental_strategy='legacy',
         unique_key='id_block',
-        engine='MergeTree()',
+        engine=table_engine(),
         order_by='(id_block, campaign_id, activity_date)'
     )
 }}

@@ -10,7 +10,7 @@
 {%- if var('google_ads_enabled', false) %}{% do platforms.append('int_google_ads__campaign_daily') %}{% endif %}
 {{ config(
     enabled=(var('facebook_ads_enabled', false) or var('google_ads_enabled', false)),
-    engine='MergeTree()',
+    engine=table_engine(),
     order_by='(channel, account_id, campaign_id, date_day)',
     partition_by='toYYYYMM(date_day)'
 ) }}

@@ -4,7 +4,7 @@
 -#}
 {{
     config(
-        engine='MergeTree()',
+        engine=table_engine(),
         order_by='(advertiser_id, campaign_id, activity_date)',
         partition_by='toYYYYMM(activity_date)'
     )

@@ -9,7 +9,7 @@
 {%- if var('app_store_enabled', false) %}{% do stores.append('int_app_store__app_daily') %}{% endif %}
 {{ config(
     enabled=(var('google_play_enabled', false) or var('app_store_enabled', false)),
-    engine='MergeTree()',
+    engine=table_engine(),
     order_by='(store, app_id, date_day, country_code, currency)',
     partition_by='toYYYYMM(date_day)'
 ) }}

@@ -2,7 +2,7 @@
 -- events, distinct users, how many of them have a loaded profile, and the `Charged` amounts.
 {{ config(
     enabled=var('clevertap_enabled', false),
-    engine='MergeTree()',
+    engine=table_engine(),
     order_by='(account_id, event_date, event_name, currency)',
     partition_by='toYYYYMM(event_date)'
 ) }}

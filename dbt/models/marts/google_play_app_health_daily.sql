@@ -5,7 +5,7 @@
 -- that day is NULL, never 0. Days are Pacific, as Play reports them.
 {{ config(
     enabled=var('google_play_enabled', false),
-    engine='MergeTree()',
+    engine=table_engine(),
     order_by='(package_name, date_day)',
     partition_by='toYYYYMM(date_day)'
 ) }}

@@ -4,7 +4,7 @@
 -- rows from other `--dimensions` runs stay in staging for ad-hoc analysis.
 {{ config(
     enabled=var('google_analytics_enabled', false),
-    engine='MergeTree()',
+    engine=table_engine(),
     order_by='(property_id, date_day, channel_group, session_source, session_medium, session_campaign_name)',
     partition_by='toYYYYMM(date_day)'
 ) }}
