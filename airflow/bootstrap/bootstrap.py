@@ -13,9 +13,13 @@ a person paused stays paused).
 `--check-env` runs first, before anything is written: every secret listed under `secrets` must be
 set and must not be one of the `known_defaults` older versions of .env.example shipped.
 
+`--pools-only` creates the pools and nothing else: the Helm deployment (deploy/helm/values.yaml)
+runs it after `airflow db migrate`, and supplies Variables and Connections from Kubernetes Secrets
+as AIRFLOW_VAR_* / AIRFLOW_CONN_* environment variables instead of storing them.
+
 JSON rather than YAML keeps this script on the standard library, so it also runs in tests.
 
-Usage: python bootstrap.py [--check-env] resources.json
+Usage: python bootstrap.py [--check-env | --pools-only] resources.json
 """
 
 import base64
@@ -217,19 +221,26 @@ def airflow_import(kind, payload, extra_args):
 
 def main(argv):
     args = argv[1:]
-    check_only = args[:1] == ["--check-env"]
-    if check_only:
+    mode = args[0] if args[:1] in (["--check-env"], ["--pools-only"]) else None
+    if mode is not None:
         args = args[1:]
     if len(args) != 1:
-        print("usage: bootstrap.py [--check-env] resources.json", file=sys.stderr)
+        print("usage: bootstrap.py [--check-env | --pools-only] resources.json", file=sys.stderr)
         return 2
     with open(args[0]) as handle:
         resources = json.load(handle)
-    if check_only:
+    if mode == "--check-env":
         problems = check_env(resources)
         for problem in problems:
             print(f"bootstrap: refusing to start: {problem}", file=sys.stderr)
         return 1 if problems else 0
+    if mode == "--pools-only":
+        try:
+            airflow_import("pools", pools_payload(resources.get("pools", [])), [])
+        except BootstrapError as error:
+            print(f"bootstrap: {error}", file=sys.stderr)
+            return 1
+        return 0
     try:
         pools = pools_payload(resources.get("pools", []))
         variables, skipped = variables_payload(resources.get("variables", []))
