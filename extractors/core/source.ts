@@ -1,4 +1,4 @@
-import type { ClickHouseClient } from '@clickhouse/client';
+import type { ClickHouseClient, ClickHouseSettings } from '@clickhouse/client';
 import type { z } from 'zod';
 import type { SourceContract } from './contract.js';
 import type { Logger } from './logger.js';
@@ -49,6 +49,8 @@ export type Batch<Row> =
       /** A predicate on the table's key that covers this batch's rows, to count them after. */
       readonly keyRange: string;
       readonly cursor: string;
+      /** ClickHouse settings for the insert, e.g. the time zone the source's values read in. */
+      readonly settings?: ClickHouseSettings;
     };
 
 export interface ReadContext<Session, State> {

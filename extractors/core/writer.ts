@@ -336,6 +336,7 @@ export class ClickHouseWriter {
         query:
           `INSERT INTO ${qualified(stream.table)} (${columns.map(quoteIdentifier).join(', ')}) ` +
           `SELECT *, ${metaValues(meta)} FROM (${batch.select})`,
+        clickhouse_settings: batch.settings,
       });
       // Counted in the table (a key-range read): chdb reports no row counts for INSERT … SELECT.
       const result = await this.client.query({

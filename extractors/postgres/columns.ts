@@ -73,18 +73,17 @@ export function copySelectList(columns: Columns): string {
 }
 
 /** ClickHouse select list of a whole row read through postgresql(), `_deleted` as 0. Timestamps
- *  are re-read as UTC text so the server's own time zone cannot shift them. */
+ *  keep their wall-clock digits because the insert reads them in UTC (PULL_SETTINGS), so the
+ *  server's own time zone cannot shift them, with no per-row conversion. */
 export function pullSelectList(columns: Columns): string {
-  return Object.entries(columns)
-    .map(([column, type]) => {
-      if (column === DELETED) return 'toUInt8(0)';
-      if (type.includes('DateTime64')) {
-        return `toDateTime64(toString(${column}), ${TIMESTAMP_PRECISION}, 'UTC')`;
-      }
-      return column;
-    })
+  return Object.keys(columns)
+    .map((column) => (column === DELETED ? 'toUInt8(0)' : column))
     .join(', ');
 }
+
+/** The settings of every insert that reads PostgreSQL through postgresql(): `timestamp`
+ *  (without time zone) text is read as UTC, the raw columns' zone. */
+export const PULL_SETTINGS = { session_timezone: 'UTC' } as const;
 
 /** One spelling per value, so PostgreSQL text and ClickHouse text compare equal. */
 export function canonical(type: string, value: string | number | null | undefined): string | null {

@@ -2,13 +2,16 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { ConfigError, describeError } from '../core/errors.js';
 import type { Batch } from '../core/source.js';
 import { quoteString } from '../core/writer.js';
-import { type Columns, type OutRow, pullSelectList } from './columns.js';
+import { type Columns, type OutRow, PULL_SETTINGS, pullSelectList } from './columns.js';
 import type { IdCursor, IdRange } from './id-state.js';
 import type { PullTarget } from './session.js';
 
 /**
  * `--transfer clickhouse-pull`: ClickHouse reads each id range from PostgreSQL itself, so rows
- * never pass through this process. Ranges are id spans of `batchSize`, and the state advances
+ * never pass through this process. Ranges are id spans of PULL_RANGE_BATCHES × `batchSize`
+ * (ClickHouse streams a range in its own blocks, so the span bounds no memory here; each range
+ * costs ClickHouse a PostgreSQL connection and a structure query, ~0.1 s measured, so ranges are
+ * long), and the state advances
  * to the end of each range once it is inserted; `live` stays unknown until the caller has
  * counted what arrived. The select list comes from the table's one column list.
  * The connection is a named collection of the ClickHouse server's configuration, so no query
@@ -58,6 +61,9 @@ export async function checkPullTarget(
   }
 }
 
+/** Batches per pull range (5 M ids at the default --batch-size). */
+export const PULL_RANGE_BATCHES = 50;
+
 export function* pullRanges(
   target: PullTarget,
   schema: string,
@@ -69,8 +75,9 @@ export function* pullRanges(
 ): Generator<{ select: Batch<OutRow>; range: IdRange }> {
   const source = pullSource(target, schema, table);
   const selectList = pullSelectList(columns);
-  for (let from = last; from < upper; from += BigInt(batchSize)) {
-    const to = from + BigInt(batchSize) < upper ? from + BigInt(batchSize) : upper;
+  const span = BigInt(batchSize) * BigInt(PULL_RANGE_BATCHES);
+  for (let from = last; from < upper; from += span) {
+    const to = from + span < upper ? from + span : upper;
     const cursor: IdCursor = { lastId: String(to), live: null };
     yield {
       select: {
@@ -78,6 +85,7 @@ export function* pullRanges(
         select: `SELECT ${selectList} FROM ${source} WHERE id > ${from} AND id <= ${to}`,
         keyRange: `id > ${from} AND id <= ${to}`,
         cursor: JSON.stringify(cursor),
+        settings: PULL_SETTINGS,
       },
       range: { above: from, upTo: to },
     };

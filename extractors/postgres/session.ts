@@ -14,4 +14,7 @@ export interface PgSession {
 /** ClickHouse's way to PostgreSQL: a named collection in its own configuration. */
 export interface PullTarget {
   collection: string;
+  /** `--transfer clickhouse-pull` given: pull even a few rows. With `auto`, new ids that fit in
+   *  one copy batch are copied instead (cheaper than ClickHouse opening its own connection). */
+  always: boolean;
 }

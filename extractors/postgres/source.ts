@@ -11,8 +11,7 @@ const STREAM_NAMES = ['advertiser', 'campaign', 'impressions', 'clicks'] as cons
 
 export interface PostgresConfig {
   batchSize: number;
-  /** `auto` resolved: pull when a collection is named. */
-  transfer: 'copy' | 'clickhouse-pull';
+  transfer: 'auto' | 'copy' | 'clickhouse-pull';
   pullCollection?: string;
   fullCheckHours: number;
   streams: ReadonlyArray<(typeof STREAM_NAMES)[number]>;
@@ -66,12 +65,7 @@ const config = z
   .transform(
     (flags): PostgresConfig => ({
       batchSize: flags['batch-size'],
-      transfer:
-        flags.transfer === 'auto'
-          ? flags['pull-collection']
-            ? 'clickhouse-pull'
-            : 'copy'
-          : flags.transfer,
+      transfer: flags.transfer,
       pullCollection: flags['pull-collection'],
       fullCheckHours: flags['full-check-hours'],
       streams: flags.streams,
@@ -101,9 +95,10 @@ export const postgresSource: SourceDefinition<PostgresConfig, PgSession> = {
       schema: cfg.schema,
       batchSize: cfg.batchSize,
       fullCheckHours: cfg.fullCheckHours,
+      // `auto` pulls when a collection is named (and leaves small increments to COPY).
       pull:
-        cfg.transfer === 'clickhouse-pull' && cfg.pullCollection
-          ? { collection: cfg.pullCollection }
+        cfg.transfer !== 'copy' && cfg.pullCollection
+          ? { collection: cfg.pullCollection, always: cfg.transfer === 'clickhouse-pull' }
           : undefined,
     };
   },

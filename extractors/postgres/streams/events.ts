@@ -109,17 +109,10 @@ export function eventStream(
       // New ids, up to the highest id at the start so the run ends under constant inserts.
       if (!top?.max || BigInt(top.max) <= last) return;
       const upper = BigInt(top.max);
-      if (context.session.pull) {
-        await checkPullTarget(context.clickhouse, context.session.pull, schema, name, upper);
-        const ranges = pullRanges(
-          context.session.pull,
-          schema,
-          name,
-          columns,
-          last,
-          upper,
-          batchSize,
-        );
+      const pull = context.session.pull;
+      if (pull && (pull.always || upper - last > BigInt(batchSize))) {
+        await checkPullTarget(context.clickhouse, pull, schema, name, upper);
+        const ranges = pullRanges(pull, schema, name, columns, last, upper, batchSize);
         for (const batch of ranges) {
           yield batch.select;
           // Written: count what arrived, so `live` is known again.

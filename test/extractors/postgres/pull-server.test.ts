@@ -30,8 +30,10 @@ function startRecordingProxy(target: string): Promise<http.Server> {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
+      // The URL both as sent and decoded: the query text of an insert travels in it.
+      const url = req.url ?? '';
       sent.push(
-        `${req.method} ${req.url}\n${JSON.stringify(req.headers)}\n${body.toString('latin1')}`,
+        `${req.method} ${url}\n${decodeURIComponent(url.replaceAll('+', ' '))}\n${JSON.stringify(req.headers)}\n${body.toString('latin1')}`,
       );
       const forward = http.request(
         `${target}${req.url}`,
@@ -97,7 +99,16 @@ test('the default transfer pulls through the named collection; no piece of the p
   url.password = encodeURIComponent(ROLE_PASSWORD);
   const run = await runCli(
     'extractors/cli.ts',
-    ['postgres', '--streams', 'impressions,clicks', '--pull-collection', 'adtech_pg'],
+    // More new ids than one copy batch: `auto` pulls.
+    [
+      'postgres',
+      '--streams',
+      'impressions,clicks',
+      '--batch-size',
+      '100',
+      '--pull-collection',
+      'adtech_pg',
+    ],
     { PG_URL: url.toString(), CLICKHOUSE_URL: proxyUrl, CLICKHOUSE_PATH: undefined },
   );
   expect(run.exitCode, run.stderr).toBe(0);
@@ -120,4 +131,33 @@ test('the default transfer pulls through the named collection; no piece of the p
     expect(traffic, piece).not.toContain(encodeURIComponent(piece));
     expect(run.stdout + run.stderr, piece).not.toContain(piece);
   }
+});
+
+test('`auto` copies an increment that fits in one batch (ClickHouse opening its own connection costs more)', async () => {
+  const admin = postgres.client();
+  await admin.connect();
+  await admin.query(
+    'INSERT INTO impressions (campaign_id, created_at) SELECT campaign_id, created_at FROM impressions ORDER BY id LIMIT 5',
+  );
+  const { rows } = await admin.query<{ n: string }>('SELECT count(*)::text AS n FROM impressions');
+  await admin.end();
+  sent.length = 0;
+  const run = await runCli(
+    'extractors/cli.ts',
+    [
+      'postgres',
+      '--streams',
+      'impressions',
+      '--batch-size',
+      '100',
+      '--pull-collection',
+      'adtech_pg',
+    ],
+    { PG_URL: postgres.url, CLICKHOUSE_URL: proxyUrl, CLICKHOUSE_PATH: undefined },
+  );
+  expect(run.exitCode, run.stderr).toBe(0);
+  expect(await count('SELECT count() FROM raw.postgres_impressions FINAL')).toBe(rows[0]?.n);
+  const traffic = sent.join('\n');
+  expect(traffic).toMatch(/INSERT INTO \S*postgres_impressions/);
+  expect(traffic).not.toContain('postgresql(');
 });

@@ -2,29 +2,32 @@
 import { expect, test } from 'vitest';
 import { EVENT_COLUMNS } from '../../../extractors/postgres/columns.js';
 import { applyCursor, type IdCursor } from '../../../extractors/postgres/id-state.js';
-import { pullRanges } from '../../../extractors/postgres/pull.js';
+import { PULL_RANGE_BATCHES, pullRanges } from '../../../extractors/postgres/pull.js';
 
-const target = { collection: 'adtech_pg' };
+const target = { collection: 'adtech_pg', always: true };
 
-test('spans of batchSize ids up to the top id, each moving the watermark to its end', () => {
-  const ranges = [...pullRanges(target, 'public', 'clicks', EVENT_COLUMNS, 10n, 35n, 10)];
+test('spans of PULL_RANGE_BATCHES × batchSize ids up to the top id, each moving the watermark to its end', () => {
+  expect(PULL_RANGE_BATCHES).toBe(50);
+  const ranges = [...pullRanges(target, 'public', 'clicks', EVENT_COLUMNS, 10n, 1210n, 10)];
   expect(ranges.map((r) => r.range)).toEqual([
-    { above: 10n, upTo: 20n },
-    { above: 20n, upTo: 30n },
-    { above: 30n, upTo: 35n },
+    { above: 10n, upTo: 510n },
+    { above: 510n, upTo: 1010n },
+    { above: 1010n, upTo: 1210n },
   ]);
   const last = ranges.at(-1)?.select;
   if (last?.kind !== 'select') throw new Error('expected a select batch');
-  expect(last.keyRange).toBe('id > 30 AND id <= 35');
+  expect(last.keyRange).toBe('id > 1010 AND id <= 1210');
+  // Timestamps read as UTC wall-clock text, never shifted by the server's zone.
+  expect(last.settings).toEqual({ session_timezone: 'UTC' });
   // `live` unknown until the caller counts what arrived.
   const cursor = JSON.parse(last.cursor) as IdCursor;
-  expect(applyCursor({ lastId: '30', live: { count: '1', sum: '30' } }, cursor)).toEqual({
-    lastId: '35',
+  expect(applyCursor({ lastId: '1010', live: { count: '1', sum: '1010' } }, cursor)).toEqual({
+    lastId: '1210',
   });
   expect(last.select).toBe(
-    "SELECT id, campaign_id, toDateTime64(toString(created_at), 6, 'UTC'), toUInt8(0) " +
+    'SELECT id, campaign_id, created_at, toUInt8(0) ' +
       "FROM postgresql(adtech_pg, schema = 'public', table = 'clicks') " +
-      'WHERE id > 30 AND id <= 35',
+      'WHERE id > 1010 AND id <= 1210',
   );
 });
 
