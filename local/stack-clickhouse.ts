@@ -67,6 +67,16 @@ async function waitUntilAnswering(entry: ServiceState, child: ChildProcess, logF
   }
 }
 
+/** The named collection `extract postgres --pull-collection adtech_pg` reads (the stack's own). */
+const OLTP_COLLECTION_FILE = path.join(repoRoot, 'clickhouse/config.d/oltp-postgres.xml');
+
+export interface OltpConnection {
+  port: number;
+  database: string;
+  user: string;
+  password: string;
+}
+
 /** Our HTTP server over the embedded engine, detached from us, its output in a log file. */
 export async function startClickHouse(options: {
   port: number;
@@ -74,6 +84,8 @@ export async function startClickHouse(options: {
   password: string;
   dataDir: string;
   logFile: string;
+  /** The local PostgreSQL, for the shipped named collection `adtech_pg` (ClickHouse pulling). */
+  oltp: OltpConnection;
 }): Promise<ServiceState> {
   const { port, logFile } = options;
   const entry: ServiceState = {
@@ -88,6 +100,12 @@ export async function startClickHouse(options: {
     ...process.env,
     CLICKHOUSE_USER: entry.user,
     CLICKHOUSE_PASSWORD: entry.password,
+    // Read by clickhouse/config.d/oltp-postgres.xml (from_env), as in the compose stack.
+    OLTP_PG_HOST: '127.0.0.1',
+    OLTP_PG_PORT: String(options.oltp.port),
+    OLTP_PG_DATABASE: options.oltp.database,
+    OLTP_PG_USER: options.oltp.user,
+    OLTP_PG_PASSWORD: options.oltp.password,
   };
   delete env.CLICKHOUSE_URL;
   let child: ChildProcess;
@@ -100,6 +118,7 @@ export async function startClickHouse(options: {
         'tsx',
         path.join(repoRoot, 'clickhouse-server/cli.ts'),
         ...['--host', '127.0.0.1', '--port', String(port), '--path', options.dataDir],
+        ...['--config-file', OLTP_COLLECTION_FILE],
       ],
       { cwd: repoRoot, env, detached: true, stdio: ['ignore', log, log] },
     );

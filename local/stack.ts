@@ -153,14 +153,19 @@ async function portFree(port: number): Promise<boolean> {
 
 const password = () => randomBytes(18).toString('base64url');
 
-async function upPostgres(paths: Paths, port: number, prior: LocalStackState['postgres']) {
+async function upPostgres(
+  paths: Paths,
+  port: number,
+  prior: LocalStackState['postgres'],
+  pgPassword: string,
+) {
   if (isInitialised(paths.postgres) && !prior?.password) {
     throw new StackError(
       `PostgreSQL data in ${paths.postgres.dataDir} exists but ${paths.state} no longer holds its password; ` +
         `remove ${paths.postgres.folder} to start with an empty database`,
     );
   }
-  const credentials = { user: PG_USER, password: prior?.password ?? password() };
+  const credentials = { user: PG_USER, password: pgPassword };
   await initialisePostgres(paths.postgres, credentials);
   const pid = await startPostgres(paths.postgres, port);
   try {
@@ -229,8 +234,12 @@ export async function up(options: StackOptions): Promise<UpResult> {
     // As root PostgreSQL runs as `postgres`, which must pass through this folder.
     fs.chmodSync(paths.localDir, 0o755);
     for (const service of toStart) say(`${LABEL[service]}: starting on port ${ports[service]}`);
+    // Known before either starts: ClickHouse's named collection reads the OLTP database too.
+    const pgPassword = state.postgres?.password ?? password();
     const [postgres, clickhouse] = await Promise.allSettled([
-      toStart.includes('postgres') ? upPostgres(paths, ports.postgres, state.postgres) : null,
+      toStart.includes('postgres')
+        ? upPostgres(paths, ports.postgres, state.postgres, pgPassword)
+        : null,
       toStart.includes('clickhouse')
         ? startClickHouse({
             port: ports.clickhouse,
@@ -238,6 +247,12 @@ export async function up(options: StackOptions): Promise<UpResult> {
             password: state.clickhouse?.password ?? password(),
             dataDir: paths.clickhouseData,
             logFile: paths.clickhouseLog,
+            oltp: {
+              port: ports.postgres,
+              database: PG_DATABASE,
+              user: PG_USER,
+              password: pgPassword,
+            },
           })
         : null,
     ]);

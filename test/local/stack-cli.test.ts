@@ -159,6 +159,14 @@ describe('npm run local', () => {
         format: 'JSONEachRow',
       });
       expect(await databases.json()).toEqual([{ name: 'analytics' }, { name: 'raw' }]);
+      // ClickHouse reaches the stack's PostgreSQL through the shipped named collection, as the
+      // compose stack's does (oltp_to_clickhouse pulls through it).
+      const pulled = await clickhouse.query({
+        query:
+          "SELECT count() AS n FROM postgresql(adtech_pg, schema = 'public', table = 'campaign')",
+        format: 'JSONEachRow',
+      });
+      expect(await pulled.json()).toEqual([{ n: '0' }]);
     } finally {
       await clickhouse.close();
     }
