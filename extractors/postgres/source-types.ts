@@ -32,6 +32,8 @@ export interface SourceColumn {
   clickhouse: string;
   /** SQL over the column, true when a value cannot be represented (null: every value can). */
   unrepresentable: string | null;
+  /** The same rule over the value as PostgreSQL's text (CDC mode checks decoded changes). */
+  rejectsText: ((text: string) => boolean) | null;
   /** What ClickHouse can hold, for the error message. */
   holds: string;
 }
@@ -111,11 +113,17 @@ export function mapColumn(where: string, column: CatalogRow): SourceColumn {
   const nullKey = isKey && column.nullable ? `${sql} IS NULL` : null;
   const either = (...predicates: Array<string | null>) =>
     predicates.filter((p): p is string => p !== null).join(' OR ') || null;
-  const mapped = (type: string, unrepresentable: string | null, holds: string): SourceColumn => ({
+  const mapped = (
+    type: string,
+    unrepresentable: string | null,
+    holds: string,
+    rejectsText: ((text: string) => boolean) | null = null,
+  ): SourceColumn => ({
     name: column.name,
     pgType: column.type,
     clickhouse: wrap(type),
     unrepresentable: either(nullKey, unrepresentable),
+    rejectsText,
     holds: nullKey ? `${holds}, and no NULL key` : holds,
   });
   switch (column.base) {
@@ -132,12 +140,14 @@ export function mapColumn(where: string, column: CatalogRow): SourceColumn {
         'Date32',
         `${sql} < DATE '${FIRST_DAY}' OR ${sql} > DATE '${LAST_DAY}'`,
         `dates from ${FIRST_DAY} to ${LAST_DAY}`,
+        outsideDayRange,
       );
     case 'timestamp':
       return mapped(
         TIMESTAMP,
         `${sql} < TIMESTAMP '${FIRST_DAY} 00:00:00' OR ${sql} >= TIMESTAMP '2300-01-01 00:00:00'`,
         `times from ${FIRST_DAY} 00:00:00 to ${LAST_DAY} 23:59:59.999999`,
+        outsideDayRange,
       );
     case 'numeric':
       return mapNumeric(column, mapped);
@@ -148,9 +158,23 @@ export function mapColumn(where: string, column: CatalogRow): SourceColumn {
   }
 }
 
+/** ISO text (PostgreSQL's DateStyle ISO, as replication sends it) of a day outside ClickHouse's
+ *  range: infinity, BC, a five-digit year, or a day before FIRST_DAY / after LAST_DAY. */
+function outsideDayRange(text: string): boolean {
+  const day = /^(\d{4}-\d{2}-\d{2})(?: \d{2}:\d{2}:\d{2}(?:\.\d{1,6})?)?$/.exec(text)?.[1];
+  return day === undefined || day < FIRST_DAY || day > LAST_DAY;
+}
+
+const SPECIAL_NUMERIC = new Set(['NaN', 'Infinity', '-Infinity']);
+
 function mapNumeric(
   column: CatalogRow,
-  mapped: (type: string, unrepresentable: string | null, holds: string) => SourceColumn,
+  mapped: (
+    type: string,
+    unrepresentable: string | null,
+    holds: string,
+    rejectsText?: (text: string) => boolean,
+  ) => SourceColumn,
 ): SourceColumn {
   const sql = quoteIdent(column.name);
   // NaN and ±Infinity exist in PostgreSQL's numeric only.
@@ -165,6 +189,7 @@ function mapNumeric(
         `Decimal(${Math.max(precision, 1)}, ${scale})`,
         special,
         `numbers of ${column.type} (no NaN or Infinity)`,
+        (text) => SPECIAL_NUMERIC.has(text),
       );
     }
   }
@@ -174,5 +199,14 @@ function mapNumeric(
     `Decimal(${precision}, ${scale})`,
     `${special} OR abs(${sql}) >= 1e${integerDigits} OR ${sql} <> round(${sql}, ${scale})`,
     `Decimal(${precision}, ${scale}): at most ${integerDigits} digits before the point and ${scale} after`,
+    (text) => {
+      if (SPECIAL_NUMERIC.has(text)) return true;
+      // PostgreSQL's numeric text is plain digits (never an exponent).
+      const [whole = '', fraction = ''] = text.replace(/^-/, '').split('.');
+      return (
+        whole.replace(/^0+/, '').length > integerDigits ||
+        fraction.replace(/0+$/, '').length > scale
+      );
+    },
   );
 }

@@ -33,10 +33,46 @@ export async function assertRepresentable(
   if (!row) return;
   const index = checked.findIndex((_, i) => row[`b${i}`] === 'true');
   const column = checked[Math.max(index, 0)] as SourceColumn;
-  const value = row[`v${Math.max(index, 0)}`];
+  const value = row[`v${Math.max(index, 0)}`] ?? null;
   throw new ConfigError(
-    `${table}.${column.name} = ${value === null ? 'NULL' : `'${value}'`} (id ${row.key ?? 'NULL'}) cannot be represented in ClickHouse: ` +
-      `the column is ${column.pgType} in PostgreSQL and ClickHouse holds ${column.holds}. ` +
+    `${unrepresentable(table, column, value, row.key ?? null)}. ` +
       'Nothing of this range was written; correct the value in PostgreSQL (or exclude the row) and run again',
+  );
+}
+
+/**
+ * The same rule for rows CDC mode decoded from the replication stream (PostgreSQL's text): the
+ * first value ClickHouse cannot hold fails the batch before any of it is written, so the slot's
+ * position does not move. The change stays in the slot, so correcting the value in PostgreSQL is
+ * not enough: the fix is a new snapshot.
+ */
+export function assertChangesRepresentable(
+  table: string,
+  columns: readonly SourceColumn[],
+  rows: ReadonlyArray<{ readonly values: Readonly<Record<string, string | null | undefined>> }>,
+): void {
+  const checked = columns.filter((column) => column.rejectsText !== null);
+  for (const row of rows) {
+    for (const column of checked) {
+      const value = row.values[column.name];
+      if (value === null || value === undefined || !column.rejectsText?.(value)) continue;
+      throw new ConfigError(
+        `${unrepresentable(table, column, value, row.values.id ?? null)}. ` +
+          'Nothing of this batch was written and the slot did not move past it. The change stays in the slot: correct the value in PostgreSQL, ' +
+          'then take a new snapshot (extract postgres --cdc-slot drop, then --cdc-slot create)',
+      );
+    }
+  }
+}
+
+function unrepresentable(
+  table: string,
+  column: SourceColumn,
+  value: string | null,
+  key: string | null,
+): string {
+  return (
+    `${table}.${column.name} = ${value === null ? 'NULL' : `'${value}'`} (id ${key ?? 'NULL'}) cannot be represented in ClickHouse: ` +
+    `the column is ${column.pgType} in PostgreSQL and ClickHouse holds ${column.holds}`
   );
 }

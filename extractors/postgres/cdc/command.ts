@@ -86,10 +86,10 @@ export async function runCdc(
 }
 
 async function create(run: Run): Promise<CommandResult> {
-  const { cfg, client, tables, ctx } = run;
+  const { cfg, client, ctx } = run;
   const { slot, publication } = cfg.cdc;
   await checkWalLevel(client);
-  await checkTables(client, cfg.schema, tables);
+  const tables = await checkTables(client, cfg.schema, run.tables);
   if (await findSlot(client, slot)) {
     throw new ConfigError(
       `replication slot "${slot}" already exists. Fix: extract postgres --cdc-slot status to see it, --cdc-slot drop to start again, or choose another --cdc-slot-name`,
@@ -208,10 +208,10 @@ async function drop(run: Run): Promise<CommandResult> {
 }
 
 async function stream(run: Run): Promise<CommandResult> {
-  const { cfg, client, tables, ctx } = run;
+  const { cfg, client, ctx } = run;
   const { slot, publication } = cfg.cdc;
   await checkWalLevel(client);
-  await checkTables(client, cfg.schema, tables);
+  const tables = await checkTables(client, cfg.schema, run.tables);
   await checkPublication(client, publication, cfg.schema, tables);
   const row = await waitInactive(client, slot, await checkSlot(client, slot));
   const state = await run.store.get<CdcState>(STATE_KEY);

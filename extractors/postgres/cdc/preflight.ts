@@ -31,15 +31,18 @@ export async function checkWalLevel(client: pg.Client): Promise<void> {
   }
 }
 
-/** Every table exists with its columns and has a replica identity that includes `id`. */
+/** Every table exists with its columns and has a replica identity that includes `id`. Returns
+ *  the tables with their column types (the value checks need them). */
 export async function checkTables(
   client: pg.Client,
   schema: string,
   tables: readonly CdcTable[],
-): Promise<void> {
+): Promise<CdcTable[]> {
+  const checked: CdcTable[] = [];
   for (const table of tables) {
     // Exists, has the expected columns, and each has a type the raw tables can hold.
-    await sourceColumnTypes(client, schema, table.name, table.source);
+    const types = await sourceColumnTypes(client, schema, table.name, table.source);
+    checked.push({ ...table, types });
     const qualified = `${quoteIdent(schema)}.${quoteIdent(table.name)}`;
     const [row] = await queryText(
       client,
@@ -72,6 +75,7 @@ export async function checkTables(
       );
     }
   }
+  return checked;
 }
 
 /** The publication exists, publishes every kind of change, and covers every table. */

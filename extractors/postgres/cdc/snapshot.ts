@@ -4,6 +4,7 @@ import type { ClickHouseWriter } from '../../core/writer.js';
 import { copyOut, quoteIdent } from '../client.js';
 import { copySelectList } from '../columns.js';
 import { describeCopyText } from '../copy-parser.js';
+import { assertRepresentable } from '../value-check.js';
 import { snapshotVersion } from './lsn.js';
 import type { CdcTable } from './tables.js';
 import { tombstoneBelow, type WriteContext } from './warehouse.js';
@@ -38,6 +39,8 @@ export async function loadSnapshot(options: {
     for (const table of options.tables) {
       await writer.ensureTable(table.stream);
       const from = `${quoteIdent(schema)}.${quoteIdent(table.name)}`;
+      // Every value must fit before any of the table is written (value-check.ts).
+      await assertRepresentable(client, from, `${schema}.${table.name}`, table.types, 'true');
       const selectList = copySelectList(table.columns);
       let rows = 0;
       let after: string | undefined;

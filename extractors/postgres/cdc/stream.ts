@@ -2,6 +2,7 @@ import { LogicalReplicationService, type Pgoutput } from 'pg-logical-replication
 import { describeError, RuntimeFailure } from '../../core/errors.js';
 import { formatCount, type Logger, rowsPerSecond } from '../../core/logger.js';
 import { translatePgError } from '../client.js';
+import { assertChangesRepresentable } from '../value-check.js';
 import { ChangeBatch, ChangeDecoder } from './changes.js';
 import { formatLsn, parseLsn } from './lsn.js';
 import { replicationConfig, TextPgoutputPlugin } from './replication.js';
@@ -185,6 +186,13 @@ class Streamer {
     const committed = this.decoder.committedEnd;
     const taken = this.decoder.batch.take();
     const began = performance.now();
+    // Every value must fit before any table of the batch is written (value-check.ts).
+    for (const table of this.o.tables) {
+      const pending = taken.get(table.name);
+      if (!pending?.length) continue;
+      if (table.types.length === 0) throw new Error(`${table.name}: column types not read`);
+      assertChangesRepresentable(table.name, table.types, pending);
+    }
     let rows = 0;
     for (const table of this.o.tables) {
       const pending = taken.get(table.name);

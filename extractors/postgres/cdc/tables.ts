@@ -1,6 +1,7 @@
 import type { AnyStream } from '../../core/source.js';
 import { type Columns, sourceColumns } from '../columns.js';
 import type { PgSession } from '../session.js';
+import type { SourceColumn } from '../source-types.js';
 
 /**
  * The tables CDC mode keeps: the watermark mode's own stream definitions (same raw tables, same
@@ -16,6 +17,9 @@ export interface CdcTable {
   readonly source: readonly string[];
   /** The stream definition, for the writer's DDL and encoded inserts. */
   readonly stream: AnyStream<PgSession>;
+  /** The source's column types as its catalog declares them: empty until `checkTables`
+   *  (preflight.ts) has read them, and nothing is written before it has. */
+  readonly types: readonly SourceColumn[];
 }
 
 export function cdcTables(streams: readonly AnyStream<PgSession>[]): CdcTable[] {
@@ -25,6 +29,7 @@ export function cdcTables(streams: readonly AnyStream<PgSession>[]): CdcTable[] 
     columns: stream.columns,
     source: sourceColumns(stream.columns),
     stream,
+    types: [],
   }));
 }
 

@@ -159,6 +159,7 @@ const SCENARIOS: Scenario[] = [
           pgType: 'numeric(20,4)',
           clickhouse: 'Nullable(Decimal(20, 4))',
           unrepresentable: null,
+          rejectsText: null,
           holds: 'Decimal(20, 4)',
         },
       ];

@@ -58,3 +58,37 @@ test('widening: the narrowest type holding both, never narrower, undefined acros
   expect(widen('String', 'Int64')).toBeUndefined();
   expect(widen('Date32', "DateTime64(6, 'UTC')")).toBeUndefined();
 });
+
+test('the same rule over PostgreSQL text (CDC changes): every edge on the right side', () => {
+  const rejects = (type: string, precision?: number, scale?: number) => {
+    const check = mapColumn('t', column('c', type, true, precision, scale)).rejectsText;
+    if (!check) throw new Error(`${type}: no text rule`);
+    return check;
+  };
+  const day = rejects('date');
+  for (const ok of ['1900-01-01', '2026-11-29', '2299-12-31']) expect(day(ok), ok).toBe(false);
+  for (const bad of [
+    '1899-12-31',
+    '2300-01-01',
+    '9999-12-31',
+    '0001-01-01 BC',
+    'infinity',
+    '-infinity',
+    '12345-01-01',
+  ])
+    expect(day(bad), bad).toBe(true);
+  const time = rejects('timestamp');
+  for (const ok of ['1900-01-01 00:00:00', '2299-12-31 23:59:59.999999', '2026-01-01 12:00:00.5'])
+    expect(time(ok), ok).toBe(false);
+  for (const bad of ['1899-12-31 23:59:59.999999', '2300-01-01 00:00:00', 'infinity'])
+    expect(time(bad), bad).toBe(true);
+  const bounded = rejects('numeric', 12, 2);
+  expect(bounded('1234567890.12')).toBe(false);
+  for (const bad of ['NaN', 'Infinity', '-Infinity']) expect(bounded(bad), bad).toBe(true);
+  const wide = rejects('numeric');
+  expect(wide(`${'9'.repeat(38)}.${'1'.repeat(38)}`)).toBe(false);
+  expect(wide(`-0.${'0'.repeat(37)}1000`)).toBe(false);
+  expect(wide(`1${'0'.repeat(38)}`)).toBe(true);
+  expect(wide(`0.${'0'.repeat(38)}1`)).toBe(true);
+  expect(mapColumn('t', column('i', 'int8', true)).rejectsText).toBeNull();
+});

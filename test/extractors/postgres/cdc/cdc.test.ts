@@ -264,6 +264,44 @@ describe('extract postgres --mode cdc', () => {
     await expectEqual();
   });
 
+  test('a change ClickHouse cannot hold fails the batch (exit 2), nothing written, slot not moved; a new snapshot recovers', async () => {
+    const before = await confirmedLsn();
+    const count = async () => (await clickhouseRows(clickhousePath, 'impressions')).length;
+    const rowsBefore = await count();
+    await sql(
+      postgres.url,
+      "INSERT INTO clicks (campaign_id, created_at) VALUES (1, now()); INSERT INTO impressions (campaign_id, created_at) VALUES (1, '9999-12-31 00:00:00')",
+    );
+    const failed = await extract(['--mode', 'cdc', '--run-id', 'cdc-hostile']);
+    expect(failed.exitCode, failed.stderr).toBe(2);
+    expect(failed.stderr).toMatch(
+      /impressions\.created_at = '9999-12-31 00:00:00' \(id \d+\) cannot be represented in ClickHouse/,
+    );
+    expect(failed.stderr).toMatch(/--cdc-slot drop, then --cdc-slot create/);
+    expect(await confirmedLsn()).toBe(before);
+    expect(await count()).toBe(rowsBefore);
+    // Nothing of the batch: the click of the same batch is not written either.
+    const written = await withClickHouse(clickhousePath, (query) =>
+      query<{ n: string }>(
+        "SELECT toString(count()) AS n FROM raw.postgres_clicks WHERE _run_id = 'cdc-hostile'",
+      ),
+    );
+    expect(written).toEqual([{ n: '0' }]);
+    // The fix the message gives: correct the value, then a new snapshot.
+    await sql(
+      postgres.url,
+      "UPDATE impressions SET created_at = '2026-01-01' WHERE created_at > '2300-01-01'",
+    );
+    for (const args of [
+      ['--cdc-slot', 'drop'],
+      ['--cdc-slot', 'create'],
+    ]) {
+      const step = await extract(args);
+      expect(step.exitCode, step.stderr).toBe(0);
+    }
+    await expectEqual();
+  });
+
   test('status prints the slot and its lag; drop removes slot and publication', async () => {
     await sql(postgres.url, 'INSERT INTO clicks (campaign_id) VALUES (1)');
     const status = await extract(['--cdc-slot', 'status']);
