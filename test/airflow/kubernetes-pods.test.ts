@@ -16,9 +16,11 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   type Arg,
+  compile,
   compileFolder,
   type IrDag,
   type IrProject,
+  readContracts,
   renderArg,
   windowFor,
 } from '../../codegen/index.js';
@@ -26,6 +28,7 @@ import { ensurePythonTool } from '../../python/tools.js';
 import {
   compileKubernetesGolden,
   KUBERNETES_GOLDEN_EXPECTED,
+  KUBERNETES_GOLDEN_PROJECT,
 } from '../codegen/kubernetes-golden.js';
 import { RUN } from './compare.js';
 import { airflowTestEnv } from './inspect.js';
@@ -93,6 +96,41 @@ function secretValue(): string {
   return out;
 }
 
+/** Strings that would break a Python literal or change under Jinja if not escaped (injection.test.ts). */
+const HOSTILE = [
+  '"',
+  "'''",
+  '\\',
+  'a\r\nb\n',
+  '{{ 7 * 7 }}',
+  '{% raw %}x{% endraw %}',
+  '{# c #}',
+  'deploy.sh',
+  '\u2028 é 漢字 😀',
+  '"); import os; os.system("echo pwned") #',
+];
+const y = (value: string) => JSON.stringify(value);
+
+/** A spec for the golden Kubernetes project whose values land in every templated pod field. */
+function hostileSpec(): string {
+  const lines = ['dag_id: hostile', 'tasks:'];
+  HOSTILE.forEach((value, index) => {
+    lines.push(
+      `  - id: extract_${index}`,
+      `    extract: { source: fakeads, flags: { account-group: d1, api-url: ${y(value)} }, secrets: [FAKEADS_TOKEN] }`,
+      `  - id: dbt_${index}`,
+      `    dbt: { command: run, select: [${y(value)}] }`,
+    );
+    // Container command and environment pass {{ }} to Airflow as Jinja on purpose.
+    if (!/\{\{|\{%|\{#/.test(value))
+      lines.push(
+        `  - id: container_${index}`,
+        `    container: { entrypoint: [${y(value)}], command: [${y(value)}], environment: { HOSTILE: ${y(value)} } }`,
+      );
+  });
+  return `${lines.join('\n')}\n`;
+}
+
 function fragments(value: string, size = 5): string[] {
   return Array.from({ length: value.length - size + 1 }, (_, i) => value.slice(i, i + size));
 }
@@ -134,6 +172,18 @@ describe.each([
       writeFileSync(path.join(dagsDir, file.name), file.text);
       files.push(file.text);
     }
+    const hostile = compile({
+      specs: [{ path: 'hostile.yaml', text: hostileSpec() }],
+      project: { path: '_project.yaml', text: KUBERNETES_GOLDEN_PROJECT },
+      contracts: readContracts(path.join(repoRoot, 'test/fixtures/codegen/contracts'), repoRoot)
+        .contracts,
+    });
+    const hostileFile = hostile.files[0];
+    if (hostileFile === undefined)
+      throw new Error(`hostile spec: ${JSON.stringify(hostile.diagnostics)}`);
+    const hostileDir = path.join(tmp, 'hostile');
+    mkdirSync(hostileDir);
+    writeFileSync(path.join(hostileDir, hostileFile.name), hostileFile.text);
     const goldenResult = compileKubernetesGolden();
     if (goldenResult.ir === null) throw new Error('the Kubernetes goldens do not compile');
     golden = goldenResult.ir;
@@ -179,6 +229,7 @@ describe.each([
         JSON.stringify(KUBERNETES_VERSIONS),
         dagsDir,
         KUBERNETES_GOLDEN_EXPECTED,
+        hostileDir,
       ],
       { reject: false, cwd: tmp, env: { ...airflowTestEnv(home), ...env } },
     );
@@ -200,11 +251,13 @@ describe.each([
   });
 
   it('loads every generated file with no import error, and serializes every DAG', () => {
-    const irs = [shipped, golden];
+    expect(report.folders).toHaveLength(3);
     for (const [index, folder] of report.folders.entries()) {
       expect(folder.import_errors, folder.folder).toEqual({});
       expect(folder.serialization_errors, folder.folder).toEqual({});
-      expect(Object.keys(folder.dags).sort()).toEqual(irs[index]?.dags.map((dag) => dag.dagId));
+      const ir = [shipped, golden][index];
+      const expected = ir === undefined ? ['hostile'] : ir.dags.map((dag) => dag.dagId);
+      expect(Object.keys(folder.dags).sort()).toEqual(expected);
     }
     expect(shipped.dags.length).toBeGreaterThanOrEqual(13);
   });
@@ -240,6 +293,29 @@ describe.each([
           expectPodOf(dag, task.taskId, built);
         }
       }
+    }
+  });
+
+  it('renders hostile spec strings into the pod exactly, in every templated field', () => {
+    const hostile = report.folders[2];
+    expect(hostile?.import_errors).toEqual({});
+    const container = (taskId: string) => {
+      const built = hostile?.dags.hostile?.[taskId];
+      expect(built?.validation_errors, taskId).toEqual({});
+      const first = built?.pod.spec.containers[0];
+      if (first === undefined) throw new Error(`no pod for ${taskId}: ${built?.error}`);
+      return first;
+    };
+    for (const [index, value] of HOSTILE.entries()) {
+      const extract = container(`extract_${index}`).args;
+      expect(extract[extract.indexOf('--api-url') + 1], `flag ${index}`).toBe(value);
+      const dbt = container(`dbt_${index}`).args;
+      expect(dbt[dbt.indexOf('--select') + 1], `dbt select ${index}`).toBe(value);
+      if (/\{\{|\{%|\{#/.test(value)) continue;
+      const generic = container(`container_${index}`);
+      expect(generic.command, `entrypoint ${index}`).toEqual([value]);
+      expect(generic.args, `command ${index}`).toEqual([value]);
+      expect(generic.env.find((variable) => variable.name === 'HOSTILE')?.value).toBe(value);
     }
   });
 

@@ -15,6 +15,10 @@ import { contractsDir, fixtures, goldenSpecs, repoRoot } from './helpers.js';
 
 const kubernetesDir = path.join(fixtures, 'golden-kubernetes');
 export const KUBERNETES_GOLDEN_EXPECTED = path.join(kubernetesDir, 'expected');
+export const KUBERNETES_GOLDEN_PROJECT = readFileSync(
+  path.join(kubernetesDir, '_project.yaml'),
+  'utf8',
+);
 
 /** A file as gen-dags reads it, shown relative to the repository. */
 export function source(file: string): SourceText {
