@@ -11,7 +11,7 @@
  * SI (m, k, M, G, T, P, E) or a decimal exponent (`e3`, `E-2`). Binary suffixes come first in the
  * alternation so `Mi` is not read as `M` + garbage; `E` alone is exa, `E3` an exponent.
  */
-const QUANTITY_PATTERN =
+export const QUANTITY_PATTERN =
   /^([+-]?)(\d+(?:\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|[eE][+-]?\d+|m|k|M|G|T|P|E)?$/;
 
 const BINARY_SUFFIXES: Readonly<Record<string, number>> = {
@@ -57,8 +57,9 @@ export function resourceQuantityProblem(text: string): string | null {
   return null;
 }
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+export const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export const DNS1123_SUBDOMAIN =
+  /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 /** The name part of a label key, and a non-empty label value. */
 const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 /** A key of a Secret's data (IsConfigMapKey). */

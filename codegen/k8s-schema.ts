@@ -7,9 +7,12 @@
 import { z } from 'zod';
 import { didYouMean } from './diagnostics.js';
 import {
+  DNS1123_LABEL,
+  DNS1123_SUBDOMAIN,
   dnsLabelProblem,
   dnsSubdomainProblem,
   labelValueProblem,
+  QUANTITY_PATTERN,
   resourceQuantityProblem,
   secretKeyProblem,
 } from './k8s-grammar.js';
@@ -34,13 +37,23 @@ export const targetSchema = refined(z.string(), 'E040', (value) =>
   description: `Where tasks run: docker (DockerOperator on the Airflow host's Docker) or kubernetes (KubernetesPodOperator pods, settings in _project.yaml \`kubernetes\`). Default: ${DEFAULT_TARGET}.`,
 });
 
-const dnsLabel = refined(z.string(), 'E039', dnsLabelProblem);
-const dnsSubdomain = refined(z.string(), 'E039', dnsSubdomainProblem);
+// Patterns for editors (the JSON Schemas); the refinements give the located diagnostics.
+const dnsLabel = refined(z.string(), 'E039', dnsLabelProblem).meta({
+  pattern: DNS1123_LABEL.source,
+  maxLength: 63,
+});
+const dnsSubdomain = refined(z.string(), 'E039', dnsSubdomainProblem).meta({
+  pattern: DNS1123_SUBDOMAIN.source,
+  maxLength: 253,
+});
 
 /** YAML reads `cpu: 1` or `cpu: 0.5` as numbers; Kubernetes accepts them, so do we. */
 const quantity = refined(z.union([z.string(), z.number()]), 'E037', (value) =>
   resourceQuantityProblem(String(value)),
-).meta({ description: "A Kubernetes quantity: CPU '250m' or '1', memory '512Mi' or '1Gi'." });
+).meta({
+  description: "A Kubernetes quantity: CPU '250m' or '1', memory '512Mi' or '1Gi'.",
+  pattern: QUANTITY_PATTERN.source,
+});
 
 export const RESOURCE_NAMES = ['cpu', 'memory', 'ephemeral-storage'] as const;
 
