@@ -8,13 +8,16 @@
  */
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { compile, compileFolder, readContracts } from '../../codegen/index.js';
+import { parse } from 'yaml';
+import { compile, compileFolder, readContracts, schemaFiles } from '../../codegen/index.js';
 import { quantityValue, resourceQuantityProblem } from '../../codegen/k8s-grammar.js';
 import { compileOne, fixtures, repoRoot } from './helpers.js';
 import {
   compileKubernetesGolden,
   KUBERNETES_GOLDEN_EXPECTED,
+  KUBERNETES_GOLDEN_PROJECT,
   source,
   specFiles,
 } from './kubernetes-golden.js';
@@ -114,6 +117,28 @@ describe('the shipped project', () => {
     expect(switched.diagnostics.filter((d) => d.code.startsWith('E'))).toEqual([]);
     expect(switched.files.length).toBe(docker.files.length);
     expect(switched.ir?.dags.every((dag) => dag.target === 'kubernetes')).toBe(true);
+  });
+});
+
+describe('the generated project.schema.json (editors)', () => {
+  const schema = JSON.parse(
+    schemaFiles().find((file) => file.name === 'project.schema.json')?.text ?? '{}',
+  );
+  const validate = new Ajv2020({ strict: false, allErrors: true }).compile(schema);
+  const shipped = parse(readFileSync(path.join(repoRoot, 'dag-specs/_project.yaml'), 'utf8'));
+
+  it('accepts the shipped and the golden Kubernetes project files', () => {
+    expect(validate(shipped), JSON.stringify(validate.errors)).toBe(true);
+    expect(validate(parse(KUBERNETES_GOLDEN_PROJECT)), JSON.stringify(validate.errors)).toBe(true);
+  });
+
+  it.each([
+    ['namespace', { namespace: 'Bad_NS' }],
+    ['quantity', { namespace: 'etl', resources: { dbt: { limits: { memory: '1GB' } } } }],
+    ['unknown key', { namespace: 'etl', nodeSelector: {} }],
+  ])('flags a bad %s as the compiler does', (_, kubernetes) => {
+    expect(validate({ ...shipped, kubernetes })).toBe(false);
+    expect(validate({ ...shipped, target: 'k8s' })).toBe(false);
   });
 });
 
