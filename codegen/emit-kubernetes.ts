@@ -9,7 +9,8 @@
  * in _project.yaml `kubernetes.secrets` become the provider's `Secret("env", NAME, secret, key)`
  * (a secretKeyRef: the value never passes through Airflow); `env_from_secrets` become
  * `Secret("env", None, secret)` (envFrom). Resources per task kind, namespace, service account,
- * pull policy and secrets, labels, node selector, tolerations and `on_finish_action` come from
+ * pull policy and secrets, labels, node selector, tolerations, `on_finish_action` and the Airflow
+ * connection (`kubernetes_conn_id`, an Airflow outside the cluster) come from
  * IrKubernetes. `do_xcom_push=False`: no XCom sidecar.
  *
  * Templated strings go through the same `argTemplate` as the Docker target: KubernetesPodOperator
@@ -36,8 +37,10 @@ export function kubernetesTaskBlock(task: IrTask, settings: IrKubernetes): strin
   const args: [string, string][] = [
     ['task_id', pyString(task.taskId)],
     ['namespace', pyString(settings.namespace)],
-    ['image', pyString(argTemplate(task.image))],
   ];
+  if (settings.connection !== null)
+    args.push(['kubernetes_conn_id', pyString(settings.connection)]);
+  args.push(['image', pyString(argTemplate(task.image))]);
   // `cmds` is a template field here (DockerOperator's entrypoint is not): rendered like the rest.
   if (task.entrypoint !== null)
     args.push([

@@ -153,6 +153,8 @@ export interface IrToleration {
 /** KubernetesPodOperator settings of a DAG's tasks (from _project.yaml `kubernetes`). */
 export interface IrKubernetes {
   namespace: string;
+  /** Airflow connection id (kubernetes_conn_id); null for the provider's default. */
+  connection: string | null;
   serviceAccount: string | null;
   imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never' | null;
   imagePullSecrets: readonly string[];

@@ -56,6 +56,7 @@ export function lowerKubernetes(
   if (spec === undefined) throw new Error('target kubernetes without settings passed validation');
   return {
     namespace: spec.namespace,
+    connection: spec.connection ?? null,
     serviceAccount: spec.service_account ?? null,
     imagePullPolicy: spec.image_pull_policy ?? null,
     imagePullSecrets: [...(spec.image_pull_secrets ?? [])],

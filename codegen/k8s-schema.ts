@@ -105,6 +105,16 @@ export type OnFinishAction = (typeof ON_FINISH_ACTIONS)[number];
 export const kubernetesSchema = z
   .strictObject({
     namespace: dnsLabel.meta({ description: 'Namespace of every task pod.' }),
+    connection: z
+      .string()
+      .regex(/^[A-Za-z0-9_][A-Za-z0-9_.-]*$/, {
+        error: "a connection id may hold only letters, digits, '_', '.' and '-'",
+      })
+      .optional()
+      .meta({
+        description:
+          "The Airflow Kubernetes connection (kubernetes_conn_id) for an Airflow outside the cluster; none: the provider's default, in-cluster configuration first.",
+      }),
     service_account: dnsSubdomain
       .optional()
       .meta({ description: 'Service account of the task pods (none: the namespace default).' }),

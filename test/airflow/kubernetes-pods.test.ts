@@ -40,6 +40,7 @@ const KUBERNETES_VERSIONS = ['1.37.0', '1.31.0'];
 interface PodReport {
   error?: string;
   task_type: string;
+  kubernetes_conn_id: string;
   secret_env: Record<string, [string, string, string | null, string | null]>;
   // The Kubernetes client's JSON form of a V1Pod (camelCase keys, as sent to the API server).
   pod: {
@@ -346,6 +347,7 @@ function expectPodOf(dag: IrDag, taskId: string, built: PodReport): void {
   const rendered = (arg: Arg) =>
     typeof arg === 'object' && 'jinja' in arg ? expect.any(String) : renderArg(arg, values);
   const { pod } = built;
+  expect(built.kubernetes_conn_id, where).toBe(settings.connection ?? 'kubernetes_default');
   expect(pod.metadata.namespace, where).toBe(settings.namespace);
   expect(pod.metadata.labels, where).toMatchObject({
     ...settings.labels,

@@ -83,6 +83,7 @@ def describe_task(dag, task, run, versions, api):
     serialized = api.sanitize_for_serialization(pod)
     return {
         "task_type": type(task).__name__,
+        "kubernetes_conn_id": task.kubernetes_conn_id,
         "secret_env": {env: list(where) for env, where in getattr(task, "secret_env", {}).items()},
         "pod": serialized,
         "validation_errors": validation_errors(serialized, versions),
