@@ -193,8 +193,32 @@ export const DIAGNOSTICS = {
   E036: {
     severity: error,
     summary:
-      'secret `_project.yaml` names (`shared_secrets`, `dbt.secrets`) not declared in its `secrets`',
+      'secret `_project.yaml` names (`shared_secrets`, `dbt.secrets`, `kubernetes.secrets`) not declared in its `secrets`',
     message: 'secret {{env}} is not declared in `secrets`{{hint}}',
+  },
+  E037: {
+    severity: error,
+    summary: 'invalid Kubernetes resource quantity (`kubernetes.resources`)',
+    message: '{{path}}: {{problem}}',
+  },
+  E038: {
+    severity: error,
+    summary: 'Kubernetes resource request above its limit',
+    message:
+      '{{path}}: the request {{request}} is more than the limit {{limit}}; Kubernetes rejects such a pod',
+  },
+  E039: {
+    severity: error,
+    summary:
+      'invalid Kubernetes name: namespace, service account, Secret, label key or value (DNS-1123 rules)',
+    message: '{{path}}: {{problem}}',
+  },
+  E040: { severity: error, summary: 'unknown task `target`', message: '{{path}}: {{problem}}' },
+  E041: {
+    severity: error,
+    summary: '`target: kubernetes` without a `kubernetes:` section in `_project.yaml`',
+    message:
+      'target kubernetes needs a `kubernetes:` section in _project.yaml (namespace, resources, secrets)',
   },
   W001: {
     severity: warning,

@@ -8,6 +8,10 @@
  * own way: the emitter as Airflow Jinja, the local runner as concrete values.
  */
 
+import type { OnFinishAction, TaskTarget } from './k8s-schema.js';
+
+export type { OnFinishAction, TaskTarget };
+
 /**
  * A value known only when the run starts.
  * - `window_start`: first day of the run's window, `YYYY-MM-DD` in the DAG's time zone (inclusive);
@@ -124,8 +128,52 @@ export interface IrDag {
   /** Airflow HTTP connection id of the failure webhook, or null for no notification. */
   failureWebhookConnection: string | null;
   docker: { url: string; network: string };
+  /** What runs the tasks: DockerOperator (docker) or KubernetesPodOperator (kubernetes). */
+  target: TaskTarget;
+  /** The pods' settings, defaults filled; null unless `target` is kubernetes. */
+  kubernetes: IrKubernetes | null;
   /** In spec order, fan-outs expanded in place. */
   tasks: readonly IrTask[];
+}
+
+/** Quantities by resource name (cpu, memory, ephemeral-storage), sorted by name. */
+export interface IrResources {
+  requests: Readonly<Record<string, string>>;
+  limits: Readonly<Record<string, string>>;
+}
+
+export interface IrToleration {
+  key: string | null;
+  operator: 'Exists' | 'Equal' | null;
+  value: string | null;
+  effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute' | null;
+  tolerationSeconds: number | null;
+}
+
+/** KubernetesPodOperator settings of a DAG's tasks (from _project.yaml `kubernetes`). */
+export interface IrKubernetes {
+  namespace: string;
+  /** Airflow connection id (kubernetes_conn_id); null for the provider's default. */
+  connection: string | null;
+  serviceAccount: string | null;
+  imagePullPolicy: 'Always' | 'IfNotPresent' | 'Never' | null;
+  imagePullSecrets: readonly string[];
+  /** Sorted by key. */
+  labels: Readonly<Record<string, string>>;
+  /** Sorted by key. */
+  nodeSelector: Readonly<Record<string, string>>;
+  tolerations: readonly IrToleration[];
+  onFinishAction: OnFinishAction;
+  startupTimeoutSeconds: number | null;
+  /** Requests and limits per task kind, built-in defaults filled in. */
+  resources: Readonly<Record<IrTask['kind'], IrResources>>;
+  /**
+   * Secrets the pod reads from Kubernetes Secrets (secretKeyRef), by env name, sorted; a task's
+   * other secrets are read from Airflow when it starts (IrTask.secrets says where).
+   */
+  secretRefs: Readonly<Record<string, { secret: string; key: string }>>;
+  /** Kubernetes Secrets whose every key becomes environment (envFrom). */
+  envFromSecrets: readonly string[];
 }
 
 export interface IrPool {

@@ -8,6 +8,7 @@ import { type ContractSet, flagsOf, isWindowed } from './contracts.js';
 import { cronOf } from './cron.js';
 import { compareText } from './diagnostics.js';
 import type { Arg, IrDag, IrPool, IrSchedule, IrTask, SecretBinding, SecretSource } from './ir.js';
+import { lowerKubernetes, targetOf } from './k8s-lower.js';
 import { locate, type ParsedFile } from './parse.js';
 import { type FanOutItem, looksLikeJinja, substituteItem, toArg } from './placeholders.js';
 import {
@@ -82,6 +83,7 @@ export function lowerDag(
     return ir;
   });
   const notify = spec.notify_on_failure;
+  const target = targetOf(spec.target, project.target);
   return {
     dagId: spec.dag_id,
     specFile: parsed.file,
@@ -111,6 +113,8 @@ export function lowerDag(
           ? notify.connection
           : null,
     docker: { url: project.docker.url, network: project.docker.network },
+    target,
+    kubernetes: lowerKubernetes(target, project.kubernetes),
     tasks,
   };
 }

@@ -1,7 +1,8 @@
 /**
  * Python and Jinja literals. Every spec string reaches the generated file through `pyString`, and
- * every string that lands in a DockerOperator templated field through `jinjaText`, so no spec value
- * can end a literal early, inject code, or be changed by Airflow's template rendering.
+ * every string that lands in an operator's templated field (DockerOperator or KubernetesPodOperator)
+ * through `jinjaText`, so no spec value can end a literal early, inject code, or be changed by
+ * Airflow's template rendering.
  */
 import type { Arg, TemplateName, TemplateRef } from './ir.js';
 
@@ -53,7 +54,10 @@ export function pyValue(value: PyValue): string {
   return `{${entries.map(([key, inner]) => `${pyString(key)}: ${pyValue(inner)}`).join(', ')}}`;
 }
 
-/** DockerOperator.template_ext: a templated string ending like this is read as a template file. */
+/**
+ * DockerOperator.template_ext: a templated string ending like this is read as a template file.
+ * KubernetesPodOperator has none; wrapping such values there too only renders them the same way.
+ */
 const TEMPLATE_EXTENSIONS = ['.sh', '.bash', '.env'];
 
 /**

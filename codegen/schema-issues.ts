@@ -6,7 +6,8 @@
 import type { z } from 'zod';
 import { type Diagnostic, diagnostic, didYouMean } from './diagnostics.js';
 import { type DataPath, hasPath, locate, type ParsedFile } from './parse.js';
-import { DURATION_PATTERN, isRefinementCode } from './schema.js';
+import { isRefinementCode } from './refine.js';
+import { DURATION_PATTERN } from './schema.js';
 
 export type Issue = z.core.$ZodIssue;
 

@@ -3,30 +3,13 @@
  * validator checks specs with it, and `dag-specs/*.schema.json` (editor completion) is generated
  * from it. Checks that need the whole project (task references, contracts, cycles) live in
  * validate.ts; checks of a single value that JSON Schema cannot express (cron, calendar dates,
- * time zones) are refinements here that carry their diagnostic code in `params.code`.
+ * time zones) are refinements (refine.ts) that carry their diagnostic code in `params.code`. The
+ * Kubernetes task target's settings are declared in k8s-schema.ts.
  */
 import { z } from 'zod';
 import { cronProblem } from './cron.js';
-
-/** Codes a refinement issue may carry: their templates read `{{path}}: {{problem}}`. */
-const REFINEMENT_CODES = ['E010', 'E012', 'E022'] as const;
-export type RefinementCode = (typeof REFINEMENT_CODES)[number];
-
-export function isRefinementCode(code: unknown): code is RefinementCode {
-  return REFINEMENT_CODES.some((known) => known === code);
-}
-
-/** Diagnostic code carried by a refinement issue (see diagnostics.ts for the catalogue). */
-function refined<T extends z.ZodType>(
-  schema: T,
-  code: RefinementCode,
-  problem: (value: z.output<T>) => string | null,
-) {
-  return schema.superRefine((value, ctx) => {
-    const message = problem(value);
-    if (message !== null) ctx.addIssue({ code: 'custom', message, params: { code } });
-  });
-}
+import { kubernetesSchema, targetSchema } from './k8s-schema.js';
+import { refined } from './refine.js';
 
 const IDENTIFIER_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -261,6 +244,9 @@ export const specSchema = z
         'A cron expression or preset, {assets: [...], when: any|all} to run when those assets update, or null / absent for manual runs.',
     }),
     timezone: timeZone.optional(),
+    target: targetSchema
+      .optional()
+      .meta({ description: "Overrides _project.yaml's `target` for this DAG's tasks." }),
     start_date: dateTime.optional(),
     end_date: dateTime.optional(),
     catchup: z.boolean().optional(),
@@ -306,6 +292,7 @@ const secretSource = z
 export const projectSchema = z
   .strictObject({
     images: z.strictObject({ extractor: image, dbt: image }),
+    target: targetSchema.optional(),
     docker: z.strictObject({
       url: z.string().meta({ description: "docker_url, e.g. 'unix://var/run/docker.sock'." }),
       network: z.string().meta({ description: 'network_mode of every task container.' }),
@@ -350,6 +337,7 @@ export const projectSchema = z
       })
       .optional(),
     task_defaults: taskSettingsSchema.optional(),
+    kubernetes: kubernetesSchema.optional(),
   })
   .meta({ title: 'adtech-pipeline DAG project settings', description: 'dag-specs/_project.yaml' });
 

@@ -10,6 +10,7 @@ import { checkDagId, checkDates, checkNotification, duplicateDagIds } from './ch
 import { checkDbtOptions } from './checks/dbt.js';
 import { checkAfterReferences, checkCycles } from './checks/dependencies.js';
 import { checkExtract } from './checks/extract.js';
+import { checkSpecTarget } from './checks/kubernetes.js';
 import { checkPlaceholders } from './checks/placeholders.js';
 import { projectChecks } from './checks/project.js';
 import { checkTaskSecrets } from './checks/secrets.js';
@@ -46,6 +47,7 @@ const checkEachTask: SpecCheck = (input) => {
 const specChecks: Readonly<Record<string, SpecCheck>> = {
   dagId: checkDagId, // E005
   dates: checkDates, // E004 E028
+  target: checkSpecTarget, // E041
   notification: checkNotification, // E029
   defaults: checkDefaultSettings, // E023 W004
   taskIds: checkTaskIds, // E007 E018 E019 E033 E034

@@ -13,6 +13,10 @@ its tasks and their arguments. What they share lives here, once, linted and test
   Slack-compatible message to the URL of an Airflow HTTP connection;
 - `Asset`, `CronDataIntervalTimetable`: the version's classes under one name.
 
+`target: kubernetes` DAG files also import `AdtechKubernetesPodOperator` from the sibling module
+adtech_airflow_kubernetes.py (the cncf-kubernetes provider's KubernetesPodOperator with the same
+`secret_env`), kept apart so Docker-target files do not load the provider and the Kubernetes client.
+
 Deployment: Airflow puts `$AIRFLOW_HOME/plugins` on `sys.path` on 2.x and 3.x (scheduler, DAG
 processor, workers, API server). Our image copies this file there (airflow/Dockerfile); any other
 Airflow needs it there too, or anywhere else on the Python path (see dag-specs/README.md).

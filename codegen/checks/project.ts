@@ -1,9 +1,11 @@
 /**
  * Checks of `_project.yaml` beyond its schema: every secret it names is declared (E036), the
- * default pool exists (E023), and `extra_key` goes with `field: extra` (E029).
+ * default pool exists (E023), and `extra_key` goes with `field: extra` (E029); the Kubernetes
+ * settings' checks are in kubernetes.ts.
  */
 import { didYouMean } from '../diagnostics.js';
 import type { DataPath } from '../parse.js';
+import { kubernetesProjectChecks } from './kubernetes.js';
 import { poolProblem } from './settings.js';
 import type { ProjectCheck } from './types.js';
 
@@ -40,4 +42,5 @@ export const projectChecks: Readonly<Record<string, ProjectCheck>> = {
   secrets: checkSecretsDeclared,
   pool: checkDefaultPool,
   secretSources: checkSecretSources,
+  ...kubernetesProjectChecks, // E036 E038 E039 E041
 };

@@ -24,7 +24,11 @@ const HAND_WRITTEN = [
   'test/airflow',
   'test/clickhouse-server',
 ];
-const GENERATED = ['airflow/dags', 'test/fixtures/codegen/golden/expected'];
+const GENERATED = [
+  'airflow/dags',
+  'test/fixtures/codegen/golden/expected',
+  'test/fixtures/codegen/golden-kubernetes/expected',
+];
 
 async function ruff(args: string[]) {
   const tool = await ensurePythonTool('ruff');

@@ -59,6 +59,8 @@ function dag(tasks: IrTask[]): IrDag {
     dagrunTimeoutSeconds: null,
     failureWebhookConnection: null,
     docker: { url: 'unix://var/run/docker.sock', network: 'adtech-pipeline' },
+    target: 'docker',
+    kubernetes: null,
     tasks,
   };
 }
