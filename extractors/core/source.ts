@@ -51,6 +51,9 @@ export type Batch<Row> =
       readonly cursor: string;
       /** ClickHouse settings for the insert, e.g. the time zone the source's values read in. */
       readonly settings?: ClickHouseSettings;
+      /** Must hold before any row of the batch is visible (e.g. every source value fits); runs
+       *  while ClickHouse reads (writer.ts stages the rows), its failure is the batch's. */
+      readonly precondition?: () => Promise<void>;
     };
 
 export interface ReadContext<Session, State> {

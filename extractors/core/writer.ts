@@ -4,6 +4,7 @@ import { type RawInsert, rawInsertFor } from './clickhouse-client.js';
 import { type ReplacingTable, SINGLE_NODE, type TableLayout, tableLayoutFor } from './cluster.js';
 import { describeError, RuntimeFailure } from './errors.js';
 import type { Logger } from './logger.js';
+import { insertSelect } from './select-insert.js';
 import type { AnyStream, Batch } from './source.js';
 import { qualified, quoteIdentifier, quoteString, splitTable } from './sql-names.js';
 
@@ -324,33 +325,20 @@ export class ClickHouseWriter {
     return stage;
   }
 
-  /** `INSERT … SELECT` run by ClickHouse; returns the rows it wrote. */
-  private async insertSelect(
+  /** `INSERT … SELECT` run by ClickHouse (select-insert.ts); returns the rows it wrote. */
+  private insertSelect(
     stream: AnyStream<unknown>,
     batch: Extract<Batch<unknown>, { kind: 'select' }>,
     meta: WriteMeta,
   ): Promise<number> {
-    const columns = tableColumns(stream);
-    try {
-      await this.client.command({
-        query:
-          `INSERT INTO ${qualified(stream.table)} (${columns.map(quoteIdentifier).join(', ')}) ` +
-          `SELECT *, ${metaValues(meta)} FROM (${batch.select})`,
-        clickhouse_settings: batch.settings,
-      });
-      // Counted in the table (a key-range read): chdb reports no row counts for INSERT … SELECT.
-      const result = await this.client.query({
-        query: `SELECT toString(count()) AS n FROM ${qualified(stream.table)} WHERE (${batch.keyRange}) AND _version = ${meta.version}`,
-        format: 'JSONEachRow',
-      });
-      const [counted] = await result.json<{ n: string }>();
-      return Number(counted?.n ?? 0);
-    } catch (error) {
-      throw new RuntimeFailure(
-        `INSERT … SELECT into ${stream.table} failed: ${describeError(error)}`,
-        { cause: error },
-      );
-    }
+    return insertSelect(this.client, {
+      table: stream.table,
+      columns: tableColumns(stream),
+      batch,
+      meta: metaValues(meta),
+      version: meta.version,
+      staged: this.layout.cluster === undefined,
+    });
   }
 }
 

@@ -72,7 +72,7 @@ export function* pullRanges(
   last: bigint,
   upper: bigint,
   batchSize: number,
-): Generator<{ select: Batch<OutRow>; range: IdRange }> {
+): Generator<{ select: Extract<Batch<OutRow>, { kind: 'select' }>; range: IdRange }> {
   const source = pullSource(target, schema, table);
   const selectList = pullSelectList(columns);
   const span = BigInt(batchSize) * BigInt(PULL_RANGE_BATCHES);

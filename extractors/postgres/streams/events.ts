@@ -64,26 +64,36 @@ export function eventStream(
       const marks = await tableMarks(client, schema, name);
       const [top] = await queryText(client, `SELECT max(id) AS max FROM ${from}`);
       const writers = await activeWriters(client, from);
-      // Every new value must fit before anything (state included) changes: one pass over the
-      // new ids in PostgreSQL, for the COPY and the pull path alike.
-      if (top?.max && BigInt(top.max) > last) {
-        await assertRepresentable(
+      const now = new Date().toISOString();
+      const plan =
+        last === 0n
+          ? undefined
+          : planCheck(state, marks, writers, context.session.fullCheckHours, now);
+      const reconciling =
+        plan?.kind === 'full' || (plan?.kind === 'pending' && state.pending !== undefined);
+      // Every new value must fit before any of it (or the state) changes: one pass over the new
+      // ids in PostgreSQL. ClickHouse's pull runs it alongside its read (see below), unless a
+      // reconciliation writes first.
+      const pull = context.session.pull;
+      const upper = top?.max ? BigInt(top.max) : last;
+      const pulling = pull !== undefined && (pull.always || upper - last > BigInt(batchSize));
+      const checkAlongside = pulling && !reconciling;
+      const checkNewValues = () =>
+        assertRepresentable(
           client,
           from,
           `${schema}.${name}`,
           source,
-          `id > ${last} AND id <= ${top.max}`,
+          `id > ${last} AND id <= ${upper}`,
         );
-      }
-      const now = new Date().toISOString();
+      if (upper > last && !checkAlongside) await checkNewValues();
 
       const patch: IdCursor = {};
       let live = state.live;
-      if (last === 0n) {
+      if (!plan) {
         // The first load reads everything: as good as a full check.
         patch.checked = marks ? { ...marks, at: now } : null;
       } else {
-        const plan = planCheck(state, marks, writers, context.session.fullCheckHours, now);
         context.log.debug(`${name}: ${plan.range ? `check of ids ${plan.range}` : 'no check'}`, {
           check: plan.kind,
           ...(plan.kind === 'full' && { reason: plan.reason }),
@@ -102,19 +112,28 @@ export function eventStream(
       }
       const pending = nextPending(state, writers);
       patch.pending = pending ?? null;
-      if (JSON.stringify(applyCursor(state, patch)) !== JSON.stringify(state)) {
-        yield checkpoint(patch);
-      }
+      // With the value check still to come, the patch moves with the first pulled range instead.
+      const changed = JSON.stringify(applyCursor(state, patch)) !== JSON.stringify(state);
+      if (changed && !checkAlongside) yield checkpoint(patch);
 
       // New ids, up to the highest id at the start so the run ends under constant inserts.
-      if (!top?.max || BigInt(top.max) <= last) return;
-      const upper = BigInt(top.max);
-      const pull = context.session.pull;
-      if (pull && (pull.always || upper - last > BigInt(batchSize))) {
-        await checkPullTarget(context.clickhouse, pull, schema, name, upper);
-        const ranges = pullRanges(pull, schema, name, columns, last, upper, batchSize);
-        for (const batch of ranges) {
-          yield batch.select;
+      if (upper <= last) return;
+      if (pulling && pull) {
+        // The value check (unless done above) and the collection check must pass before the
+        // first range's rows are visible; the writer stages the rows while they run
+        // (core/select-insert.ts).
+        let precondition: (() => Promise<void>) | undefined = async () => {
+          await Promise.all([
+            checkAlongside ? checkNewValues() : undefined,
+            checkPullTarget(context.clickhouse, pull, schema, name, upper),
+          ]);
+        };
+        let carried: IdCursor | undefined = changed ? patch : undefined;
+        for (const batch of pullRanges(pull, schema, name, columns, last, upper, batchSize)) {
+          const cursor = { ...carried, ...(JSON.parse(batch.select.cursor) as IdCursor) };
+          yield { ...batch.select, cursor: JSON.stringify(cursor), precondition };
+          precondition = undefined;
+          carried = undefined;
           // Written: count what arrived, so `live` is known again.
           const arrived = await clickhouseTotals(context.clickhouse, table, batch.range);
           live = live && addTotals(live, arrived);

@@ -161,3 +161,52 @@ test('`auto` copies an increment that fits in one batch (ClickHouse opening its 
   expect(traffic).toMatch(/INSERT INTO \S*postgres_impressions/);
   expect(traffic).not.toContain('postgresql(');
 });
+
+test('a value ClickHouse cannot hold, checked while ClickHouse reads: exit 2, no row visible, state untouched, no staging copy left', async () => {
+  const admin = postgres.client();
+  await admin.connect();
+  await admin.query(
+    `INSERT INTO impressions (campaign_id, created_at)
+     SELECT campaign_id, CASE WHEN n = 150 THEN timestamp '0001-01-01 00:00:00' ELSE created_at END
+       FROM (SELECT campaign_id, created_at, row_number() OVER (ORDER BY id) AS n FROM impressions ORDER BY id LIMIT 300) AS s`,
+  );
+  await admin.end();
+  const state = () =>
+    count(
+      "SELECT state FROM raw._extractor_state FINAL WHERE source = 'postgres' AND stream = 'impressions'",
+    );
+  const [rowsBefore, stateBefore] = [
+    await count('SELECT count() FROM raw.postgres_impressions'),
+    await state(),
+  ];
+  sent.length = 0;
+  const run = await runCli(
+    'extractors/cli.ts',
+    [
+      'postgres',
+      '--streams',
+      'impressions',
+      '--batch-size',
+      '100',
+      '--pull-collection',
+      'adtech_pg',
+    ],
+    {
+      PG_URL: postgres.url,
+      CLICKHOUSE_URL: proxyUrl,
+      CLICKHOUSE_PATH: undefined,
+      LOG_LEVEL: 'debug',
+    },
+  );
+  expect(run.exitCode, run.stderr).toBe(2);
+  expect(run.stderr).toMatch(
+    /public\.impressions\.created_at = '0001-01-01 00:00:00' \(id \d+\) cannot be represented/,
+  );
+  // The rows were read into a staging copy while PostgreSQL was asked: the check ran alongside.
+  expect(sent.join('\n')).toMatch(/INSERT INTO `raw`\.`postgres_impressions__incoming_\d+`/);
+  expect(await count('SELECT count() FROM raw.postgres_impressions')).toBe(rowsBefore);
+  expect(await state()).toBe(stateBefore);
+  expect(
+    await count("SELECT count() FROM system.tables WHERE name LIKE '%\\_\\_incoming\\_%'"),
+  ).toBe('0');
+});
