@@ -88,6 +88,25 @@ afterAll(async () => {
   await postgres?.stop();
 });
 
+/** `extract postgres --streams impressions` through the recording proxy: batches of 100, so a
+ *  larger increment is pulled (auto), with the shipped collection. */
+function extractImpressions() {
+  sent.length = 0;
+  return runCli(
+    'extractors/cli.ts',
+    [
+      'postgres',
+      '--streams',
+      'impressions',
+      '--batch-size',
+      '100',
+      '--pull-collection',
+      'adtech_pg',
+    ],
+    { PG_URL: postgres.url, CLICKHOUSE_URL: proxyUrl, CLICKHOUSE_PATH: undefined },
+  );
+}
+
 async function count(sql: string): Promise<string> {
   const response = await fetch(`${clickhouse.server.url}/?query=${encodeURIComponent(sql)}`);
   return (await response.text()).trim();
@@ -141,20 +160,7 @@ test('`auto` copies an increment that fits in one batch (ClickHouse opening its 
   );
   const { rows } = await admin.query<{ n: string }>('SELECT count(*)::text AS n FROM impressions');
   await admin.end();
-  sent.length = 0;
-  const run = await runCli(
-    'extractors/cli.ts',
-    [
-      'postgres',
-      '--streams',
-      'impressions',
-      '--batch-size',
-      '100',
-      '--pull-collection',
-      'adtech_pg',
-    ],
-    { PG_URL: postgres.url, CLICKHOUSE_URL: proxyUrl, CLICKHOUSE_PATH: undefined },
-  );
+  const run = await extractImpressions();
   expect(run.exitCode, run.stderr).toBe(0);
   expect(await count('SELECT count() FROM raw.postgres_impressions FINAL')).toBe(rows[0]?.n);
   const traffic = sent.join('\n');
@@ -179,25 +185,7 @@ test('a value ClickHouse cannot hold, checked while ClickHouse reads: exit 2, no
     await count('SELECT count() FROM raw.postgres_impressions'),
     await state(),
   ];
-  sent.length = 0;
-  const run = await runCli(
-    'extractors/cli.ts',
-    [
-      'postgres',
-      '--streams',
-      'impressions',
-      '--batch-size',
-      '100',
-      '--pull-collection',
-      'adtech_pg',
-    ],
-    {
-      PG_URL: postgres.url,
-      CLICKHOUSE_URL: proxyUrl,
-      CLICKHOUSE_PATH: undefined,
-      LOG_LEVEL: 'debug',
-    },
-  );
+  const run = await extractImpressions();
   expect(run.exitCode, run.stderr).toBe(2);
   expect(run.stderr).toMatch(
     /public\.impressions\.created_at = '0001-01-01 00:00:00' \(id \d+\) cannot be represented/,
