@@ -61,8 +61,10 @@ export async function checkPullTarget(
   }
 }
 
-/** Batches per pull range (5 M ids at the default --batch-size). */
-export const PULL_RANGE_BATCHES = 50;
+/** Batches per pull range (20 M ids at the default --batch-size): one INSERT … SELECT for most
+ *  loads, as ClickHouse's own pull does; the state moves per range. Measured at 10 M rows: 50
+ *  batches a range 0.60 of ClickHouse's own pull, 200 batches 0.73 (npm run bench -- postgres). */
+export const PULL_RANGE_BATCHES = 200;
 
 export function* pullRanges(
   target: PullTarget,
