@@ -267,6 +267,13 @@ export async function startClickHouseServer(
     inFlight.add(done);
     void done.finally(() => inFlight.delete(done));
   });
+  // `Expect: 100-continue` (curl sends it for bodies over 1 MB): a declared body over the limit is
+  // refused before the client sends it. Answering 413 mid-upload races the upload instead, and
+  // the client may never read the answer.
+  server.on('checkContinue', (req, res) => {
+    if (Number(req.headers['content-length'] ?? 0) <= maxBodyBytes) res.writeContinue();
+    server.emit('request', req, res);
+  });
   // A malformed request line or headers: a ClickHouse-style 400, then the socket closes.
   server.on('clientError', (_error, socket) => {
     if (socket.writable) {

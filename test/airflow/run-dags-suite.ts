@@ -386,8 +386,16 @@ export function runDagsSuite(tool: 'airflow-2' | 'airflow-3', major: 2 | 3): voi
       expect(others).toEqual([]);
       if (!container) throw new Error('no extractor container');
       expect(container.entrypoint).toEqual(['extract']);
-      // The spec names its mode (watermark) explicitly.
-      expect(container.cmd).toEqual(['postgres', '--run-id', dagRun.run_id, '--mode', 'watermark']);
+      // The spec names its mode (watermark) and ClickHouse's named collection explicitly.
+      expect(container.cmd).toEqual([
+        'postgres',
+        '--run-id',
+        dagRun.run_id,
+        '--mode',
+        'watermark',
+        '--pull-collection',
+        'adtech_pg',
+      ]);
       expect(container.exitCode).toBe(0);
       expect(container.removed).toBe(true); // auto_remove="success"
       expect(container.env).toEqual({

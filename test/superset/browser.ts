@@ -147,10 +147,20 @@ export async function openDashboard(options: {
       }
     }
 
-    const dashboards = await page.request.get(
-      `${options.url}/api/v1/dashboard/?q=(filters:!((col:dashboard_title,opr:eq,value:'${options.dashboardTitle}')))`,
-    );
-    const found = (await dashboards.json()) as { result: { id: number; url: string }[] };
+    // A loaded two-core CI machine has seen this API answer without a result once: ask again a
+    // few times, and say what it answered if it keeps failing.
+    let found: { result?: { id: number; url: string }[] } = {};
+    for (let attempt = 1; !found.result; attempt++) {
+      const dashboards = await page.request.get(
+        `${options.url}/api/v1/dashboard/?q=(filters:!((col:dashboard_title,opr:eq,value:'${options.dashboardTitle}')))`,
+      );
+      const text = await dashboards.text();
+      found = dashboards.ok() ? (JSON.parse(text) as typeof found) : {};
+      if (!found.result && attempt === 3) {
+        throw new Error(`dashboard list answered ${dashboards.status()}: ${text.slice(0, 400)}`);
+      }
+      if (!found.result) await page.waitForTimeout(2_000);
+    }
     const dashboard = found.result[0];
     if (!dashboard) throw new Error(`dashboard '${options.dashboardTitle}' not found`);
     await page.goto(`${options.url}${dashboard.url}${options.query ? `?${options.query}` : ''}`);
