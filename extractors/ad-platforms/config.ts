@@ -77,12 +77,7 @@ function commonAdsConfig<Group>(
       startDate: flags['start-date'],
       lookbackDays: flags['lookback-days'],
     },
-    retry: {
-      maxAttempts: flags['max-attempts'],
-      baseDelayMs: flags['retry-base-ms'],
-      maxDelayMs: Math.max(flags['retry-max-ms'], flags['retry-base-ms']),
-    },
-    requestTimeoutMs: flags['request-timeout-ms'],
+    ...retrySettings(flags),
     apiUrl: flags['api-url'],
   };
 }
@@ -106,4 +101,22 @@ export function adPlatformConfigSchema<Group, Shape extends z.ZodRawShape, Own>(
     if (common === z.NEVER) return z.NEVER;
     return { ...common, ...options.config(record) };
   });
+}
+
+/** The retry policy from the `retryFlags` (contract-flags.ts): one reading for every source. */
+export function retrySettings(flags: {
+  'max-attempts': number;
+  'retry-base-ms': number;
+  'retry-max-ms': number;
+  'request-timeout-ms': number;
+}): { retry: RetryPolicy; requestTimeoutMs: number } {
+  return {
+    retry: {
+      maxAttempts: flags['max-attempts'],
+      baseDelayMs: flags['retry-base-ms'],
+      // A longest wait below the first one would make the backoff shrink.
+      maxDelayMs: Math.max(flags['retry-max-ms'], flags['retry-base-ms']),
+    },
+    requestTimeoutMs: flags['request-timeout-ms'],
+  };
 }

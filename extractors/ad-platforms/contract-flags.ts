@@ -1,6 +1,41 @@
 import type { FlagContract } from '../core/contract.js';
 
 /**
+ * The retry policy's flags (core/retry.ts, ad-platforms/retry.ts), declared once for every HTTP
+ * API source: the ad platforms spread them through `adPlatformFlags`, http-export directly, and
+ * `retrySettings` (config.ts) turns them into the policy. Literals only (codegen reads them).
+ */
+export const retryFlags = {
+  'max-attempts': {
+    type: 'integer',
+    description:
+      'Tries per request on throttling or quota errors, 5xx answers, HTML error pages, cut bodies and network errors.',
+    default: 6,
+    minimum: 1,
+    maximum: 20,
+  },
+  'retry-base-ms': {
+    type: 'integer',
+    description: 'Backoff before the second try; doubles per try, with full jitter.',
+    default: 2000,
+    minimum: 0,
+  },
+  'retry-max-ms': {
+    type: 'integer',
+    description:
+      "Longest single wait, also caps the wait the API asks for (Retry-After, Google's retryDelay, Facebook's estimated_time_to_regain_access).",
+    default: 300000,
+    minimum: 0,
+  },
+  'request-timeout-ms': {
+    type: 'integer',
+    description: 'Abandon an answer slower than this and retry it like a network error.',
+    default: 120000,
+    minimum: 1,
+  },
+} as const satisfies Readonly<Record<string, FlagContract>>;
+
+/**
  * The flags every ad-platform source accepts: the account group, the date window and the retry
  * policy. Declared once: each ad source's contract spreads them (`...adPlatformFlags`) and
  * overrides what differs per platform (the lookback default, the API URL), and
@@ -45,33 +80,7 @@ export const adPlatformFlags = {
     minimum: 0,
     maximum: 3650,
   },
-  'max-attempts': {
-    type: 'integer',
-    description:
-      'Tries per API call on throttling or quota errors, 5xx answers and network errors.',
-    default: 6,
-    minimum: 1,
-    maximum: 20,
-  },
-  'retry-base-ms': {
-    type: 'integer',
-    description: 'Backoff before the second try; doubles per try, with full jitter.',
-    default: 2000,
-    minimum: 0,
-  },
-  'retry-max-ms': {
-    type: 'integer',
-    description:
-      "Longest single wait, also caps the wait the API asks for (Retry-After, Google's retryDelay, Facebook's estimated_time_to_regain_access).",
-    default: 300000,
-    minimum: 0,
-  },
-  'request-timeout-ms': {
-    type: 'integer',
-    description: 'Abandon an API answer slower than this and retry it like a network error.',
-    default: 120000,
-    minimum: 1,
-  },
+  ...retryFlags,
   'api-url': {
     type: 'string',
     description:

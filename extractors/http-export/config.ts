@@ -3,7 +3,7 @@
  * derived from the contract, plus the rules a shape cannot say (names ClickHouse accepts).
  */
 import { z } from 'zod';
-import { listFlag } from '../ad-platforms/config.js';
+import { listFlag, retrySettings } from '../ad-platforms/config.js';
 import type { RetryPolicy } from '../ad-platforms/retry.js';
 import { flagConfigShape } from '../core/flag-config.js';
 import { contract } from './contract.js';
@@ -42,10 +42,5 @@ export const httpExportConfigSchema: z.ZodType<HttpExportConfig> = z
     pageSize: flags['page-size'],
     database: flags.database,
     tablePrefix: flags['table-prefix'],
-    retry: {
-      maxAttempts: flags['max-attempts'],
-      baseDelayMs: flags['retry-base-ms'],
-      maxDelayMs: flags['retry-max-ms'],
-    },
-    requestTimeoutMs: flags['request-timeout-ms'],
+    ...retrySettings(flags),
   }));

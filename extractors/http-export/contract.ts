@@ -1,3 +1,4 @@
+import { retryFlags } from '../ad-platforms/contract-flags.js';
 import type { SourceContract } from '../core/contract.js';
 
 /**
@@ -50,32 +51,7 @@ export const contract = {
       description: 'Table name before the dataset name: `<database>.<prefix><dataset>`.',
       default: 'http_export_',
     },
-    'max-attempts': {
-      type: 'integer',
-      description:
-        'Tries per request on 429, 5xx, HTML error pages, cut bodies and network errors.',
-      default: 6,
-      minimum: 1,
-      maximum: 20,
-    },
-    'retry-base-ms': {
-      type: 'integer',
-      description: 'Backoff before the second try; doubles per try, with full jitter.',
-      default: 2000,
-      minimum: 0,
-    },
-    'retry-max-ms': {
-      type: 'integer',
-      description: 'Longest single wait, also caps the wait a Retry-After header asks for.',
-      default: 300000,
-      minimum: 0,
-    },
-    'request-timeout-ms': {
-      type: 'integer',
-      description: 'Abandon an answer slower than this and retry it like a network error.',
-      default: 120000,
-      minimum: 1,
-    },
+    ...retryFlags,
   },
   secrets: [
     {
