@@ -112,16 +112,10 @@ export class ClickHouseWriter {
    *  index the table lacks. */
   async ensureTable(stream: AnyStream<unknown>): Promise<void> {
     if (this.ready.has(stream.table)) return;
-    const { database, name } = splitTable(stream.table);
+    const { database } = splitTable(stream.table);
     await this.client.command({ query: this.layout.createDatabase(database) });
     await this.run(createTableStatements(stream, this.layout));
-    const existing = await this.client.query({
-      query: `SELECT name, type FROM system.columns WHERE database = ${quoteString(database)} AND table = ${quoteString(name)}`,
-      format: 'JSONEachRow',
-    });
-    const types = new Map(
-      (await existing.json<{ name: string; type: string }>()).map((c) => [c.name, c.type]),
-    );
+    const types = await tableColumnTypes(this.client, stream.table);
     for (const [column, type] of Object.entries({ ...stream.columns, ...META_COLUMNS })) {
       const current = types.get(column);
       if (current === undefined) {
@@ -157,7 +151,7 @@ export class ClickHouseWriter {
     let types = this.dataColumns.get(stream.table);
     if (!types) {
       await this.ensureTable({ ...stream, columns: { ...stream.columns, ...columns } });
-      types = await this.columnTypes(stream.table);
+      types = await tableColumnTypes(this.client, stream.table);
       this.dataColumns.set(stream.table, types);
     }
     for (const [column, type] of Object.entries(columns)) {
@@ -174,17 +168,6 @@ export class ClickHouseWriter {
         );
       }
     }
-  }
-
-  private async columnTypes(table: string): Promise<Map<string, string>> {
-    const { database, name } = splitTable(table);
-    const result = await this.client.query({
-      query: `SELECT name, type FROM system.columns WHERE database = ${quoteString(database)} AND table = ${quoteString(name)}`,
-      format: 'JSONEachRow',
-    });
-    return new Map(
-      (await result.json<{ name: string; type: string }>()).map((c) => [c.name, c.type]),
-    );
   }
 
   /** Tables made before the index existed get it, and their parts are indexed too (a
@@ -340,6 +323,21 @@ export class ClickHouseWriter {
       staged: this.layout.cluster === undefined,
     });
   }
+}
+
+/** A table's columns and their types as ClickHouse has them (empty when it does not exist). */
+export async function tableColumnTypes(
+  client: ClickHouseClient,
+  table: string,
+): Promise<Map<string, string>> {
+  const { database, name } = splitTable(table);
+  const result = await client.query({
+    query: `SELECT name, type FROM system.columns WHERE database = ${quoteString(database)} AND table = ${quoteString(name)}`,
+    format: 'JSONEachRow',
+  });
+  return new Map(
+    (await result.json<{ name: string; type: string }>()).map((c) => [c.name, c.type]),
+  );
 }
 
 /** The meta columns as SQL constants, in META_COLUMNS order. */

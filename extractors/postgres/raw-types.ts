@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { tableLayoutFor } from '../core/cluster.js';
 import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { quoteIdentifier, quoteString, splitTable } from '../core/writer.js';
+import { quoteIdentifier, tableColumnTypes } from '../core/writer.js';
 import type { Columns } from './columns.js';
 import type { SourceColumn } from './source-types.js';
 
@@ -71,14 +71,7 @@ export async function evolveRawTable(
   source: readonly SourceColumn[],
   log: Logger,
 ): Promise<Record<string, string>> {
-  const { database, name } = splitTable(table);
-  const result = await clickhouse.query({
-    query: `SELECT name, type FROM system.columns WHERE database = ${quoteString(database)} AND table = ${quoteString(name)}`,
-    format: 'JSONEachRow',
-  });
-  const current = new Map(
-    (await result.json<{ name: string; type: string }>()).map((c) => [c.name, c.type]),
-  );
+  const current = await tableColumnTypes(clickhouse, table);
   const types: Record<string, string> = {};
   for (const column of source) {
     const now = current.get(column.name) ?? (declared[column.name] as string);
