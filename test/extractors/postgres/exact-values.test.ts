@@ -12,6 +12,7 @@ import { canonical } from '../../../extractors/postgres/columns.js';
 import { tempClickHousePath } from '../../support/clickhouse.js';
 import { startPostgres, type TestPostgres } from '../../support/postgres.js';
 import { pullCollectionEnv, runCli, withClickHouse } from './helpers.js';
+import { TABLES, type Table, TYPES } from './rows.js';
 
 let postgres: TestPostgres;
 let clickhousePath: string;
@@ -26,31 +27,6 @@ const SCHEMA = `
   CREATE TABLE impressions (id BIGSERIAL PRIMARY KEY, campaign_id INT, created_at TIMESTAMP);
   CREATE TABLE clicks (id BIGSERIAL PRIMARY KEY, campaign_id INT, created_at TIMESTAMP);
 `;
-
-const TABLES = {
-  advertiser: ['id', 'name', 'updated_at', 'created_at'],
-  campaign: [
-    'id',
-    'name',
-    'bid',
-    'budget',
-    'start_date',
-    'end_date',
-    'advertiser_id',
-    'updated_at',
-    'created_at',
-  ],
-  impressions: ['id', 'campaign_id', 'created_at'],
-  clicks: ['id', 'campaign_id', 'created_at'],
-} as const;
-type Table = keyof typeof TABLES;
-
-const TYPES: Record<string, string> = {
-  bid: 'Decimal',
-  budget: 'Decimal',
-  updated_at: 'DateTime64',
-  created_at: 'DateTime64',
-};
 
 /** Rows as text, NULL spelled `∅` so that it can never equal 0, '' or 1970-01-01. */
 function normalise(table: Table, rows: Array<Record<string, unknown>>): string[] {

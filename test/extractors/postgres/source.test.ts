@@ -4,79 +4,22 @@
  * run in order: initial load, incremental loads, no-op run, deletions, crash, bad configuration.
  */
 import { rm } from 'node:fs/promises';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { canonical } from '../../../extractors/postgres/columns.js';
 import { tempClickHousePath } from '../../support/clickhouse.js';
 import { startPostgres, type TestPostgres } from '../../support/postgres.js';
 import { logRecords, pullCollectionEnv, runCli, withClickHouse } from './helpers.js';
+import {
+  clickhouseRows as clickhouseRowsOf,
+  pgRows as pgRowsOf,
+  TABLES,
+  type Table,
+} from './rows.js';
 
 let postgres: TestPostgres;
 let clickhousePath: string;
 
-const TABLES = {
-  advertiser: ['id', 'name', 'updated_at', 'created_at'],
-  campaign: [
-    'id',
-    'name',
-    'bid',
-    'budget',
-    'start_date',
-    'end_date',
-    'advertiser_id',
-    'updated_at',
-    'created_at',
-  ],
-  impressions: ['id', 'campaign_id', 'created_at'],
-  clicks: ['id', 'campaign_id', 'created_at'],
-} as const;
-type Table = keyof typeof TABLES;
-
-const TYPES: Record<string, string> = {
-  bid: 'Decimal',
-  budget: 'Decimal',
-  updated_at: 'DateTime64',
-  created_at: 'DateTime64',
-};
-
-function normalise(table: Table, rows: Array<Record<string, unknown>>): string[] {
-  return rows.map((row) =>
-    TABLES[table]
-      .map((column) => canonical(TYPES[column] ?? 'String', row[column] as string | null))
-      .join('|'),
-  );
-}
-
-async function pgRows(table: Table): Promise<string[]> {
-  const client = new pg.Client({
-    connectionString: postgres.url,
-    types: { getTypeParser: () => (v: string) => v },
-  });
-  await client.connect();
-  try {
-    await client.query("SET DateStyle = 'ISO'");
-    const result = await client.query(
-      `SELECT ${TABLES[table].join(', ')} FROM ${table} ORDER BY id`,
-    );
-    return normalise(table, result.rows);
-  } finally {
-    await client.end();
-  }
-}
-
-const chSettings =
-  'SETTINGS output_format_json_quote_64bit_integers = 1, output_format_json_quote_decimals = 1, output_format_decimal_trailing_zeros = 1';
-
-async function clickhouseRows(table: Table): Promise<string[]> {
-  return withClickHouse(clickhousePath, async (query) =>
-    normalise(
-      table,
-      await query(
-        `SELECT ${TABLES[table].join(', ')} FROM raw.postgres_${table} FINAL WHERE _deleted = 0 ORDER BY id ${chSettings}`,
-      ),
-    ),
-  );
-}
+const pgRows = (table: Table) => pgRowsOf(postgres.url, table);
+const clickhouseRows = (table: Table) => clickhouseRowsOf(clickhousePath, table);
 
 async function expectEqual(): Promise<void> {
   for (const table of Object.keys(TABLES) as Table[]) {

@@ -11,7 +11,7 @@ import { CDC_CRASH_ENV } from '../../../../extractors/postgres/cdc/command.js';
 import { tempClickHousePath } from '../../../support/clickhouse.js';
 import { startPostgres, type TestPostgres } from '../../../support/postgres.js';
 import { logRecords, runCli, withClickHouse } from '../helpers.js';
-import { clickhouseRows, pgRows, sql, TABLES, type Table, tombstones } from './support.js';
+import { clickhouseRows, pgRows, sql, TABLES, type Table, tombstones } from '../rows.js';
 
 let postgres: TestPostgres;
 let clickhousePath: string;

@@ -1,10 +1,11 @@
 /**
- * Shared by the CDC tests: what PostgreSQL holds and what ClickHouse shows (FINAL, tombstones
- * left out), both in one spelling per value, so a test compares them row for row.
+ * Shared by the PostgreSQL extractor tests: what PostgreSQL holds and what ClickHouse shows
+ * (FINAL, tombstones left out), both in one spelling per value, so a test compares them row for
+ * row.
  */
 import pg from 'pg';
-import { canonical } from '../../../../extractors/postgres/columns.js';
-import { withClickHouse } from '../helpers.js';
+import { canonical } from '../../../extractors/postgres/columns.js';
+import { withClickHouse } from './helpers.js';
 
 export const TABLES = {
   advertiser: ['id', 'name', 'updated_at', 'created_at'],
@@ -24,14 +25,15 @@ export const TABLES = {
 } as const;
 export type Table = keyof typeof TABLES;
 
-const TYPES: Record<string, string> = {
+/** The comparison type of each column that needs one (String otherwise). */
+export const TYPES: Record<string, string> = {
   bid: 'Decimal',
   budget: 'Decimal',
   updated_at: 'DateTime64',
   created_at: 'DateTime64',
 };
 
-function normalise(table: Table, rows: Array<Record<string, unknown>>): string[] {
+export function normalise(table: Table, rows: Array<Record<string, unknown>>): string[] {
   return rows.map((row) =>
     TABLES[table]
       .map((column) => canonical(TYPES[column] ?? 'String', row[column] as string | null))
