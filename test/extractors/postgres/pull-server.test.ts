@@ -168,7 +168,7 @@ test('`auto` copies an increment that fits in one batch (ClickHouse opening its 
   expect(traffic).not.toContain('postgresql(');
 });
 
-test('a value ClickHouse cannot hold, checked while ClickHouse reads: exit 2, no row visible, state untouched, no staging copy left', async () => {
+test("a value ClickHouse cannot hold, checked while ClickHouse reads: exit 2, no row visible, state untouched, no staging copy left (a crashed run's included)", async () => {
   const admin = postgres.client();
   await admin.connect();
   await admin.query(
@@ -185,6 +185,17 @@ test('a value ClickHouse cannot hold, checked while ClickHouse reads: exit 2, no
     await count('SELECT count() FROM raw.postgres_impressions'),
     await state(),
   ];
+  // A copy a crashed run left behind: the next staged insert drops it.
+  const made = await fetch(clickhouse.server.url, {
+    method: 'POST',
+    body: 'CREATE TABLE raw.postgres_impressions__incoming_1 AS raw.postgres_impressions',
+  });
+  expect(made.status, await made.text()).toBe(200);
+  expect(
+    await count(
+      "SELECT count() FROM system.tables WHERE name = 'postgres_impressions__incoming_1'",
+    ),
+  ).toBe('1');
   const run = await extractImpressions();
   expect(run.exitCode, run.stderr).toBe(2);
   expect(run.stderr).toMatch(
