@@ -92,11 +92,24 @@ export async function runSource<Config>(options: SourceRunOptions<Config>): Prom
   for (const account of source.accounts(config)) {
     const accountLog = log.child({ account });
     let session: unknown;
+    let prepared: PreparedStates = new Map();
     try {
-      session = await source.open(config, account, {
+      const opening = source.open(config, account, {
         log: accountLog,
         env: options.env ?? process.env,
       });
+      // While the session opens, the streams known without one get their tables made ready and
+      // their states read: a run's ClickHouse round trips overlap the source's connect.
+      const [opened, states] = await Promise.all([
+        opening.then(
+          (value) => ({ ok: true as const, value }),
+          (error: unknown) => ({ ok: false as const, error }),
+        ),
+        prepareStreams(writer, stateStore, source.streams(config), { source: name, account }),
+      ]);
+      if (!opened.ok) throw opened.error;
+      session = opened.value;
+      prepared = states;
     } catch (error) {
       const message = describeError(error);
       accountLog.error(`account ${account} failed: ${message}`, { event: 'account_failed' });
@@ -122,6 +135,7 @@ export async function runSource<Config>(options: SourceRunOptions<Config>): Prom
             writer,
             stateStore,
             versions,
+            prepared,
             log: accountLog.child({ stream: stream.name }),
             hooks: options.hooks,
             progressIntervalMs: options.progressIntervalMs,
@@ -156,6 +170,37 @@ export async function runSource<Config>(options: SourceRunOptions<Config>): Prom
   };
 }
 
+/** Stored states read ahead, by stream name (`undefined`: none stored yet). */
+type PreparedStates = Map<string, unknown>;
+
+/**
+ * The warm-up: each stream's table made ready and its stored state read, all at once. Never
+ * rejects: a stream whose table or state failed here is absent from the result, and
+ * `runStream` tries again and reports the failure there.
+ */
+async function prepareStreams(
+  writer: ClickHouseWriter,
+  stateStore: StateStore,
+  streams: readonly AnyStream<unknown>[],
+  key: { source: string; account: string },
+): Promise<PreparedStates> {
+  const prepared: PreparedStates = new Map();
+  await Promise.all(
+    streams.map(async (stream) => {
+      try {
+        const [, state] = await Promise.all([
+          stream.columnsFromData ? undefined : writer.ensureTable(stream),
+          stateStore.get({ ...key, stream: stream.name }),
+        ]);
+        prepared.set(stream.name, state);
+      } catch {
+        // Tried again by runStream.
+      }
+    }),
+  );
+  return prepared;
+}
+
 /**
  * 0 when nothing failed. A runtime failure (1) wins over configuration errors (2): Airflow
  * retries a 1, and the accounts that failed transiently deserve that retry.
@@ -174,6 +219,7 @@ interface StreamRun {
   writer: ClickHouseWriter;
   stateStore: StateStore;
   versions: VersionClock;
+  prepared: PreparedStates;
   log: Logger;
   hooks?: RunHooks;
   progressIntervalMs?: number;
@@ -185,8 +231,13 @@ async function runStream(stream: AnyStream<unknown>, run: StreamRun): Promise<St
   let batches = 0;
   try {
     // A stream with columns from the data has its table made at its first batch (writer.insert).
-    if (!stream.columnsFromData) await run.writer.ensureTable(stream);
-    let state = (await run.stateStore.get(key)) ?? stream.initialState;
+    const [, stored] = run.prepared.has(stream.name)
+      ? [undefined, run.prepared.get(stream.name)]
+      : await Promise.all([
+          stream.columnsFromData ? undefined : run.writer.ensureTable(stream),
+          run.stateStore.get(key),
+        ]);
+    let state = stored ?? stream.initialState;
     let savedText = JSON.stringify(state);
     const batchesOfRows = stream.read({
       session: run.session,

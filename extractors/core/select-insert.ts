@@ -61,10 +61,12 @@ async function insertStaged(
 ): Promise<number> {
   const staging = `${insert.table}${STAGING_SUFFIX}${insert.version}`;
   const { database, name } = splitTable(staging);
-  await dropLeftovers(client, insert.table);
-  await client.command({
-    query: `CREATE TABLE ${qualified(staging)} AS ${qualified(insert.table)}`,
-  });
+  await Promise.all([
+    dropLeftovers(client, insert.table, staging),
+    client.command({
+      query: `CREATE TABLE ${qualified(staging)} AS ${qualified(insert.table)}`,
+    }),
+  ]);
   try {
     const [checked, inserted] = await Promise.allSettled([
       precondition(),
@@ -76,15 +78,18 @@ async function insertStaged(
     // The precondition's error is the one to report: the insert may fail for the same cause.
     if (checked.status === 'rejected') throw checked.reason;
     if (inserted.status === 'rejected') throw failed(insert.table, inserted.reason);
-    const rows = await count(client, qualified(staging));
+    // The copy's partitions and its rows in one read: its parts hold exactly what the insert
+    // wrote (nothing else writes to it, and a merge keeps a part's rows until FINAL).
     const parts = await client.query({
-      query: `SELECT DISTINCT partition_id FROM system.parts WHERE database = ${quoteString(database)} AND table = ${quoteString(name)} AND active`,
+      query: `SELECT partition_id, toString(sum(rows)) AS n FROM system.parts WHERE database = ${quoteString(database)} AND table = ${quoteString(name)} AND active GROUP BY partition_id`,
       format: 'JSONEachRow',
     });
-    for (const { partition_id: id } of await parts.json<{ partition_id: string }>()) {
+    let rows = 0;
+    for (const { partition_id: id, n } of await parts.json<{ partition_id: string; n: string }>()) {
       await client.command({
         query: `ALTER TABLE ${qualified(insert.table)} ATTACH PARTITION ID ${quoteString(id)} FROM ${qualified(staging)}`,
       });
+      rows += Number(n);
     }
     return rows;
   } finally {
@@ -92,11 +97,16 @@ async function insertStaged(
   }
 }
 
-/** Copies a crashed run of this table left behind (the DAG runs one load of a table at once). */
-async function dropLeftovers(client: ClickHouseClient, table: string): Promise<void> {
+/** Copies a crashed run of this table left behind (the DAG runs one load of a table at once),
+ *  all but this run's own `staging`, which is being made at the same time. */
+async function dropLeftovers(
+  client: ClickHouseClient,
+  table: string,
+  staging: string,
+): Promise<void> {
   const { database, name } = splitTable(table);
   const result = await client.query({
-    query: `SELECT name FROM system.tables WHERE database = ${quoteString(database)} AND startsWith(name, ${quoteString(`${name}${STAGING_SUFFIX}`)})`,
+    query: `SELECT name FROM system.tables WHERE database = ${quoteString(database)} AND startsWith(name, ${quoteString(`${name}${STAGING_SUFFIX}`)}) AND name != ${quoteString(splitTable(staging).name)}`,
     format: 'JSONEachRow',
   });
   for (const { name: leftover } of await result.json<{ name: string }>()) {

@@ -46,6 +46,7 @@ export interface StoredState extends StateKey {
 
 export class StateStore {
   private ensured = false;
+  private creating: Promise<void> | undefined;
 
   constructor(
     private readonly client: ClickHouseClient,
@@ -55,23 +56,40 @@ export class StateStore {
 
   async ensure(): Promise<void> {
     if (this.ensured) return;
+    // One creation however many streams find the table missing at once (the runner's warm-up).
+    this.creating ??= this.create().finally(() => {
+      this.creating = undefined;
+    });
+    await this.creating;
+    this.ensured = true;
+  }
+
+  private async create(): Promise<void> {
     const { database } = splitTable(this.table);
     await this.client.command({ query: this.layout.createDatabase(database) });
     for (const query of this.layout.createTable(stateTable(this.table))) {
       await this.client.command({ query });
     }
-    this.ensured = true;
   }
 
   /** FINAL reads the latest version of the key. On a cluster `this.table` is the Distributed
    *  table, whose FINAL runs on each shard; all versions of a key are on one shard (cluster.ts). */
   async get<State>(key: StateKey): Promise<State | undefined> {
-    await this.ensure();
-    const result = await this.client.query({
-      query: `SELECT state FROM ${qualified(this.table)} FINAL WHERE ${where(key)} LIMIT 1`,
-      format: 'JSONEachRow',
-    });
-    const rows = await result.json<{ state: string }>();
+    // Read first and create only when the table is missing: every run after the first saves
+    // the two CREATE round trips (a share of an incremental run's fixed cost).
+    let rows: { state: string }[];
+    try {
+      const result = await this.client.query({
+        query: `SELECT state FROM ${qualified(this.table)} FINAL WHERE ${where(key)} LIMIT 1`,
+        format: 'JSONEachRow',
+      });
+      rows = await result.json<{ state: string }>();
+    } catch (error) {
+      if (this.ensured || !MISSING.has(String((error as { code?: unknown }).code))) throw error;
+      await this.ensure();
+      return undefined;
+    }
+    this.ensured = true;
     const text = rows[0]?.state;
     return text === undefined ? undefined : (JSON.parse(text) as State);
   }
@@ -104,6 +122,9 @@ export class StateStore {
     return result.json<StoredState>();
   }
 }
+
+/** ClickHouse's error codes for an unknown table (60) and an unknown database (81). */
+const MISSING = new Set(['60', '81']);
 
 function where(key: StateKey): string {
   return [

@@ -1,10 +1,11 @@
 import type { ClickHouseClient } from '@clickhouse/client';
+import type pg from 'pg';
 import { tableLayoutFor } from '../core/cluster.js';
 import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
 import { quoteIdentifier, tableColumnTypes } from '../core/writer.js';
-import type { Columns } from './columns.js';
-import type { SourceColumn } from './source-types.js';
+import { type Columns, sourceColumns } from './columns.js';
+import { type SourceColumn, sourceColumnTypes } from './source-types.js';
 
 /**
  * Keeps a raw table able to hold every value of its source: before a stream reads, each raw
@@ -70,8 +71,10 @@ export async function evolveRawTable(
   declared: Columns,
   source: readonly SourceColumn[],
   log: Logger,
+  /** The raw table's types when the caller has read them already. */
+  read?: Map<string, string>,
 ): Promise<Record<string, string>> {
-  const current = await tableColumnTypes(clickhouse, table);
+  const current = read ?? (await tableColumnTypes(clickhouse, table));
   const types: Record<string, string> = {};
   for (const column of source) {
     const now = current.get(column.name) ?? (declared[column.name] as string);
@@ -100,4 +103,24 @@ export async function evolveRawTable(
     types[column.name] = target;
   }
   return types;
+}
+
+/**
+ * A stream's start: the source's catalog types and the raw table's types, read from both
+ * databases at once, then the raw table widened to hold the source (`evolveRawTable`).
+ * Returns the source columns and each one's type in ClickHouse.
+ */
+export async function evolveFromSource(
+  client: pg.Client,
+  clickhouse: ClickHouseClient,
+  target: { schema: string; name: string; table: string; columns: Columns },
+  log: Logger,
+): Promise<{ source: SourceColumn[]; types: Record<string, string> }> {
+  const { schema, name, table, columns } = target;
+  const [source, current] = await Promise.all([
+    sourceColumnTypes(client, schema, name, sourceColumns(columns)),
+    tableColumnTypes(clickhouse, table),
+  ]);
+  const types = await evolveRawTable(clickhouse, table, columns, source, log, current);
+  return { source, types };
 }

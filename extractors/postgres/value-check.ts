@@ -20,6 +20,13 @@ export async function assertRepresentable(
 ): Promise<void> {
   const checked = columns.filter((column) => column.unrepresentable !== null);
   if (checked.length === 0) return;
+  const rejected = `(${where}) AND (${checked.map((column) => `(${column.unrepresentable})`).join(' OR ')})`;
+  // Whether any row fails, then (rarely) which one first. `ORDER BY id LIMIT 1` alone makes the
+  // planner walk the primary key over the whole range (measured at 1 M rows: 265 ms); a count
+  // lets it choose a (parallel) sequential scan for a large range (75 ms) and the index for a
+  // small one (3 ms). The CPU saved is the pull's: the check runs alongside it.
+  const [found] = await queryText(client, `SELECT count(*) AS n FROM ${from} WHERE ${rejected}`);
+  if (found?.n === '0') return;
   const flags = checked.map(
     (column, i) => `coalesce((${column.unrepresentable}), false)::text AS b${i}`,
   );
@@ -27,8 +34,7 @@ export async function assertRepresentable(
   const [row] = await queryText(
     client,
     `SELECT id::text AS key, ${[...flags, ...values].join(', ')} FROM ${from}
-      WHERE (${where}) AND (${checked.map((column) => `(${column.unrepresentable})`).join(' OR ')})
-      ORDER BY id LIMIT 1`,
+      WHERE ${rejected} ORDER BY id LIMIT 1`,
   );
   if (!row) return;
   const index = checked.findIndex((_, i) => row[`b${i}`] === 'true');

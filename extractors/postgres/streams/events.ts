@@ -3,13 +3,7 @@ import type { Batch, ReadContext, StreamDefinition } from '../../core/source.js'
 import { activeWriters, tableMarks } from '../catalog.js';
 import { nextPending, planCheck } from '../checks.js';
 import { copyOut, queryText, quoteIdent } from '../client.js';
-import {
-  type Columns,
-  copySelectList,
-  EVENT_COLUMNS,
-  type OutRow,
-  sourceColumns,
-} from '../columns.js';
+import { type Columns, copySelectList, EVENT_COLUMNS, type OutRow } from '../columns.js';
 import { describeCopyText } from '../copy-parser.js';
 import {
   addTotals,
@@ -22,10 +16,9 @@ import {
   normalIdState,
 } from '../id-state.js';
 import { checkPullTarget, pullRanges } from '../pull.js';
-import { evolveRawTable } from '../raw-types.js';
+import { evolveFromSource } from '../raw-types.js';
 import { type IdTable, reconcile } from '../reconcile.js';
 import type { PgSession } from '../session.js';
-import { sourceColumnTypes } from '../source-types.js';
 import { assertRepresentable } from '../value-check.js';
 import { clickhouseTotals } from '../warehouse.js';
 
@@ -53,8 +46,12 @@ export function eventStream(
     nextState: nextIdState,
     async *read(context: ReadContext<PgSession, IdState>) {
       const { client, schema, batchSize } = context.session;
-      const source = await sourceColumnTypes(client, schema, name, sourceColumns(columns));
-      await evolveRawTable(context.clickhouse, table, columns, source, context.log);
+      const { source } = await evolveFromSource(
+        client,
+        context.clickhouse,
+        { schema, name, table, columns },
+        context.log,
+      );
       const from = `${quoteIdent(schema)}.${quoteIdent(name)}`;
       const target: IdTable = { name, table, from, columns, source };
       const state = normalIdState(context.state);

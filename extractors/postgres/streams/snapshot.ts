@@ -1,10 +1,9 @@
 import type { ReadContext, StreamDefinition } from '../../core/source.js';
 import { queryText, quoteIdent } from '../client.js';
-import { type Columns, type OutRow, postgresSelectList, sourceColumns } from '../columns.js';
-import { evolveRawTable } from '../raw-types.js';
+import { type Columns, type OutRow, postgresSelectList } from '../columns.js';
+import { evolveFromSource } from '../raw-types.js';
 import type { PgSession } from '../session.js';
 import { diffSnapshot } from '../snapshot-diff.js';
-import { sourceColumnTypes } from '../source-types.js';
 import { assertRepresentable } from '../value-check.js';
 import { liveRows } from '../warehouse.js';
 
@@ -30,10 +29,14 @@ export function snapshotStream(
     nextState: (state) => state,
     async *read({ session, clickhouse, log }: ReadContext<PgSession, null>) {
       const { client, schema, batchSize } = session;
-      const source = await sourceColumnTypes(client, schema, name, sourceColumns(columns));
       // Wide enough first (numeric(12,2) → numeric(20,4) widens Decimal(12, 2)): the diff below
       // then reads ClickHouse's values at the source's scale and compares them exactly.
-      const types = await evolveRawTable(clickhouse, table, columns, source, log);
+      const { source, types } = await evolveFromSource(
+        client,
+        clickhouse,
+        { schema, name, table, columns },
+        log,
+      );
       const from = `${quoteIdent(schema)}.${quoteIdent(name)}`;
       await assertRepresentable(client, from, `${schema}.${name}`, source, 'true');
       const current = await queryText(

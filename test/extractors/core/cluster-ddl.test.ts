@@ -127,11 +127,11 @@ const ordersWithColumns = (columns: Record<string, string>) => ({
 
 const SCENARIOS: Scenario[] = [
   {
-    // A stream with declared columns and a PARTITION BY; `setup` is a first run, so the step
-    // is what every run issues (CREATE … IF NOT EXISTS, nothing to add).
+    // A stream with declared columns and a PARTITION BY, on a fresh warehouse: the step is a
+    // first run's DDL (a later run issues none, see below).
     name: 'google-ads campaign_daily: create',
-    setup: (client) => ensure(googleAdsDaily)(client, SINGLE_NODE),
-    tables: [googleAdsDaily.table],
+    setup: async () => {},
+    tables: [],
     step: ensure(googleAdsDaily),
   },
   {
@@ -142,8 +142,8 @@ const SCENARIOS: Scenario[] = [
   },
   {
     name: 'postgres campaign: create',
-    setup: (client) => ensure(postgresCampaign)(client, SINGLE_NODE),
-    tables: [postgresCampaign.table],
+    setup: async () => {},
+    tables: [],
     step: ensure(postgresCampaign),
   },
   {
@@ -178,14 +178,11 @@ const SCENARIOS: Scenario[] = [
 
 let clickhouse: TestClickHouse;
 const recorded = { single: new Map<string, string[]>(), cluster: new Map<string, string[]>() };
-const firstRuns = new Map<string, string[]>();
 
 beforeAll(async () => {
   clickhouse = await openClickHouse();
   for (const scenario of SCENARIOS) {
-    const first = recording(clickhouse.client, true);
-    await scenario.setup(first.client);
-    firstRuns.set(scenario.name, first.statements);
+    await scenario.setup(clickhouse.client);
     for (const table of scenario.tables) {
       await clickhouse.client.command({
         query: `CREATE TABLE IF NOT EXISTS ${qualified(localTable(table))} AS ${qualified(table)}`,
@@ -228,12 +225,25 @@ describe('table DDL, single node and cluster', () => {
     expect(text).toBe(await golden('cluster.sql', text));
   });
 
-  test('a create scenario issues the same statements on a fresh warehouse as on a later run', () => {
-    for (const scenario of SCENARIOS.filter((s) => s.name.endsWith(': create'))) {
-      expect(recorded.single.get(scenario.name), scenario.name).toEqual(
-        firstRuns.get(scenario.name),
-      );
-    }
+  test('a later run of a created table issues no DDL: one read finds it as declared', async () => {
+    // (postgres_campaign is left out: its widened column differs from the declaration on purpose.)
+    const stream = googleAdsDaily;
+    const later = recording(clickhouse.client, true);
+    await ensure(stream)(later.client, SINGLE_NODE);
+    expect(later.statements).toEqual([]);
+    await clickhouse.client.command({
+      query: `CREATE TABLE IF NOT EXISTS ${qualified(localTable(stream.table))} AS ${qualified(stream.table)}`,
+    });
+    const laterOnCluster = recording(clickhouse.client, false);
+    await ensure(stream)(laterOnCluster.client, clusterLayout(CLUSTER));
+    expect(laterOnCluster.statements).toEqual([]);
+    // It can fail: a table that lacks the index takes the DDL path again.
+    await clickhouse.client.command({
+      query: `ALTER TABLE ${qualified(googleAdsDaily.table)} DROP INDEX _loaded_at_minmax`,
+    });
+    const repair = recording(clickhouse.client, true);
+    await ensure(googleAdsDaily)(repair.client, SINGLE_NODE);
+    expect(repair.statements.some((s) => s.includes('ADD INDEX IF NOT EXISTS'))).toBe(true);
   });
 
   test('single node: the tables exist as ReplacingMergeTree with the new and widened columns', async () => {
