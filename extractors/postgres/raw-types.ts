@@ -71,10 +71,9 @@ export async function evolveRawTable(
   declared: Columns,
   source: readonly SourceColumn[],
   log: Logger,
-  /** The raw table's types when the caller has read them already. */
-  read?: Map<string, string>,
+  /** The raw table's types now (`tableColumnTypes`). */
+  current: ReadonlyMap<string, string>,
 ): Promise<Record<string, string>> {
-  const current = read ?? (await tableColumnTypes(clickhouse, table));
   const types: Record<string, string> = {};
   for (const column of source) {
     const now = current.get(column.name) ?? (declared[column.name] as string);

@@ -14,7 +14,7 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { ConfigError } from '../../core/errors.js';
 import type { Batch, StreamDefinition } from '../../core/source.js';
-import { qualified, quoteIdentifier, quoteString, splitTable } from '../../core/writer.js';
+import { qualified, quoteIdentifier, tableColumnTypes } from '../../core/writer.js';
 import { compareWatermarks } from '../columns.js';
 import type { HttpExportConfig } from '../config.js';
 import type { Dataset } from '../manifest.js';
@@ -28,21 +28,6 @@ export interface DatasetState {
 
 export function datasetTable(config: HttpExportConfig, name: string): string {
   return `${config.database}.${config.tablePrefix}${name}`;
-}
-
-/** The table's columns and types now; empty when it does not exist yet. */
-async function tableColumns(
-  clickhouse: ClickHouseClient,
-  table: string,
-): Promise<Map<string, string>> {
-  const { database, name } = splitTable(table);
-  const result = await clickhouse.query({
-    query: `SELECT name, type FROM system.columns WHERE database = ${quoteString(database)} AND table = ${quoteString(name)}`,
-    format: 'JSONEachRow',
-  });
-  return new Map(
-    (await result.json<{ name: string; type: string }>()).map((c) => [c.name, c.type]),
-  );
 }
 
 const keyOf = (row: Row, keys: readonly string[]) => JSON.stringify(keys.map((key) => row[key]));
@@ -67,7 +52,7 @@ export function datasetStream(
         : state;
     },
     async *read({ session, state, clickhouse, log }) {
-      const typer = new RowTyper(dataset, table, await tableColumns(clickhouse, table));
+      const typer = new RowTyper(dataset, table, await tableColumnTypes(clickhouse, table));
       const query: Record<string, string> = { page_size: String(config.pageSize) };
       let highest = state.watermark;
       if (dataset.strategy === 'incremental' && highest !== undefined) {
@@ -134,7 +119,7 @@ async function* tombstones(
   batchSize: number,
   columns: Record<string, string>,
 ): AsyncGenerator<Batch<Row>> {
-  if ((await tableColumns(clickhouse, table)).size === 0) return;
+  if ((await tableColumnTypes(clickhouse, table)).size === 0) return;
   const result = await clickhouse.query({
     query: `SELECT ${keys.map(quoteIdentifier).join(', ')} FROM ${qualified(table)} FINAL WHERE _deleted = 0`,
     format: 'JSONEachRow',

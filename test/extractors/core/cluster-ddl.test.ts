@@ -35,7 +35,12 @@ import { ConfigError, EXIT_USAGE, exitCodeOf } from '../../../extractors/core/er
 import { createLogger } from '../../../extractors/core/logger.js';
 import type { AnyStream } from '../../../extractors/core/source.js';
 import { StateStore } from '../../../extractors/core/state.js';
-import { ClickHouseWriter, qualified, quoteString } from '../../../extractors/core/writer.js';
+import {
+  ClickHouseWriter,
+  qualified,
+  quoteString,
+  tableColumnTypes,
+} from '../../../extractors/core/writer.js';
 import { googleAdsSource } from '../../../extractors/google-ads/source.js';
 import type { HttpExportConfig } from '../../../extractors/http-export/config.js';
 import type { Dataset } from '../../../extractors/http-export/manifest.js';
@@ -163,7 +168,15 @@ const SCENARIOS: Scenario[] = [
           holds: 'Decimal(20, 4)',
         },
       ];
-      await evolveRawTable(client, postgresCampaign.table, CAMPAIGN_COLUMNS, source, silent);
+      const current = await tableColumnTypes(client, postgresCampaign.table);
+      await evolveRawTable(
+        client,
+        postgresCampaign.table,
+        CAMPAIGN_COLUMNS,
+        source,
+        silent,
+        current,
+      );
     },
   },
   {

@@ -268,6 +268,25 @@ async function run(
 }
 
 describe('writer, state and runner on embedded ClickHouse', () => {
+  test('a table that cannot be made fails its stream, reported where the stream runs; the other stream loads', async () => {
+    const database = uniqueDatabase('warmup');
+    const good = memorySource(database, { a: items(1, 'x', 'y') });
+    const [items0] = good.streams({ batch: 2 });
+    const broken = {
+      ...items0,
+      name: 'broken',
+      table: `${database}.broken`,
+      columns: { id: 'NoSuchType' },
+    };
+    const source = { ...good, streams: () => [broken, items0] } as typeof good;
+    const summary = await run(source, database);
+    const [result, loaded] = summary.accounts[0]?.streams ?? [];
+    expect(result).toMatchObject({ stream: 'broken', status: 'failed' });
+    expect(result?.error).toMatch(/NoSuchType/);
+    expect(loaded).toMatchObject({ stream: 'items', status: 'ok', rows: 2 });
+    expect(summary.exitCode).toBe(1);
+  });
+
   test('creates database and table (ReplacingMergeTree on the key, meta columns), adds later columns, keeps data', async () => {
     const database = uniqueDatabase('writer');
     await run(memorySource(database, { a: [{ id: 1, value: 'x' }] }), database);

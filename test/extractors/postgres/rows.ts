@@ -61,24 +61,22 @@ export async function pgRows(url: string, table: Table): Promise<string[]> {
 const EXACT =
   'SETTINGS output_format_json_quote_64bit_integers = 1, output_format_json_quote_decimals = 1, output_format_decimal_trailing_zeros = 1';
 
-export async function clickhouseRows(folder: string, table: Table): Promise<string[]> {
-  return withClickHouse(folder, async (query) =>
-    normalise(
-      table,
-      await query(
-        `SELECT ${TABLES[table].join(', ')} FROM raw.postgres_${table} FINAL WHERE _deleted = 0 ORDER BY id ${EXACT}`,
-      ),
-    ),
-  );
+/** Live rows of a table in ClickHouse (FINAL, `_deleted = 0`). */
+export function clickhouseRows(folder: string, table: Table): Promise<string[]> {
+  return finalRows(folder, table, 0);
 }
 
 /** Tombstoned rows of a table (FINAL, `_deleted = 1`), with their last known values. */
-export async function tombstones(folder: string, table: Table): Promise<string[]> {
+export function tombstones(folder: string, table: Table): Promise<string[]> {
+  return finalRows(folder, table, 1);
+}
+
+async function finalRows(folder: string, table: Table, deleted: 0 | 1): Promise<string[]> {
   return withClickHouse(folder, async (query) =>
     normalise(
       table,
       await query(
-        `SELECT ${TABLES[table].join(', ')} FROM raw.postgres_${table} FINAL WHERE _deleted = 1 ORDER BY id ${EXACT}`,
+        `SELECT ${TABLES[table].join(', ')} FROM raw.postgres_${table} FINAL WHERE _deleted = ${deleted} ORDER BY id ${EXACT}`,
       ),
     ),
   );
