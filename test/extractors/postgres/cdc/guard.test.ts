@@ -31,8 +31,8 @@ function stream(table: string, failing?: Error): AnyStream<unknown> {
   } as AnyStream<unknown>;
 }
 
-async function readAll(guarded: AnyStream<unknown>): Promise<unknown[]> {
-  const seen: unknown[] = [];
+/** Every batch the guarded stream yields, into `seen` (kept by the caller when it throws). */
+async function readAll(guarded: AnyStream<unknown>, seen: unknown[] = []): Promise<unknown[]> {
   const context = {
     session: {},
     state: null,
@@ -65,17 +65,7 @@ test('a table only the watermark mode wrote: the batch passes', async () => {
 
 test('a table CDC wrote: no batch reaches the runner, exit-2 error naming the table and the fix', async () => {
   const seen: unknown[] = [];
-  const context = {
-    session: {},
-    state: null,
-    account: 'default',
-    clickhouse: clickhouse.client,
-    log: silent,
-  };
-  const reading = (async () => {
-    for await (const batch of refuseAfterCdc(stream('raw.guard_cdc')).read(context))
-      seen.push(batch);
-  })();
+  const reading = readAll(refuseAfterCdc(stream('raw.guard_cdc')), seen);
   await expect(reading).rejects.toThrow(
     /raw\.guard_cdc holds rows written by CDC mode.*--mode cdc/,
   );
