@@ -99,7 +99,7 @@ const MARKER = '.adtech-lock';
  * rebuilt. `--compile-bytecode`: the packages' .pyc files are written at install time. Python
  * otherwise compiles every module it imports on every start when it may not write them
  * (PYTHONDONTWRITEBYTECODE, a read-only image): measured here, `airflow version` took 8.4 s
- * without them and 3.6 s with them, and each test and DAG task starts Airflow, dbt or Superset.
+ * without them and 3.9 s with them, and each test and DAG task starts Airflow, dbt or Superset.
  */
 const INSTALL_OPTIONS = ['--compile-bytecode'] as const;
 

@@ -1,6 +1,7 @@
 /**
  * The Python tools come from their committed locks: the virtualenv holds exactly the pinned
- * versions, a second ensure costs nothing, and a changed lock rebuilds it.
+ * versions with their bytecode compiled, a second ensure costs nothing, and a changed lock
+ * rebuilds it.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
@@ -36,7 +37,33 @@ const NAMED: Record<PythonToolName, string[]> = {
   superset: ['apache-superset', 'clickhouse-connect'],
 };
 
+/** The distribution holding each tool's own code (apache-airflow 3 is a package of packages). */
+const CODE_PACKAGE: Record<PythonToolName, string> = {
+  dbt: 'dbt-core',
+  'airflow-2': 'apache-airflow',
+  'airflow-3': 'apache-airflow-core',
+  ruff: 'ruff',
+  superset: 'apache-superset',
+};
+
 describe.each(PYTHON_TOOL_NAMES)('python tool %s', (tool) => {
+  it('is installed with its bytecode, so no start compiles it (PYTHONDONTWRITEBYTECODE)', async () => {
+    const { python } = await ensurePythonTool(tool);
+    // Every .py file of the tool's own distribution has its .pyc where Python looks; no module runs.
+    const { stdout } = await execa(python, [
+      '-c',
+      [
+        'import importlib.metadata as m, importlib.util, json, os',
+        `d = m.distribution(${JSON.stringify(CODE_PACKAGE[tool])})`,
+        "py = [str(d.locate_file(f)) for f in d.files if str(f).endswith('.py')]",
+        'print(json.dumps([len(py), [f for f in py if not os.path.exists(importlib.util.cache_from_source(f))]]))',
+      ].join('\n'),
+    ]);
+    const [files, uncompiled] = JSON.parse(stdout) as [number, string[]];
+    expect(files).toBeGreaterThan(0);
+    expect(uncompiled).toEqual([]);
+  });
+
   it('has every package of its lock, at the locked version, with hashes in the lock', async () => {
     const locked = pins(lockFile(tool));
     // Every package the tool is for is pinned (ruff alone has no dependencies).
