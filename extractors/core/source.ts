@@ -87,6 +87,13 @@ export interface StreamDefinition<Session, State, Row> {
    * such batch and adds columns as they appear. Absent: the table is made from `columns` first.
    */
   readonly columnsFromData?: boolean;
+  /**
+   * Whether a column stored as `current` holds every value of its `declared` type. Such a column
+   * counts as declared: the table needs no DDL and gets no warning. The PostgreSQL source widens
+   * its raw columns to what the source's catalog declares (postgres/raw-types.ts), on purpose.
+   * Absent: only the declared type itself counts.
+   */
+  holdsDeclared?(current: string, declared: string): boolean;
   readonly initialState: State;
   /** Pure: the state after `batch` has been written. */
   nextState(state: State, batch: Batch<Row>): State;

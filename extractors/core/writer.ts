@@ -134,7 +134,7 @@ export class ClickHouseWriter {
           stream: stream.name,
         });
         await this.run(this.layout.alterColumns(stream.table, addColumnClause(column, type)));
-      } else if (normaliseType(current) !== normaliseType(type)) {
+      } else if (!isDeclared(stream, current, type)) {
         // Retyping could lose data; leave it to a migration and say so.
         this.log.warn(
           `column ${column} of ${stream.table} is ${current}, stream declares ${type}`,
@@ -151,8 +151,9 @@ export class ClickHouseWriter {
   /**
    * The common run: the table exists with every declared column, in the declared type, and the
    * `_loaded_at` index. One query tells, instead of the four round trips of the DDL path (each
-   * a few ms on a server: most of an incremental run's fixed cost). Anything else (missing
-   * table, column or index, a column of another type, whose warning the DDL path gives) takes
+   * a few ms on a server: most of an incremental run's fixed cost). A column the stream widened
+   * on purpose counts as declared (`holdsDeclared`). Anything else (missing table, column or
+   * index, a column of another type, whose warning the DDL path gives) takes
    * the DDL path. On a cluster the DDL path also runs ON CLUSTER; a replica added later gets
    * its tables from the replica set-up, not from an extractor run.
    */
@@ -175,7 +176,7 @@ export class ClickHouseWriter {
     const declared = Object.entries({ ...stream.columns, ...META_COLUMNS });
     const same = declared.every(([column, type]) => {
       const current = types.get(column);
-      return current !== undefined && normaliseType(current) === normaliseType(type);
+      return current !== undefined && isDeclared(stream, current, type);
     });
     return same ? 'as declared' : 'differs';
   }
@@ -417,6 +418,14 @@ export function escapeTabSeparated(value: string): string {
     .replace(/\t/g, '\\t')
     .replace(/\n/g, '\\n')
     .replace(/\r/g, '\\r');
+}
+
+/** A stored column type the stream accepts for a declared one (`holdsDeclared`). */
+function isDeclared(stream: AnyStream<unknown>, current: string, declared: string): boolean {
+  return (
+    normaliseType(current) === normaliseType(declared) ||
+    stream.holdsDeclared?.(current, declared) === true
+  );
 }
 
 function normaliseType(type: string): string {

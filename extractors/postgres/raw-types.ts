@@ -59,6 +59,14 @@ export function sameType(a: string, b: string): boolean {
   return a.replace(/\s+/g, '') === b.replace(/\s+/g, '');
 }
 
+/** Whether a raw column of type `current` holds every value of `declared`: what it is after
+ *  `evolveRawTable` widened it. The raw streams' `holdsDeclared`, so a widened table needs no
+ *  DDL and gets no warning at the next run. */
+export function holdsType(current: string, declared: string): boolean {
+  const both = widen(current, declared);
+  return both !== undefined && sameType(both, current);
+}
+
 /**
  * Widens the raw table's columns to hold the declared type (what the extractor writes through
  * every path) and the source's type (every value PostgreSQL may send). Returns each source

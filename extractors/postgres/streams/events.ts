@@ -16,7 +16,7 @@ import {
   normalIdState,
 } from '../id-state.js';
 import { checkPullTarget, pullRanges } from '../pull.js';
-import { evolveFromSource } from '../raw-types.js';
+import { evolveFromSource, holdsType } from '../raw-types.js';
 import { type IdTable, reconcile } from '../reconcile.js';
 import type { PgSession } from '../session.js';
 import { assertRepresentable } from '../value-check.js';
@@ -42,6 +42,8 @@ export function eventStream(
     key: ['id'],
     cursor: 'id',
     columns,
+    // Raw columns widened to the source's catalog types are as declared (raw-types.ts).
+    holdsDeclared: holdsType,
     initialState: INITIAL_ID_STATE,
     nextState: nextIdState,
     async *read(context: ReadContext<PgSession, IdState>) {

@@ -1,7 +1,7 @@
 import type { ReadContext, StreamDefinition } from '../../core/source.js';
 import { queryText, quoteIdent } from '../client.js';
 import { type Columns, type OutRow, postgresSelectList } from '../columns.js';
-import { evolveFromSource } from '../raw-types.js';
+import { evolveFromSource, holdsType } from '../raw-types.js';
 import type { PgSession } from '../session.js';
 import { diffSnapshot } from '../snapshot-diff.js';
 import { assertRepresentable } from '../value-check.js';
@@ -25,6 +25,8 @@ export function snapshotStream(
     table,
     key: ['id'],
     columns,
+    // Raw columns widened to the source's catalog types are as declared (raw-types.ts).
+    holdsDeclared: holdsType,
     initialState: null,
     nextState: (state) => state,
     async *read({ session, clickhouse, log }: ReadContext<PgSession, null>) {

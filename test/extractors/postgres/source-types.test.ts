@@ -1,7 +1,7 @@
 /** The mapping from PostgreSQL's catalog to ClickHouse types, and raw-column widening (pure). */
 import { expect, test } from 'vitest';
 import { ConfigError } from '../../../extractors/core/errors.js';
-import { widen } from '../../../extractors/postgres/raw-types.js';
+import { holdsType, widen } from '../../../extractors/postgres/raw-types.js';
 import { mapColumn } from '../../../extractors/postgres/source-types.js';
 
 const column = (
@@ -57,6 +57,16 @@ test('widening: the narrowest type holding both, never narrower, undefined acros
   expect(widen('Decimal(76, 38)', 'Decimal(76, 0)')).toBeUndefined();
   expect(widen('String', 'Int64')).toBeUndefined();
   expect(widen('Date32', "DateTime64(6, 'UTC')")).toBeUndefined();
+});
+
+test('a widened raw column holds its declared type; a narrower or other one does not', () => {
+  expect(holdsType('Nullable(Decimal(20, 4))', 'Nullable(Decimal(10, 2))')).toBe(true);
+  expect(holdsType('Nullable(Int64)', 'Int64')).toBe(true);
+  expect(holdsType("DateTime64(6, 'UTC')", "DateTime64(6,'UTC')")).toBe(true);
+  // 8 integer digits do not fit Decimal(10, 4)'s 6.
+  expect(holdsType('Decimal(10, 4)', 'Decimal(10, 2)')).toBe(false);
+  expect(holdsType('Int64', 'Nullable(Int64)')).toBe(false);
+  expect(holdsType('String', 'Int64')).toBe(false);
 });
 
 test('the same rule over PostgreSQL text (CDC changes): every edge on the right side', () => {
