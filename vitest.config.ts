@@ -1,6 +1,5 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
-import { SlowFilesFirst } from './test/support/sequencer.js';
 
 const guard = fileURLToPath(new URL('./test/support/network-guard.mjs', import.meta.url));
 
@@ -12,8 +11,6 @@ export default defineConfig({
     // One process per test file: embedded ClickHouse allows one data folder per process.
     pool: 'forks',
     maxWorkers: 2,
-    // The slowest files start first, so neither worker idles at the end (test/support/sequencer.ts).
-    sequence: { sequencer: SlowFilesFirst },
     // Real dbt, Airflow and Superset runs take tens of seconds each on two cores; this only catches hangs.
     testTimeout: 300_000,
     hookTimeout: 180_000,
