@@ -43,6 +43,38 @@ export async function clickhouseTotals(
   return { count: row?.count ?? '0', sum: row?.sum ?? '0' };
 }
 
+/**
+ * Count and id sum of an id range that one insert of unique, live rows filled: every stored row
+ * is live, so no FINAL (measured at 1 M rows: 26–59 ms against 69–131 ms with it). Only for a
+ * range that held no row before (`nothingAbove`).
+ */
+export async function insertedTotals(
+  clickhouse: ClickHouseClient,
+  table: string,
+  range: IdRange,
+): Promise<Totals> {
+  const result = await clickhouse.query({
+    query: `SELECT toString(count()) AS count, toString(sum(id)) AS sum FROM ${qualified(table)} WHERE id > ${range.above} AND id <= ${range.upTo}`,
+    format: 'JSONEachRow',
+  });
+  const [row] = await result.json<Totals>();
+  return { count: row?.count ?? '0', sum: row?.sum ?? '0' };
+}
+
+/** Whether the raw table holds no row at all, live or deleted, above `id` (a key-range read). */
+export async function nothingAbove(
+  clickhouse: ClickHouseClient,
+  table: string,
+  id: bigint,
+): Promise<boolean> {
+  const result = await clickhouse.query({
+    query: `SELECT toString(count()) AS n FROM ${qualified(table)} WHERE id > ${id}`,
+    format: 'JSONEachRow',
+  });
+  const [row] = await result.json<{ n: string }>();
+  return row?.n === '0';
+}
+
 /** Count and id sum of the live rows matching `where`, per bucket of `span` ids (`intDiv(id,
  *  span)`), or in one row with an empty bucket when `span` is undefined. */
 export async function clickhouseBucketTotals(

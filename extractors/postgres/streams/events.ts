@@ -20,7 +20,7 @@ import { evolveFromSource, holdsType } from '../raw-types.js';
 import { type IdTable, reconcile } from '../reconcile.js';
 import type { PgSession } from '../session.js';
 import { assertRepresentable } from '../value-check.js';
-import { clickhouseTotals } from '../warehouse.js';
+import { clickhouseTotals, insertedTotals, nothingAbove } from '../warehouse.js';
 
 /**
  * An append-only, large table (impressions, clicks): incremental on `id`, never on
@@ -77,6 +77,11 @@ export function eventStream(
       const upper = top?.max ? BigInt(top.max) : last;
       const pulling = pull !== undefined && (pull.always || upper - last > BigInt(batchSize));
       const checkAlongside = pulling && !reconciling;
+      // With no row above the watermark (no crashed run left any), each pulled range holds just
+      // what its insert wrote, and what arrived is counted without FINAL. Asked now, so the
+      // read overlaps PostgreSQL's work below; before any range is written.
+      const emptyAbove = pulling ? nothingAbove(context.clickhouse, table, last) : undefined;
+      emptyAbove?.catch(() => {});
       const checkNewValues = () =>
         assertRepresentable(
           client,
@@ -128,13 +133,14 @@ export function eventStream(
           ]);
         };
         let carried: IdCursor | undefined = changed ? patch : undefined;
+        const countArrived = (await emptyAbove) ? insertedTotals : clickhouseTotals;
         for (const batch of pullRanges(pull, schema, name, columns, last, upper, batchSize)) {
           const cursor = { ...carried, ...(JSON.parse(batch.select.cursor) as IdCursor) };
           yield { ...batch.select, cursor: JSON.stringify(cursor), precondition };
           precondition = undefined;
           carried = undefined;
           // Written: count what arrived, so `live` is known again.
-          const arrived = await clickhouseTotals(context.clickhouse, table, batch.range);
+          const arrived = await countArrived(context.clickhouse, table, batch.range);
           live = live && addTotals(live, arrived);
           yield checkpoint({ live: live ?? null });
         }

@@ -44,6 +44,22 @@ async function physicalCounts(): Promise<Record<string, string>> {
 
 const states = () => withClickHouse(clickhousePath, (_query, list) => list());
 
+/** The live rows' count and id sum a stream's state holds. */
+async function liveInState(stream: string): Promise<unknown> {
+  const saved = (await states()).find((state) => state.stream === stream);
+  return (JSON.parse(saved?.state ?? '{}') as { live?: unknown }).live;
+}
+
+/** Count and id sum of the live rows of a raw table, as ClickHouse deduplicates them. */
+async function liveInClickHouse(stream: string): Promise<unknown> {
+  const [totals] = await withClickHouse(clickhousePath, (query) =>
+    query<{ count: string; sum: string }>(
+      `SELECT toString(count()) AS count, toString(sum(id)) AS sum FROM raw.postgres_${stream} FINAL WHERE _deleted = 0`,
+    ),
+  );
+  return totals;
+}
+
 function extract(args: string[] = [], env: Record<string, string | undefined> = {}) {
   return runCli('extractors/cli.ts', ['postgres', '--batch-size', '700', ...args], {
     PG_URL: postgres.url,
@@ -324,11 +340,22 @@ describe('extract postgres', () => {
     expect(unreachable.stderr).not.toContain(postgres.password);
     expect(await states()).toEqual(before);
 
+    // A pull killed after its insert, before its state: its rows stay above the watermark.
+    const crashed = await extract(['--pull-collection', 'adtech_pg', '--run-id', 'pull-crash'], {
+      ...pullEnv,
+      EXTRACT_CRASH_AFTER_INSERT: 'impressions',
+    });
+    expect(crashed.signal === 'SIGKILL' || crashed.exitCode === 137, crashed.stderr).toBe(true);
+    expect(await states()).toEqual(before);
+
     // The default transfer pulls once a collection is named.
     const run = await extract(['--pull-collection', 'adtech_pg', '--run-id', 'pull'], pullEnv);
     expect(run.exitCode, run.stderr).toBe(0);
     expect(run.stderr).not.toContain(postgres.password);
     await expectEqual();
+    // What the state says is live is what ClickHouse holds live: the range the crashed run had
+    // filled was counted under FINAL, not as one insert's rows.
+    expect(await liveInState('impressions')).toEqual(await liveInClickHouse('impressions'));
     const pulled = await withClickHouse(clickhousePath, (query) =>
       query<{ n: string }>(
         "SELECT toString(count()) AS n FROM raw.postgres_impressions WHERE _run_id = 'pull'",
@@ -337,6 +364,13 @@ describe('extract postgres', () => {
     expect(pulled).toEqual([{ n: '1500' }]);
     expect(run.stdout).toMatch(/ok: [\d,]+ rows/);
     expect(run.stdout).not.toMatch(/ok: 0 rows/);
+
+    // Nothing above the watermark this time: the new range is counted as the insert's rows.
+    await mustGenerate('impressions', '--campaign-id', '9', '--count', '700');
+    const next = await extract(['--pull-collection', 'adtech_pg', '--run-id', 'pull-2'], pullEnv);
+    expect(next.exitCode, next.stderr).toBe(0);
+    await expectEqual();
+    expect(await liveInState('impressions')).toEqual(await liveInClickHouse('impressions'));
   });
 
   describe('bad configuration: clear message, right exit code, state untouched', () => {
