@@ -153,9 +153,9 @@ export class ClickHouseWriter {
    * `_loaded_at` index. One query tells, instead of the four round trips of the DDL path (each
    * a few ms on a server: most of an incremental run's fixed cost). A column the stream widened
    * on purpose counts as declared (`holdsDeclared`). Anything else (missing table, column or
-   * index, a column of another type, whose warning the DDL path gives) takes
-   * the DDL path. On a cluster the DDL path also runs ON CLUSTER; a replica added later gets
-   * its tables from the replica set-up, not from an extractor run.
+   * index, a column of another type, whose warning the DDL path gives) takes the DDL path. On
+   * a cluster the DDL path also runs ON CLUSTER; a replica added later gets its tables from the
+   * replica set-up, not from an extractor run.
    */
   private async tableAsDeclared(
     stream: AnyStream<unknown>,

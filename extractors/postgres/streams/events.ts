@@ -20,7 +20,7 @@ import { evolveFromSource, holdsType } from '../raw-types.js';
 import { type IdTable, reconcile } from '../reconcile.js';
 import type { PgSession } from '../session.js';
 import { assertRepresentable } from '../value-check.js';
-import { clickhouseTotals, insertedTotals, nothingAbove } from '../warehouse.js';
+import { type CountedRows, clickhouseTotals, nothingAbove } from '../warehouse.js';
 
 /**
  * An append-only, large table (impressions, clicks): incremental on `id`, never on
@@ -133,14 +133,19 @@ export function eventStream(
           ]);
         };
         let carried: IdCursor | undefined = changed ? patch : undefined;
-        const countArrived = (await emptyAbove) ? insertedTotals : clickhouseTotals;
+        const arrivedRows: CountedRows = (await emptyAbove) ? 'as inserted' : 'live';
         for (const batch of pullRanges(pull, schema, name, columns, last, upper, batchSize)) {
           const cursor = { ...carried, ...(JSON.parse(batch.select.cursor) as IdCursor) };
           yield { ...batch.select, cursor: JSON.stringify(cursor), precondition };
           precondition = undefined;
           carried = undefined;
           // Written: count what arrived, so `live` is known again.
-          const arrived = await countArrived(context.clickhouse, table, batch.range);
+          const arrived = await clickhouseTotals(
+            context.clickhouse,
+            table,
+            batch.range,
+            arrivedRows,
+          );
           live = live && addTotals(live, arrived);
           yield checkpoint({ live: live ?? null });
         }
