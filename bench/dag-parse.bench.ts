@@ -20,6 +20,7 @@ import { stringify } from 'yaml';
 import { type Arg, compileFolder, type IrDag, type TemplateRef } from '../codegen/index.js';
 import { ensurePythonTool } from '../python/tools.js';
 import { benchSpec, SPECS } from './bench-specs.js';
+import { median } from './median.js';
 
 const RUNS = 3;
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -89,9 +90,6 @@ function dagFactoryYaml(dag: IrDag): string {
     },
   });
 }
-
-const median = (values: number[]) =>
-  [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 try {
   const specsDir = dir('specs');

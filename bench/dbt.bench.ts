@@ -6,6 +6,7 @@
  */
 import { resetWarehouse } from '../test/dbt/raw-tables.js';
 import { startWarehouse } from '../test/support/warehouse.js';
+import { median } from './median.js';
 
 const arg = process.argv.find((a) => a.startsWith('--impressions='));
 const IMPRESSIONS = Number(arg?.split('=')[1] ?? 10_000_000);
@@ -74,8 +75,6 @@ try {
   );
   console.log(`raw data loaded in ${seconds(started)}s`);
 
-  const median = (values: number[]) =>
-    [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const REPEAT = 3;
   const fullRuns: number[] = [];
   for (let i = 0; i < REPEAT; i += 1) {

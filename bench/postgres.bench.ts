@@ -21,6 +21,7 @@ import { execa } from 'execa';
 import { formatCount } from '../extractors/core/logger.js';
 import { init } from '../generator/actions.js';
 import { freePort, startPostgres, type TestPostgres } from '../test/support/postgres.js';
+import { median } from './median.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const rowsArg = process.argv.find((arg) => arg.startsWith('--rows='))?.slice('--rows='.length);
@@ -164,10 +165,6 @@ const list = (ms: number[]) => ms.map(seconds).join(', ');
 /** Every figure is the median of RUNS runs: one run of either side varies by up to a third on
  *  this machine (measured: 0.55 to 0.97 s for the same 1 M-row pull). */
 const RUNS = 3;
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
-};
 
 for (const rows of sizes) {
   console.log(`\n--- ${formatCount(rows)} impressions`);

@@ -206,7 +206,7 @@ export class ClickHouseWriter {
         });
         await this.run(this.layout.alterColumns(stream.table, addColumnClause(column, type)));
         types.set(column, type);
-      } else if (normaliseType(current) !== normaliseType(type)) {
+      } else if (!sameColumnType(current, type)) {
         throw new RuntimeFailure(
           `column ${column} of ${stream.table} is ${current}, the batch has ${type}; not retyped`,
         );
@@ -420,12 +420,14 @@ export function escapeTabSeparated(value: string): string {
     .replace(/\r/g, '\\r');
 }
 
+/** Whether two ClickHouse column types are the same type, however spaced or quoted. */
+export function sameColumnType(a: string, b: string): boolean {
+  return normaliseType(a) === normaliseType(b);
+}
+
 /** A stored column type the stream accepts for a declared one (`holdsDeclared`). */
 function isDeclared(stream: AnyStream<unknown>, current: string, declared: string): boolean {
-  return (
-    normaliseType(current) === normaliseType(declared) ||
-    stream.holdsDeclared?.(current, declared) === true
-  );
+  return sameColumnType(current, declared) || stream.holdsDeclared?.(current, declared) === true;
 }
 
 function normaliseType(type: string): string {

@@ -3,7 +3,7 @@ import type pg from 'pg';
 import { tableLayoutFor } from '../core/cluster.js';
 import { ConfigError } from '../core/errors.js';
 import type { Logger } from '../core/logger.js';
-import { quoteIdentifier, tableColumnTypes } from '../core/writer.js';
+import { quoteIdentifier, sameColumnType, tableColumnTypes } from '../core/writer.js';
 import { type Columns, sourceColumns } from './columns.js';
 import { type SourceColumn, sourceColumnTypes } from './source-types.js';
 
@@ -55,16 +55,12 @@ export function widen(a: string, b: string): string | undefined {
   return x.nullable || y.nullable ? `Nullable(${inner})` : inner;
 }
 
-export function sameType(a: string, b: string): boolean {
-  return a.replace(/\s+/g, '') === b.replace(/\s+/g, '');
-}
-
 /** Whether a raw column of type `current` holds every value of `declared`: what it is after
  *  `evolveRawTable` widened it. The raw streams' `holdsDeclared`, so a widened table needs no
  *  DDL and gets no warning at the next run. */
 export function holdsType(current: string, declared: string): boolean {
   const both = widen(current, declared);
-  return both !== undefined && sameType(both, current);
+  return both !== undefined && sameColumnType(both, current);
 }
 
 /**
@@ -92,7 +88,7 @@ export async function evolveRawTable(
         `column ${column.name} is ${column.pgType} in PostgreSQL but ${now} in ${table}; no ClickHouse type holds both (migrate the raw table by hand)`,
       );
     }
-    if (!sameType(target, now)) {
+    if (!sameColumnType(target, now)) {
       log.info(
         `widening ${table}.${column.name} from ${now} to ${target} (PostgreSQL: ${column.pgType})`,
         { event: 'column_widened', column: column.name, from: now, to: target },
